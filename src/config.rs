@@ -1,0 +1,246 @@
+//! Scenario configuration: the TOML schema, units, validation, dotted-path
+//! overrides and the embedded default scenario.
+//!
+//! Loading goes in three checked stages, so every bad setting fails before
+//! any simulation starts:
+//! 1. the text is parsed as TOML and `--set key=value` overrides are applied
+//!    to the document ([`apply_override`]);
+//! 2. the document is deserialized into [`RawScenario`] (unknown keys and
+//!    wrong types are errors naming the key path);
+//! 3. [`Scenario::try_from`] validates values and converts units.
+//!
+//! All failures are a [`ConfigError`] that names the file and the key.
+
+pub mod dist;
+pub mod raw;
+pub mod scenario;
+
+pub use dist::{Dist, DistSpec};
+pub use raw::RawScenario;
+pub use scenario::{KeyError, PolicyKind, Scenario};
+
+use std::path::Path;
+
+/// The documented default scenario, `configs/baseline.toml`, compiled in so
+/// that running with no config works.
+pub const BASELINE_TOML: &str = include_str!("../configs/baseline.toml");
+
+/// Name used in messages for the embedded baseline.
+pub const BASELINE_SOURCE: &str = "<embedded configs/baseline.toml>";
+
+/// Why a scenario could not be loaded. Every variant is fatal for the run
+/// and names where the problem is; the CLI maps all of them to exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read (missing, permissions). Fix the path.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The path given.
+        file: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The text is not valid TOML. The message has the line and column.
+    #[error("{file}: not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key is missing, unknown, of the wrong type or has a value outside
+    /// what is allowed.
+    #[error("{file}: key `{key}`: {problem}")]
+    Key {
+        /// The file.
+        file: String,
+        /// Dotted key path.
+        key: String,
+        /// What is wrong and what is allowed.
+        problem: String,
+    },
+    /// A `--set key=value` override is malformed or names no such table.
+    #[error("--set {arg}: {problem}")]
+    Override {
+        /// The argument as given.
+        arg: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Loads and validates a scenario file, applying `overrides` (`key=value`).
+pub fn load_file(path: &Path, overrides: &[String]) -> Result<Scenario, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    load_str(&text, &file, overrides)
+}
+
+/// Loads the embedded baseline, applying `overrides`.
+pub fn load_baseline(overrides: &[String]) -> Result<Scenario, ConfigError> {
+    load_str(BASELINE_TOML, BASELINE_SOURCE, overrides)
+}
+
+/// Parses a TOML document into a table, naming `file` on error.
+pub fn parse_toml(text: &str, file: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>()
+        .map_err(|e| ConfigError::Syntax {
+            file: file.to_string(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+}
+
+/// Loads a scenario from TOML text; `file` names the source in errors.
+pub fn load_str(text: &str, file: &str, overrides: &[String]) -> Result<Scenario, ConfigError> {
+    let mut doc = parse_toml(text, file)?;
+    for arg in overrides {
+        apply_override(&mut doc, arg)?;
+    }
+    from_table(doc, file)
+}
+
+/// Deserializes and validates an already-parsed (and overridden) document.
+pub fn from_table(doc: toml::Table, file: &str) -> Result<Scenario, ConfigError> {
+    let key_error = |key: String, problem: String| ConfigError::Key {
+        file: file.to_string(),
+        key,
+        problem,
+    };
+    let raw: RawScenario =
+        serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+            let path = e.path().to_string();
+            let problem = e.into_inner().to_string().trim().replace('\n', " ");
+            key_error(
+                if path == "." {
+                    "(top level)".into()
+                } else {
+                    path
+                },
+                problem,
+            )
+        })?;
+    Scenario::try_from(raw).map_err(|e| key_error(e.key, e.problem))
+}
+
+/// Applies one `key=value` override to a parsed document. The key is a dotted
+/// path (`inference.growth.drift_per_year`, `cluster.tranches.0.chips`); the
+/// value is read as a TOML value (`2`, `0.5`, `true`, `"text"`,
+/// `{ dist = "exp", mean = 3 }`), or as a bare string if it is not one. Every
+/// table on the path must exist; the last key may be new (and is then checked
+/// against the schema like any other key).
+pub fn apply_override(doc: &mut toml::Table, arg: &str) -> Result<(), ConfigError> {
+    let err = |problem: String| ConfigError::Override {
+        arg: arg.to_string(),
+        problem,
+    };
+    let (path, value_text) = arg
+        .split_once('=')
+        .ok_or_else(|| err("expected KEY=VALUE, e.g. inference.base_demand_chips=200000".into()))?;
+    let path = path.trim();
+    let value_text = value_text.trim();
+    let value = match format!("v = {value_text}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").expect("parsed key"),
+        Err(_) => toml::Value::String(value_text.to_string()),
+    };
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(err(format!(
+            "key {path:?} has an empty part; expected a dotted path like a.b.c"
+        )));
+    }
+    // Walk on a Value root so tables and arrays are handled alike; the
+    // document is put back whatever the outcome.
+    let mut root = toml::Value::Table(std::mem::take(doc));
+    let result = set_path(&mut root, &parts, value).map_err(err);
+    if let toml::Value::Table(t) = root {
+        *doc = t;
+    }
+    result
+}
+
+fn set_path(root: &mut toml::Value, parts: &[&str], value: toml::Value) -> Result<(), String> {
+    let mut node = root;
+    for (depth, part) in parts.iter().enumerate() {
+        let here = parts[..=depth].join(".");
+        let is_last = depth + 1 == parts.len();
+        let slot = match node {
+            toml::Value::Table(t) if is_last => {
+                t.insert(part.to_string(), value);
+                return Ok(());
+            }
+            toml::Value::Table(t) => t
+                .get_mut(*part)
+                .ok_or(format!("no table `{here}` in the scenario"))?,
+            toml::Value::Array(a) => {
+                let i: usize = part
+                    .parse()
+                    .map_err(|_| format!("`{here}`: `{part}` must be an array index"))?;
+                let n = a.len();
+                a.get_mut(i).ok_or(format!(
+                    "`{here}`: index {i} out of range (the array has {n} entries)"
+                ))?
+            }
+            _ => {
+                return Err(format!(
+                    "`{}` is a value, not a table",
+                    parts[..depth].join(".")
+                ));
+            }
+        };
+        if is_last {
+            *slot = value;
+            return Ok(());
+        }
+        node = slot;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baseline_loads() {
+        let s = load_baseline(&[]).unwrap();
+        assert_eq!(s.name, "baseline");
+    }
+
+    #[test]
+    fn overrides_set_nested_keys_and_array_entries() {
+        let s = load_baseline(&[
+            "inference.growth.drift_per_year=0.9".into(),
+            "cluster.tranches.0.chips=32000".into(),
+            "name=other".into(),
+        ])
+        .unwrap();
+        assert_eq!(s.inference.unwrap().drift_per_year, 0.9);
+        assert_eq!(s.cluster.tranches[0].units * s.cluster.unit_chips, 32000);
+        assert_eq!(s.name, "other");
+    }
+
+    #[test]
+    fn bad_overrides_are_errors() {
+        for arg in [
+            "nokey",
+            "nosuch.table.x=1",
+            "cluster.tranches.99.chips=1",
+            "a..b=1",
+        ] {
+            assert!(
+                matches!(
+                    load_baseline(&[arg.into()]),
+                    Err(ConfigError::Override { .. })
+                ),
+                "{arg}"
+            );
+        }
+        let e = load_baseline(&["cluster.chip_mtbf_hourz=1".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("chip_mtbf_hourz"), "{e}");
+    }
+}

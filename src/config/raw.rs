@@ -1,0 +1,222 @@
+//! The scenario file exactly as written: serde types that mirror the TOML.
+//!
+//! Every table rejects unknown keys, so a typo is an error rather than a
+//! silently ignored setting. Units are in the key names. Nothing here is
+//! validated beyond types; see [`super::scenario`] for the checked form.
+
+use super::dist::DistSpec;
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name; results go to `results/<name>/`.
+    pub name: String,
+    /// One line saying what the scenario is for.
+    #[serde(default)]
+    pub description: String,
+    /// Seed, replicas, output step.
+    pub simulation: RawSimulation,
+    /// The commitment.
+    pub contract: RawContract,
+    /// Capacity, generations, failures.
+    pub cluster: RawCluster,
+    /// Scheduling policy.
+    pub scheduler: RawScheduler,
+    /// Frontier training runs (optional).
+    pub training: Option<RawTraining>,
+    /// Inference demand (optional).
+    pub inference: Option<RawInference>,
+    /// Research jobs (optional).
+    pub research: Option<RawResearch>,
+}
+
+/// `[simulation]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// Master seed.
+    pub seed: u64,
+    /// Monte Carlo replicas per grid point.
+    pub replicas: u32,
+    /// Step of the time-series output, in months.
+    pub timeseries_step_months: f64,
+}
+
+/// `[contract]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContract {
+    /// Contract term in years; the simulation ends with it.
+    pub term_years: f64,
+    /// Total committed dollars over the term.
+    pub committed_usd: f64,
+    /// Price per chip-hour; derived as commitment ÷ planned chip-hours when absent.
+    pub price_per_chip_hour_usd: Option<f64>,
+}
+
+/// `[cluster]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    /// Chips per failure unit (a node); all allocations are whole units.
+    pub failure_unit_chips: u64,
+    /// Mean time between failures of one chip, in hours.
+    pub chip_mtbf_hours: f64,
+    /// Time to repair a failed unit.
+    pub repair_hours: DistSpec,
+    /// Chip generations.
+    pub generations: Vec<RawGeneration>,
+    /// Deliveries.
+    pub tranches: Vec<RawTranche>,
+}
+
+/// `[[cluster.generations]]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGeneration {
+    /// Name tranches refer to.
+    pub name: String,
+    /// Work per chip-hour relative to the baseline chip (1.0).
+    pub speed: f64,
+    /// Years a tranche serves after delivery before it retires (absent: never).
+    pub service_life_years: Option<f64>,
+}
+
+/// `[[cluster.tranches]]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTranche {
+    /// Chips delivered (a multiple of `failure_unit_chips`).
+    pub chips: u64,
+    /// Name of a `[[cluster.generations]]` entry.
+    pub generation: String,
+    /// Planned delivery, months after the term starts.
+    pub planned_month: f64,
+    /// Random delay added to the planned month.
+    pub delivery_delay_months: DistSpec,
+}
+
+/// `[scheduler]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "policy", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawScheduler {
+    /// training > inference > research; research preemptible.
+    Priority,
+    /// A reserved training fraction; inference the rest; research backfills.
+    Partitioned {
+        /// Fraction of up capacity per generation reserved for training.
+        training_fraction: f64,
+    },
+}
+
+/// `[training]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraining {
+    /// Compute time between checkpoints, in hours (τ).
+    pub checkpoint_interval_hours: f64,
+    /// Time to write one checkpoint, in hours (δ).
+    pub checkpoint_cost_hours: f64,
+    /// Time to restart after an interruption, in hours (R).
+    pub restart_overhead_hours: f64,
+    /// Explicitly listed runs.
+    #[serde(default)]
+    pub runs: Vec<RawRun>,
+    /// A roadmap generating runs at a fixed interval.
+    pub generator: Option<RawRunGenerator>,
+}
+
+/// `[[training.runs]]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    /// Months after the term starts when the run is ready to start.
+    pub start_month: f64,
+    /// Chips the run needs, all at once (gang-scheduled).
+    pub chips: u64,
+    /// Failure-free duration on baseline-speed chips, in days.
+    pub duration_days: f64,
+    /// Chance the run is cancelled before it starts.
+    #[serde(default)]
+    pub cancel_probability: f64,
+}
+
+/// `[training.generator]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRunGenerator {
+    /// Start month of the first run.
+    pub first_start_month: f64,
+    /// Months between run starts.
+    pub interval_months: f64,
+    /// Chips of the first run.
+    pub initial_chips: u64,
+    /// Multiplier on chips from one run to the next (1.0 = flat).
+    pub chip_growth_per_run: f64,
+    /// Failure-free duration of each run on baseline chips, in days.
+    pub duration_days: f64,
+    /// Chance each run is cancelled before it starts.
+    pub cancel_probability: f64,
+    /// Largest run in chips; growth stops there.
+    pub max_chips: u64,
+}
+
+/// `[inference]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInference {
+    /// Demand at the start of the term, in baseline-chip equivalents.
+    pub base_demand_chips: f64,
+    /// How often demand is re-evaluated, in hours.
+    pub step_hours: f64,
+    /// Commercial-success path.
+    pub growth: RawGrowth,
+    /// Daily and weekly cycles.
+    pub seasonality: RawSeasonality,
+    /// Standard deviation of the i.i.d. lognormal noise per step (0 = none).
+    pub noise_sigma: f64,
+}
+
+/// `[inference.growth]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrowth {
+    /// GBM drift μ per year: E[growth(t)] = e^{μt}.
+    pub drift_per_year: f64,
+    /// GBM volatility σ per √year.
+    pub volatility_per_sqrt_year: f64,
+    /// Chance that the product fails commercially at some time in the term.
+    pub commercial_failure_probability: f64,
+    /// After a commercial failure, demand decays at this rate per year.
+    pub failure_decay_per_year: f64,
+}
+
+/// `[inference.seasonality]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeasonality {
+    /// Relative amplitude of the 24-hour cycle (0 ≤ a < 1).
+    pub diurnal_amplitude: f64,
+    /// Relative amplitude of the 7-day cycle (0 ≤ a < 1).
+    pub weekly_amplitude: f64,
+}
+
+/// `[research]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResearch {
+    /// Poisson arrival rate at the start of the term, jobs per hour.
+    pub arrivals_per_hour: f64,
+    /// Relative growth of the arrival rate per year (0.3 = +30 %/year).
+    pub arrival_growth_per_year: f64,
+    /// Chips per job (rounded up to whole failure units, clamped to the bounds).
+    pub chips: DistSpec,
+    /// Smallest job, in chips.
+    pub min_chips: u64,
+    /// Largest job, in chips.
+    pub max_chips: u64,
+    /// Run time on baseline-speed chips, in hours.
+    pub duration_hours: DistSpec,
+}

@@ -1,0 +1,588 @@
+//! The checked scenario: every value validated and converted to simulation
+//! units (seconds, per-second rates, whole failure units) exactly once.
+//!
+//! [`Scenario::try_from`] turns a [`RawScenario`] into a [`Scenario`] or a
+//! [`KeyError`] naming the offending key and what is allowed.
+
+use super::dist::{Dist, DistSpec};
+use super::raw::*;
+use crate::engine::{SimTime, seconds_from_f64};
+
+/// A validation failure: the dotted key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyError {
+    /// Dotted path of the key, e.g. `cluster.tranches[1].chips`.
+    pub key: String,
+    /// What is wrong and what is allowed.
+    pub problem: String,
+}
+
+fn bad(key: impl Into<String>, problem: impl Into<String>) -> KeyError {
+    KeyError {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+fn require(ok: bool, key: impl Into<String>, problem: impl Into<String>) -> Result<(), KeyError> {
+    if ok { Ok(()) } else { Err(bad(key, problem)) }
+}
+
+fn positive(x: f64, key: &str) -> Result<f64, KeyError> {
+    require(
+        x.is_finite() && x > 0.0,
+        key,
+        format!("is {x}; allowed: a finite number > 0"),
+    )?;
+    Ok(x)
+}
+
+fn non_negative(x: f64, key: &str) -> Result<f64, KeyError> {
+    require(
+        x.is_finite() && x >= 0.0,
+        key,
+        format!("is {x}; allowed: a finite number ≥ 0"),
+    )?;
+    Ok(x)
+}
+
+fn probability(x: f64, key: &str) -> Result<f64, KeyError> {
+    require(
+        (0.0..=1.0).contains(&x),
+        key,
+        format!("is {x}; allowed: a probability from 0 to 1"),
+    )?;
+    Ok(x)
+}
+
+fn dist(spec: &DistSpec, key: &str) -> Result<Dist, KeyError> {
+    Dist::try_from(spec).map_err(|e| bad(format!("{key}.{}", e.param), e.problem))
+}
+
+fn hours(h: f64) -> u64 {
+    seconds_from_f64(h * SimTime::HOUR as f64)
+}
+
+fn months(m: f64) -> u64 {
+    seconds_from_f64(m * SimTime::MONTH as f64)
+}
+
+/// A validated scenario in simulation units.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name; results go to `results/<name>/`.
+    pub name: String,
+    /// One line describing the scenario.
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replicas per grid point.
+    pub replicas: u32,
+    /// Time-series step, seconds.
+    pub timeseries_step: u64,
+    /// Contract terms.
+    pub contract: ContractSpec,
+    /// Capacity and failures.
+    pub cluster: ClusterSpec,
+    /// Scheduling policy.
+    pub policy: PolicyKind,
+    /// Frontier training, if any.
+    pub training: Option<TrainingSpec>,
+    /// Inference demand, if any.
+    pub inference: Option<InferenceSpec>,
+    /// Research jobs, if any.
+    pub research: Option<ResearchSpec>,
+    /// The scenario as resolved (after overrides), for the manifest.
+    pub raw: RawScenario,
+}
+
+/// The contract, with the price resolved.
+#[derive(Debug, Clone)]
+pub struct ContractSpec {
+    /// Term length, seconds; the simulation ends here.
+    pub term: u64,
+    /// Committed dollars over the term.
+    pub committed_usd: f64,
+    /// Chip-hours the tranche schedule plans over the term (no delays).
+    pub planned_chip_hours: f64,
+    /// Price per chip-hour, given or derived as commitment ÷ planned chip-hours.
+    pub price_per_chip_hour_usd: f64,
+    /// True when the price was derived rather than given.
+    pub price_derived: bool,
+}
+
+/// Cluster capacity and failure process.
+#[derive(Debug, Clone)]
+pub struct ClusterSpec {
+    /// Chips per failure unit; every allocation is whole units.
+    pub unit_chips: u64,
+    /// Failure rate of one up unit, per second.
+    pub unit_failure_rate: f64,
+    /// Per-chip MTBF in hours (for derived figures).
+    pub chip_mtbf_hours: f64,
+    /// Repair time distribution, hours.
+    pub repair_hours: Dist,
+    /// Generations, in file order.
+    pub generations: Vec<Generation>,
+    /// Deliveries.
+    pub tranches: Vec<Tranche>,
+}
+
+/// One chip generation.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// Name as in the file.
+    pub name: String,
+    /// Relative speed (baseline chip = 1).
+    pub speed: f64,
+    /// Service life after delivery, seconds (None: serves to the end).
+    pub service_life: Option<u64>,
+}
+
+/// One delivery of capacity.
+#[derive(Debug, Clone)]
+pub struct Tranche {
+    /// Failure units delivered.
+    pub units: u64,
+    /// Index into [`ClusterSpec::generations`].
+    pub generation: usize,
+    /// Planned delivery, seconds after the start.
+    pub planned: u64,
+    /// Random delay, months.
+    pub delay_months: Dist,
+}
+
+/// Which scheduling policy runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PolicyKind {
+    /// training > inference > research.
+    Priority,
+    /// Reserved training fraction; research backfills.
+    Partitioned {
+        /// Fraction of each generation's up units reserved for training.
+        training_fraction: f64,
+    },
+}
+
+/// Frontier training roadmap.
+#[derive(Debug, Clone)]
+pub struct TrainingSpec {
+    /// Compute between checkpoints τ, seconds (≥ 1).
+    pub checkpoint_interval: u64,
+    /// Checkpoint cost δ, seconds.
+    pub checkpoint_cost: u64,
+    /// Restart overhead R, seconds.
+    pub restart_overhead: u64,
+    /// Every run, explicit and generated, in start order.
+    pub runs: Vec<RunSpec>,
+}
+
+/// One frontier training run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// When the run is ready to start, seconds.
+    pub ready: u64,
+    /// Units needed (gang).
+    pub units: u64,
+    /// Failure-free compute on baseline chips, seconds.
+    pub baseline_work: u64,
+    /// Chance of cancellation before start.
+    pub cancel_probability: f64,
+}
+
+/// Inference demand model.
+#[derive(Debug, Clone)]
+pub struct InferenceSpec {
+    /// Demand at t = 0 in baseline-chip equivalents.
+    pub base_demand_chips: f64,
+    /// Re-evaluation step, seconds.
+    pub step: u64,
+    /// GBM drift per year.
+    pub drift_per_year: f64,
+    /// GBM volatility per √year.
+    pub volatility_per_sqrt_year: f64,
+    /// Chance of a commercial failure in the term.
+    pub commercial_failure_probability: f64,
+    /// Decay rate per year after a commercial failure.
+    pub failure_decay_per_year: f64,
+    /// Diurnal amplitude.
+    pub diurnal_amplitude: f64,
+    /// Weekly amplitude.
+    pub weekly_amplitude: f64,
+    /// Lognormal noise σ per step.
+    pub noise_sigma: f64,
+}
+
+/// Research job stream.
+#[derive(Debug, Clone)]
+pub struct ResearchSpec {
+    /// Arrival rate at t = 0, per second.
+    pub arrival_rate: f64,
+    /// Continuous growth rate of arrivals, per second (ln(1+g)/year).
+    pub arrival_log_growth: f64,
+    /// Chips per job before rounding to units.
+    pub chips: Dist,
+    /// Smallest job in units.
+    pub min_units: u64,
+    /// Largest job in units.
+    pub max_units: u64,
+    /// Duration on baseline chips, hours.
+    pub duration_hours: Dist,
+}
+
+impl TryFrom<RawScenario> for Scenario {
+    type Error = KeyError;
+
+    fn try_from(raw: RawScenario) -> Result<Self, KeyError> {
+        require(
+            !raw.name.is_empty()
+                && raw
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !raw.name.starts_with('.'),
+            "name",
+            format!(
+                "is {:?}; allowed: letters, digits, '-', '_' and '.', not starting with '.' (it names the results folder)",
+                raw.name
+            ),
+        )?;
+        let sim = &raw.simulation;
+        require(
+            sim.replicas >= 1,
+            "simulation.replicas",
+            "is 0; allowed: at least 1",
+        )?;
+        let step_months = positive(
+            sim.timeseries_step_months,
+            "simulation.timeseries_step_months",
+        )?;
+
+        let c = &raw.contract;
+        let term_years = positive(c.term_years, "contract.term_years")?;
+        require(
+            term_years <= 100.0,
+            "contract.term_years",
+            format!("is {term_years}; allowed: 0 < term_years ≤ 100"),
+        )?;
+        let term = seconds_from_f64(term_years * SimTime::YEAR as f64);
+        let committed_usd = non_negative(c.committed_usd, "contract.committed_usd")?;
+
+        let cluster = cluster(&raw.cluster, term)?;
+        let planned_chip_hours = planned_chip_hours(&cluster, term);
+        let (price, derived) = match c.price_per_chip_hour_usd {
+            Some(p) => (non_negative(p, "contract.price_per_chip_hour_usd")?, false),
+            None => {
+                require(
+                    planned_chip_hours > 0.0,
+                    "contract.price_per_chip_hour_usd",
+                    "is absent and cannot be derived: the tranches plan no chip-hours in the term; give a price",
+                )?;
+                (committed_usd / planned_chip_hours, true)
+            }
+        };
+        let contract = ContractSpec {
+            term,
+            committed_usd,
+            planned_chip_hours,
+            price_per_chip_hour_usd: price,
+            price_derived: derived,
+        };
+
+        let policy = match raw.scheduler {
+            RawScheduler::Priority => PolicyKind::Priority,
+            RawScheduler::Partitioned { training_fraction } => PolicyKind::Partitioned {
+                training_fraction: probability(training_fraction, "scheduler.training_fraction")?,
+            },
+        };
+        let training = raw
+            .training
+            .as_ref()
+            .map(|t| training(t, &cluster, term))
+            .transpose()?;
+        let inference = raw.inference.as_ref().map(inference).transpose()?;
+        let research = raw
+            .research
+            .as_ref()
+            .map(|r| research(r, &cluster))
+            .transpose()?;
+
+        Ok(Scenario {
+            name: raw.name.clone(),
+            description: raw.description.clone(),
+            seed: sim.seed,
+            replicas: sim.replicas,
+            timeseries_step: months(step_months).max(1),
+            contract,
+            cluster,
+            policy,
+            training,
+            inference,
+            research,
+            raw,
+        })
+    }
+}
+
+fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
+    let unit_chips = raw.failure_unit_chips;
+    require(
+        unit_chips >= 1,
+        "cluster.failure_unit_chips",
+        "is 0; allowed: at least 1",
+    )?;
+    let mtbf = positive(raw.chip_mtbf_hours, "cluster.chip_mtbf_hours")?;
+    let repair_hours = dist(&raw.repair_hours, "cluster.repair_hours")?;
+    require(
+        !raw.generations.is_empty(),
+        "cluster.generations",
+        "is empty; allowed: at least one [[cluster.generations]]",
+    )?;
+    let mut generations = Vec::with_capacity(raw.generations.len());
+    for (i, g) in raw.generations.iter().enumerate() {
+        let key = format!("cluster.generations[{i}]");
+        require(
+            !raw.generations[..i].iter().any(|o| o.name == g.name),
+            format!("{key}.name"),
+            format!("{:?} is used twice; allowed: unique names", g.name),
+        )?;
+        let speed = positive(g.speed, &format!("{key}.speed"))?;
+        let service_life = g
+            .service_life_years
+            .map(|y| positive(y, &format!("{key}.service_life_years")))
+            .transpose()?
+            .map(|y| seconds_from_f64(y * SimTime::YEAR as f64));
+        generations.push(Generation {
+            name: g.name.clone(),
+            speed,
+            service_life,
+        });
+    }
+    require(
+        !raw.tranches.is_empty(),
+        "cluster.tranches",
+        "is empty; allowed: at least one [[cluster.tranches]]",
+    )?;
+    let mut tranches = Vec::with_capacity(raw.tranches.len());
+    let term_months = term as f64 / SimTime::MONTH as f64;
+    for (i, t) in raw.tranches.iter().enumerate() {
+        let key = format!("cluster.tranches[{i}]");
+        require(
+            t.chips > 0 && t.chips % unit_chips == 0,
+            format!("{key}.chips"),
+            format!(
+                "is {}; allowed: a positive multiple of cluster.failure_unit_chips ({unit_chips})",
+                t.chips
+            ),
+        )?;
+        let generation = raw
+            .generations
+            .iter()
+            .position(|g| g.name == t.generation)
+            .ok_or_else(|| {
+                let names: Vec<_> = raw.generations.iter().map(|g| g.name.as_str()).collect();
+                bad(
+                    format!("{key}.generation"),
+                    format!("is {:?}; allowed: one of {names:?}", t.generation),
+                )
+            })?;
+        let planned_month = non_negative(t.planned_month, &format!("{key}.planned_month"))?;
+        require(
+            planned_month < term_months,
+            format!("{key}.planned_month"),
+            format!(
+                "is {planned_month}, at or after the end of the {term_months:.1}-month term; allowed: 0 ≤ planned_month < {term_months:.1}"
+            ),
+        )?;
+        tranches.push(Tranche {
+            units: t.chips / unit_chips,
+            generation,
+            planned: months(planned_month),
+            delay_months: dist(
+                &t.delivery_delay_months,
+                &format!("{key}.delivery_delay_months"),
+            )?,
+        });
+    }
+    Ok(ClusterSpec {
+        unit_chips,
+        unit_failure_rate: unit_chips as f64 / (mtbf * SimTime::HOUR as f64),
+        chip_mtbf_hours: mtbf,
+        repair_hours,
+        generations,
+        tranches,
+    })
+}
+
+/// Chip-hours the tranche schedule plans inside the term, with no delays.
+fn planned_chip_hours(cluster: &ClusterSpec, term: u64) -> f64 {
+    cluster
+        .tranches
+        .iter()
+        .map(|t| {
+            let life = cluster.generations[t.generation]
+                .service_life
+                .unwrap_or(u64::MAX);
+            let end = t.planned.saturating_add(life).min(term);
+            (t.units * cluster.unit_chips) as f64 * end.saturating_sub(t.planned) as f64
+                / SimTime::HOUR as f64
+        })
+        .sum()
+}
+
+fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<TrainingSpec, KeyError> {
+    let tau = hours(positive(
+        raw.checkpoint_interval_hours,
+        "training.checkpoint_interval_hours",
+    )?)
+    .max(1);
+    let delta = hours(non_negative(
+        raw.checkpoint_cost_hours,
+        "training.checkpoint_cost_hours",
+    )?);
+    let restart = hours(non_negative(
+        raw.restart_overhead_hours,
+        "training.restart_overhead_hours",
+    )?);
+    let units_of = |chips: u64, key: String| -> Result<u64, KeyError> {
+        require(
+            chips > 0,
+            &key,
+            "is 0; allowed: at least one failure unit of chips",
+        )?;
+        Ok(chips.div_ceil(cluster.unit_chips))
+    };
+    let mut runs = Vec::new();
+    for (i, r) in raw.runs.iter().enumerate() {
+        let key = format!("training.runs[{i}]");
+        let start = non_negative(r.start_month, &format!("{key}.start_month"))?;
+        runs.push(RunSpec {
+            ready: months(start),
+            units: units_of(r.chips, format!("{key}.chips"))?,
+            baseline_work: seconds_from_f64(
+                positive(r.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64,
+            ),
+            cancel_probability: probability(
+                r.cancel_probability,
+                &format!("{key}.cancel_probability"),
+            )?,
+        });
+    }
+    if let Some(g) = &raw.generator {
+        let key = "training.generator";
+        let first = non_negative(g.first_start_month, &format!("{key}.first_start_month"))?;
+        let interval = positive(g.interval_months, &format!("{key}.interval_months"))?;
+        let growth = positive(g.chip_growth_per_run, &format!("{key}.chip_growth_per_run"))?;
+        let work = seconds_from_f64(
+            positive(g.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64,
+        );
+        let cancel = probability(g.cancel_probability, &format!("{key}.cancel_probability"))?;
+        units_of(g.initial_chips, format!("{key}.initial_chips"))?;
+        require(
+            g.max_chips >= g.initial_chips,
+            format!("{key}.max_chips"),
+            format!(
+                "is {}; allowed: at least initial_chips ({})",
+                g.max_chips, g.initial_chips
+            ),
+        )?;
+        let mut k = 0u32;
+        loop {
+            let ready = months(first + interval * k as f64);
+            if ready >= term {
+                break;
+            }
+            let chips = (g.initial_chips as f64 * growth.powi(k as i32))
+                .round()
+                .min(g.max_chips as f64) as u64;
+            runs.push(RunSpec {
+                ready,
+                units: chips.max(1).div_ceil(cluster.unit_chips),
+                baseline_work: work,
+                cancel_probability: cancel,
+            });
+            k += 1;
+        }
+    }
+    runs.sort_by_key(|r| r.ready);
+    Ok(TrainingSpec {
+        checkpoint_interval: tau,
+        checkpoint_cost: delta,
+        restart_overhead: restart,
+        runs,
+    })
+}
+
+fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
+    let amplitude = |x: f64, key: &str| {
+        require(
+            (0.0..1.0).contains(&x),
+            key,
+            format!("is {x}; allowed: 0 ≤ amplitude < 1"),
+        )?;
+        Ok::<f64, KeyError>(x)
+    };
+    let g = &raw.growth;
+    require(
+        g.drift_per_year.is_finite(),
+        "inference.growth.drift_per_year",
+        "allowed: a finite number",
+    )?;
+    Ok(InferenceSpec {
+        base_demand_chips: non_negative(raw.base_demand_chips, "inference.base_demand_chips")?,
+        step: hours(positive(raw.step_hours, "inference.step_hours")?).max(1),
+        drift_per_year: g.drift_per_year,
+        volatility_per_sqrt_year: non_negative(
+            g.volatility_per_sqrt_year,
+            "inference.growth.volatility_per_sqrt_year",
+        )?,
+        commercial_failure_probability: probability(
+            g.commercial_failure_probability,
+            "inference.growth.commercial_failure_probability",
+        )?,
+        failure_decay_per_year: non_negative(
+            g.failure_decay_per_year,
+            "inference.growth.failure_decay_per_year",
+        )?,
+        diurnal_amplitude: amplitude(
+            raw.seasonality.diurnal_amplitude,
+            "inference.seasonality.diurnal_amplitude",
+        )?,
+        weekly_amplitude: amplitude(
+            raw.seasonality.weekly_amplitude,
+            "inference.seasonality.weekly_amplitude",
+        )?,
+        noise_sigma: non_negative(raw.noise_sigma, "inference.noise_sigma")?,
+    })
+}
+
+fn research(raw: &RawResearch, cluster: &ClusterSpec) -> Result<ResearchSpec, KeyError> {
+    let rate = non_negative(raw.arrivals_per_hour, "research.arrivals_per_hour")?;
+    let growth = raw.arrival_growth_per_year;
+    require(
+        growth.is_finite() && growth > -1.0,
+        "research.arrival_growth_per_year",
+        format!("is {growth}; allowed: a number > -1"),
+    )?;
+    require(
+        raw.min_chips >= 1,
+        "research.min_chips",
+        "is 0; allowed: at least 1",
+    )?;
+    require(
+        raw.max_chips >= raw.min_chips,
+        "research.max_chips",
+        format!(
+            "is {}; allowed: at least research.min_chips ({})",
+            raw.max_chips, raw.min_chips
+        ),
+    )?;
+    Ok(ResearchSpec {
+        arrival_rate: rate / SimTime::HOUR as f64,
+        arrival_log_growth: (1.0 + growth).ln() / SimTime::YEAR as f64,
+        chips: dist(&raw.chips, "research.chips")?,
+        min_units: raw.min_chips.div_ceil(cluster.unit_chips),
+        max_units: raw.max_chips.div_ceil(cluster.unit_chips),
+        duration_hours: dist(&raw.duration_hours, "research.duration_hours")?,
+    })
+}

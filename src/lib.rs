@@ -1,0 +1,6 @@
+//! mortgage-sim: a discrete-event simulator of how a pre-purchased AI
+//! accelerator cluster (a "compute mortgage") gets used over its contract term.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod engine;
