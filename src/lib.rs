@@ -4,3 +4,8 @@
 
 pub mod config;
 pub mod engine;
+pub mod finance;
+pub mod metrics;
+pub mod model;
+pub mod montecarlo;
+pub mod output;

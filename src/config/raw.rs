@@ -219,4 +219,7 @@ pub struct RawResearch {
     pub max_chips: u64,
     /// Run time on baseline-speed chips, in hours.
     pub duration_hours: DistSpec,
+    /// Jobs checkpoint every this many hours of run time (absent: never, and
+    /// a preempted job restarts from scratch).
+    pub checkpoint_interval_hours: Option<f64>,
 }

@@ -228,6 +228,8 @@ pub struct ResearchSpec {
     pub max_units: u64,
     /// Duration on baseline chips, hours.
     pub duration_hours: Dist,
+    /// Checkpoint interval in seconds of run time, if jobs checkpoint.
+    pub checkpoint_interval: Option<u64>,
 }
 
 impl TryFrom<RawScenario> for Scenario {
@@ -584,5 +586,9 @@ fn research(raw: &RawResearch, cluster: &ClusterSpec) -> Result<ResearchSpec, Ke
         min_units: raw.min_chips.div_ceil(cluster.unit_chips),
         max_units: raw.max_chips.div_ceil(cluster.unit_chips),
         duration_hours: dist(&raw.duration_hours, "research.duration_hours")?,
+        checkpoint_interval: raw
+            .checkpoint_interval_hours
+            .map(|h| positive(h, "research.checkpoint_interval_hours").map(|h| hours(h).max(1)))
+            .transpose()?,
     })
 }

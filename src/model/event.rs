@@ -1,0 +1,65 @@
+//! The typed events of one replica. Never strings: a new kind of event is a
+//! new variant, and the compiler finds every handler that must learn it.
+
+/// Something that happens at an instant of simulated time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A tranche's planned delivery month passes (it is now late if not here).
+    TranchePlanned {
+        /// Index into the scenario's tranches.
+        tranche: usize,
+    },
+    /// A tranche is delivered and its units come up idle.
+    TrancheArrives {
+        /// Index into the scenario's tranches.
+        tranche: usize,
+    },
+    /// A tranche reaches the end of its service life.
+    TrancheRetires {
+        /// Index into the scenario's tranches.
+        tranche: usize,
+    },
+    /// A candidate of the superposed failure process (thinned: it may land
+    /// on a unit that is already down and then does nothing). Stale when its
+    /// epoch is not the current one (the delivered capacity changed since).
+    FailureCandidate {
+        /// Failure-clock epoch when it was drawn.
+        epoch: u32,
+    },
+    /// A failure at a fixed time on a uniformly chosen up unit (injected by
+    /// tests and what-if studies; the natural process uses `FailureCandidate`).
+    ForcedFailure,
+    /// A failed unit of a generation is back.
+    UnitRepaired {
+        /// Generation index.
+        generation: usize,
+    },
+    /// A frontier training run is ready to start.
+    TrainingArrives {
+        /// Run index.
+        run: usize,
+    },
+    /// A training run's restart ends or its compute segment completes.
+    /// Stale when the run's token moved on (it was interrupted meanwhile).
+    TrainingPhaseEnds {
+        /// Run index.
+        run: usize,
+        /// The run's token when scheduled.
+        token: u32,
+    },
+    /// Inference demand is re-evaluated and capacity re-granted.
+    InferenceStep,
+    /// A research job arrives.
+    ResearchArrives,
+    /// A research job completes; stale if the job was preempted meanwhile.
+    ResearchFinishes {
+        /// Slot of the job.
+        slot: u32,
+        /// The job's token when scheduled.
+        token: u32,
+    },
+    /// Record one time-series step.
+    Sample,
+    /// The contract term ends; the replica stops.
+    EndOfTerm,
+}

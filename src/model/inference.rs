@@ -1,0 +1,157 @@
+//! Inference demand: D(t) = base × growth(t) × seasonality(t) × noise.
+//!
+//! growth(t) is geometric Brownian motion, simulated exactly on the demand
+//! step: ln G(t+Δ) = ln G(t) + (μ − σ²/2)Δ + σ√Δ·Z, so E[G(t)] = e^{μt}.
+//! With probability p the product fails commercially at a uniform time in
+//! the term; from then on the drift is −decay. Seasonality is
+//! (1 + a_d sin 2πt/day)(1 + a_w sin 2πt/week), which averages to 1 over a
+//! week, and the noise is i.i.d. lognormal with mean 1.
+
+use crate::config::scenario::InferenceSpec;
+use crate::engine::SimTime;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use std::f64::consts::TAU;
+
+/// The demand path's state.
+#[derive(Debug, Clone)]
+pub struct DemandPath {
+    spec: InferenceSpec,
+    log_growth: f64,
+    /// Seconds since start when the commercial failure hits, if it does.
+    failure_at: Option<u64>,
+    last: u64,
+}
+
+impl DemandPath {
+    /// Draws the commercial-failure time (if any) over a term of `term` seconds.
+    pub fn new<R: Rng + ?Sized>(spec: &InferenceSpec, term: u64, rng: &mut R) -> DemandPath {
+        let fails = rng.random::<f64>() < spec.commercial_failure_probability;
+        let at = rng.random::<f64>() * term as f64;
+        DemandPath {
+            spec: spec.clone(),
+            log_growth: 0.0,
+            failure_at: fails.then_some(at as u64),
+            last: 0,
+        }
+    }
+
+    /// When the product failed commercially, if it has by `now`.
+    pub fn failed_at(&self) -> Option<u64> {
+        self.failure_at
+    }
+
+    /// Advances growth to `now` and returns demand at `now`, in
+    /// baseline-chip equivalents.
+    pub fn advance<R: Rng + ?Sized>(&mut self, now: u64, rng: &mut R) -> f64 {
+        let s = &self.spec;
+        let dt = now.saturating_sub(self.last) as f64 / SimTime::YEAR as f64;
+        let drift = match self.failure_at {
+            Some(f) if now > f => -s.failure_decay_per_year,
+            _ => s.drift_per_year,
+        };
+        let sigma = s.volatility_per_sqrt_year;
+        let z: f64 = StandardNormal.sample(rng);
+        self.log_growth += (drift - 0.5 * sigma * sigma) * dt + sigma * dt.sqrt() * z;
+        self.last = now;
+        let noise = if s.noise_sigma > 0.0 {
+            let e: f64 = StandardNormal.sample(rng);
+            (s.noise_sigma * e - 0.5 * s.noise_sigma * s.noise_sigma).exp()
+        } else {
+            0.0_f64.exp()
+        };
+        s.base_demand_chips * self.log_growth.exp() * seasonality(s, now) * noise
+    }
+
+    /// The growth factor G(t) at the last step.
+    pub fn growth(&self) -> f64 {
+        self.log_growth.exp()
+    }
+}
+
+/// Seasonal factor at `t` seconds.
+pub fn seasonality(spec: &InferenceSpec, t: u64) -> f64 {
+    let day = (t % SimTime::DAY) as f64 / SimTime::DAY as f64;
+    let week = (t % (7 * SimTime::DAY)) as f64 / (7 * SimTime::DAY) as f64;
+    (1.0 + spec.diurnal_amplitude * (TAU * day).sin())
+        * (1.0 + spec.weekly_amplitude * (TAU * week).sin())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn spec() -> InferenceSpec {
+        InferenceSpec {
+            base_demand_chips: 1000.0,
+            step: SimTime::HOUR,
+            drift_per_year: 0.3,
+            volatility_per_sqrt_year: 0.4,
+            commercial_failure_probability: 0.0,
+            failure_decay_per_year: 0.0,
+            diurnal_amplitude: 0.3,
+            weekly_amplitude: 0.1,
+            noise_sigma: 0.0,
+        }
+    }
+
+    #[test]
+    fn seasonality_averages_to_one_over_a_week() {
+        let s = spec();
+        let week = 7 * SimTime::DAY;
+        let mean = (0..week)
+            .step_by(60)
+            .map(|t| seasonality(&s, t))
+            .sum::<f64>()
+            / (week / 60) as f64;
+        assert!((mean - 1.0).abs() < 1e-9, "{mean}");
+    }
+
+    #[test]
+    fn gbm_mean_matches_closed_form_within_4_stderr() {
+        // E[G(t)] = e^{μt}; Var[G(t)] = e^{2μt}(e^{σ²t} − 1). Two years of
+        // daily steps, 4,000 paths.
+        let s = spec();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let horizon = 2 * SimTime::YEAR;
+        let n = 4000;
+        let finals: Vec<f64> = (0..n)
+            .map(|_| {
+                let mut p = DemandPath::new(&s, horizon, &mut rng);
+                let mut t = 0;
+                while t < horizon {
+                    t = (t + SimTime::DAY).min(horizon);
+                    p.advance(t, &mut rng);
+                }
+                p.growth()
+            })
+            .collect();
+        let mean = finals.iter().sum::<f64>() / n as f64;
+        let (mu, sigma, years) = (0.3_f64, 0.4_f64, 2.0_f64);
+        let expected = (mu * years).exp();
+        let sd = (expected * expected * ((sigma * sigma * years).exp() - 1.0)).sqrt();
+        let se = sd / (n as f64).sqrt();
+        assert!(
+            (mean - expected).abs() < 4.0 * se,
+            "mean {mean} vs {expected} ± {se}"
+        );
+    }
+
+    #[test]
+    fn commercial_failure_turns_drift_to_decay() {
+        let mut s = spec();
+        s.volatility_per_sqrt_year = 0.0;
+        s.commercial_failure_probability = 1.0;
+        s.failure_decay_per_year = 1.0;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let term = 4 * SimTime::YEAR;
+        let mut p = DemandPath::new(&s, term, &mut rng);
+        let f = p.failed_at().unwrap();
+        p.advance(f, &mut rng);
+        let at_failure = p.growth();
+        p.advance(f + SimTime::YEAR, &mut rng);
+        assert!((p.growth() / at_failure - (-1.0f64).exp()).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,50 @@
+//! `priority`: training > inference > research. Training may take units
+//! from inference and research; inference from research; research only
+//! gets what is idle. A started training run is never preempted.
+
+use super::{Limit, Policy};
+use crate::model::cluster::Pool;
+
+/// Strict class priority.
+#[derive(Debug, Clone, Copy)]
+pub struct Priority;
+
+impl Policy for Priority {
+    fn training(&self, pool: &Pool) -> Limit {
+        Limit {
+            max_units: pool.up(),
+            preempt_research: true,
+            shrink_inference: true,
+        }
+    }
+
+    fn inference(&self, pool: &Pool) -> Limit {
+        Limit {
+            max_units: pool.up() - pool.training.min(pool.up()),
+            preempt_research: true,
+            shrink_inference: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::policy::reachable;
+
+    #[test]
+    fn training_reaches_everything_but_down_units() {
+        let pool = Pool {
+            delivered: 10,
+            down: 1,
+            training: 2,
+            inference: 3,
+            research: 2,
+            idle: 2,
+            ..Pool::default()
+        };
+        assert_eq!(reachable(&pool, Priority.training(&pool), 2), 9);
+        // Inference may take idle and research units, not training's.
+        assert_eq!(reachable(&pool, Priority.inference(&pool), 3), 7);
+    }
+}

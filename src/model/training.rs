@@ -1,0 +1,267 @@
+//! Frontier training runs: gang-scheduled jobs with periodic checkpoints.
+//!
+//! Semantics (the Young/Daly model): a compute segment runs cycles of τ
+//! seconds of compute followed by a δ-second checkpoint (the last cycle's
+//! compute may be shorter and still ends with a checkpoint). An interruption
+//! loses the compute since the last *completed* checkpoint, then the run
+//! pays a restart of R seconds, holding its chips, during which it can fail
+//! again. Checkpoints are not events: [`Checkpointing::interrupted`] derives
+//! the last completed one from the segment's start.
+
+/// Checkpoint parameters in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpointing {
+    /// Compute between checkpoints τ (≥ 1).
+    pub interval: u64,
+    /// Checkpoint cost δ.
+    pub cost: u64,
+    /// Restart overhead R.
+    pub restart: u64,
+}
+
+/// How the wall time of a segment splits. `useful + rework + overhead` is
+/// the segment's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SegmentSplit {
+    /// Compute secured by the segment (saved by checkpoints, or done).
+    pub useful: u64,
+    /// Compute lost to the interruption.
+    pub rework: u64,
+    /// Checkpoint writing time.
+    pub overhead: u64,
+}
+
+impl Checkpointing {
+    fn chunks(&self, remaining: u64) -> u64 {
+        remaining.div_ceil(self.interval)
+    }
+
+    /// Wall time to finish `remaining` compute with no interruption.
+    pub fn segment_length(&self, remaining: u64) -> u64 {
+        remaining + self.chunks(remaining) * self.cost
+    }
+
+    /// Split of a segment that started with `remaining` compute left and was
+    /// interrupted after `elapsed` seconds (< its full length).
+    pub fn interrupted(&self, remaining: u64, elapsed: u64) -> SegmentSplit {
+        let (done, compute_in_cycle, partial) = self.position(remaining, elapsed);
+        let rework = partial.min(compute_in_cycle);
+        SegmentSplit {
+            useful: done * self.interval,
+            rework,
+            overhead: done * self.cost + (partial - rework),
+        }
+    }
+
+    /// Split of a segment cut by the end of the term: compute done so far
+    /// counts as useful (it is not lost, just unfinished).
+    pub fn truncated(&self, remaining: u64, elapsed: u64) -> SegmentSplit {
+        let (done, compute_in_cycle, partial) = self.position(remaining, elapsed);
+        let compute = partial.min(compute_in_cycle);
+        SegmentSplit {
+            useful: done * self.interval + compute,
+            rework: 0,
+            overhead: done * self.cost + (partial - compute),
+        }
+    }
+
+    /// Split of a segment that completed all `remaining` compute.
+    pub fn completed(&self, remaining: u64) -> SegmentSplit {
+        SegmentSplit {
+            useful: remaining,
+            rework: 0,
+            overhead: self.chunks(remaining) * self.cost,
+        }
+    }
+
+    /// (completed cycles, compute length of the current cycle, time into it).
+    fn position(&self, remaining: u64, elapsed: u64) -> (u64, u64, u64) {
+        let cycle = self.interval + self.cost;
+        let done = (elapsed / cycle).min(self.chunks(remaining).saturating_sub(1));
+        let partial = elapsed - done * cycle;
+        let compute_in_cycle = (remaining - done * self.interval).min(self.interval);
+        (done, compute_in_cycle, partial)
+    }
+}
+
+/// Daly's (2006) expected wall time of a job with solve time `solve`,
+/// checkpoint interval `tau`, checkpoint cost `delta`, restart time `restart`
+/// and exponential failures with mean `mtbf` (all in the same unit):
+/// T = M·e^{R/M}·(e^{(τ+δ)/M} − 1)·T_s/τ. Exact for this module's semantics
+/// when T_s is a multiple of τ and replacements are always available.
+pub fn daly_expected_wall_time(solve: f64, tau: f64, delta: f64, restart: f64, mtbf: f64) -> f64 {
+    mtbf * (restart / mtbf).exp() * (((tau + delta) / mtbf).exp() - 1.0) * solve / tau
+}
+
+/// Young's (1974) optimal checkpoint interval √(2δM).
+pub fn young_interval(delta: f64, mtbf: f64) -> f64 {
+    (2.0 * delta * mtbf).sqrt()
+}
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not yet ready (its arrival event is pending).
+    Planned,
+    /// Cancelled before it started.
+    Cancelled,
+    /// Ready, waiting for a generation with room for the whole gang.
+    Queued,
+    /// Holding its units, restarting after an interruption.
+    Restarting,
+    /// Holding its units, computing and checkpointing.
+    Computing,
+    /// Lost units to failures and waits for replacements, holding the rest.
+    WaitingForUnits,
+    /// All work done; units released.
+    Done,
+}
+
+/// One frontier training run's state.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Units the gang needs.
+    pub units: u64,
+    /// Failure-free compute on baseline chips, seconds.
+    pub baseline_work: u64,
+    /// When it became ready.
+    pub ready: u64,
+    /// Generation it runs on, once started.
+    pub generation: Option<usize>,
+    /// Compute to do on its generation, seconds (baseline work / speed).
+    pub work: u64,
+    /// Compute secured by completed checkpoints.
+    pub saved: u64,
+    /// Units currently held.
+    pub held: u64,
+    /// Current phase and since when.
+    pub phase: Phase,
+    /// Start of the current phase.
+    pub phase_start: u64,
+    /// Bumped on every interruption; events carrying an old token are stale.
+    pub token: u32,
+    /// Interruptions suffered.
+    pub interruptions: u32,
+    /// First start time.
+    pub started: Option<u64>,
+    /// Completion time.
+    pub finished: Option<u64>,
+}
+
+impl Run {
+    /// A run not yet ready.
+    pub fn planned(units: u64, baseline_work: u64, ready: u64) -> Run {
+        Run {
+            units,
+            baseline_work,
+            ready,
+            generation: None,
+            work: 0,
+            saved: 0,
+            held: 0,
+            phase: Phase::Planned,
+            phase_start: ready,
+            token: 0,
+            interruptions: 0,
+            started: None,
+            finished: None,
+        }
+    }
+
+    /// Units it lacks to resume.
+    pub fn missing(&self) -> u64 {
+        self.units - self.held
+    }
+
+    /// Whether it holds units now.
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Restarting | Phase::Computing | Phase::WaitingForUnits
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CP: Checkpointing = Checkpointing {
+        interval: 100,
+        cost: 10,
+        restart: 30,
+    };
+
+    #[test]
+    fn segment_length_counts_a_checkpoint_per_chunk() {
+        assert_eq!(CP.segment_length(250), 250 + 3 * 10);
+        assert_eq!(CP.segment_length(200), 200 + 2 * 10);
+        assert_eq!(
+            CP.completed(250),
+            SegmentSplit {
+                useful: 250,
+                rework: 0,
+                overhead: 30
+            }
+        );
+    }
+
+    #[test]
+    fn interruption_loses_work_since_last_completed_checkpoint() {
+        // Two full cycles done (220 s), then 40 s into the third compute.
+        assert_eq!(
+            CP.interrupted(1000, 260),
+            SegmentSplit {
+                useful: 200,
+                rework: 40,
+                overhead: 20
+            }
+        );
+        // Interrupted mid-checkpoint: the whole chunk is lost, the partial
+        // checkpoint time is overhead.
+        assert_eq!(
+            CP.interrupted(1000, 105),
+            SegmentSplit {
+                useful: 0,
+                rework: 100,
+                overhead: 5
+            }
+        );
+        // The short last chunk.
+        assert_eq!(
+            CP.interrupted(250, 240),
+            SegmentSplit {
+                useful: 200,
+                rework: 20,
+                overhead: 20
+            }
+        );
+        assert_eq!(
+            CP.interrupted(250, 275),
+            SegmentSplit {
+                useful: 200,
+                rework: 50,
+                overhead: 25
+            }
+        );
+    }
+
+    #[test]
+    fn splits_always_add_up_to_elapsed() {
+        for remaining in [1, 99, 100, 101, 250, 1000] {
+            for elapsed in 0..CP.segment_length(remaining) {
+                for s in [
+                    CP.interrupted(remaining, elapsed),
+                    CP.truncated(remaining, elapsed),
+                ] {
+                    assert_eq!(
+                        s.useful + s.rework + s.overhead,
+                        elapsed,
+                        "{remaining} {elapsed}"
+                    );
+                    assert!(s.useful <= remaining);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Monte Carlo over replicas: seeding, parallel execution and aggregation.
+//!
+//! Replica `r` gets the seed `derive_seed(master, r)`, never anything from
+//! thread identity, and rayon's ordered `collect` puts results back in
+//! replica order — so outputs are bit-identical for any thread count. The
+//! grid point is deliberately *not* mixed into the seed: replica `r` of every
+//! point of a sweep draws the same random numbers in every component (common
+//! random numbers), so a difference between points is the parameter, not
+//! noise. Memory holds only each replica's summary row and time-series
+//! snapshots.
+
+use crate::config::Scenario;
+use crate::engine::derive_seed;
+use crate::metrics::{ReplicaOutcome, Snapshot};
+use crate::model;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+/// The seed of replica `replica`, shared by every grid point.
+pub fn replica_seed(master: u64, replica: u32) -> u64 {
+    derive_seed(master, replica as u64)
+}
+
+/// Runs `replicas` replicas of `scenario` in parallel on the current rayon
+/// pool, ticking `progress` once per replica.
+pub fn run_point(
+    scenario: &Scenario,
+    replicas: u32,
+    progress: &ProgressBar,
+) -> Vec<ReplicaOutcome> {
+    (0..replicas)
+        .into_par_iter()
+        .map(|r| {
+            let out = model::simulate(scenario, r, replica_seed(scenario.seed, r));
+            progress.inc(1);
+            out
+        })
+        .collect()
+}
+
+/// A progress bar over `total` replicas on stderr, hidden when `visible`
+/// is false or stderr is not a terminal.
+pub fn progress_bar(total: u64, visible: bool) -> ProgressBar {
+    let target = if visible {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} replicas  {per_sec}  ETA {eta}")
+            .expect("static progress template is valid"),
+    );
+    bar
+}
+
+/// Distribution of one metric across replicas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    /// Number of values.
+    pub n: usize,
+    /// Sample mean.
+    pub mean: f64,
+    /// Standard error of the mean (sample sd / √n; 0 when n < 2).
+    pub stderr: f64,
+    /// Quantiles at [`QUANTILES`], linear interpolation between order
+    /// statistics (numpy's default, "type 7").
+    pub quantiles: Vec<f64>,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// Quantile levels reported in `summary.csv`.
+pub const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+/// Quantile levels (bands) reported in `timeseries.csv`.
+pub const BANDS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+impl Stats {
+    /// Statistics of `values` with quantiles at `levels`; `None` if empty.
+    pub fn of(values: &[f64], levels: &[f64]) -> Option<Stats> {
+        if values.is_empty() {
+            return None;
+        }
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let var = if n > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Some(Stats {
+            n,
+            mean,
+            stderr: (var / n as f64).sqrt(),
+            quantiles: levels
+                .iter()
+                .map(|&q| quantile_sorted(&sorted, q))
+                .collect(),
+            min: sorted[0],
+            max: sorted[n - 1],
+        })
+    }
+
+    /// Half-width of the normal-approximation 95% confidence interval.
+    pub fn ci95_half_width(&self) -> f64 {
+        1.959_963_984_540_054 * self.stderr
+    }
+}
+
+/// Quantile `q` of sorted values, interpolating linearly.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// A per-step metric computed from the snapshots at a step's start and end.
+pub type StepMetric = fn(&Snapshot, &Snapshot) -> f64;
+
+/// The per-step time-series metrics, with how each is computed from two
+/// consecutive snapshots (`dt` = step length in seconds).
+pub const SERIES_METRICS: [(&str, StepMetric); 11] = [
+    ("delivered_chips", |a, b| {
+        avg(b.totals.delivered - a.totals.delivered, a, b)
+    }),
+    ("undelivered_chips", |a, b| {
+        avg(b.totals.undelivered - a.totals.undelivered, a, b)
+    }),
+    ("busy_chips", |a, b| {
+        avg(b.totals.busy() - a.totals.busy(), a, b)
+    }),
+    ("idle_chips", |a, b| {
+        avg(b.totals.idle - a.totals.idle, a, b)
+    }),
+    ("down_chips", |a, b| {
+        avg(b.totals.down - a.totals.down, a, b)
+    }),
+    ("training_chips", |a, b| {
+        avg(b.totals.training_held - a.totals.training_held, a, b)
+    }),
+    ("inference_chips", |a, b| {
+        avg(b.totals.inference - a.totals.inference, a, b)
+    }),
+    ("research_chips", |a, b| {
+        avg(b.totals.research_held - a.totals.research_held, a, b)
+    }),
+    ("utilization", |a, b| {
+        let d = b.totals.delivered - a.totals.delivered;
+        if d == 0 {
+            0.0
+        } else {
+            (b.totals.busy() - a.totals.busy()) as f64 / d as f64
+        }
+    }),
+    ("inference_demand_chips", |a, b| {
+        (b.demand - a.demand) / dt(a, b)
+    }),
+    ("inference_served_chips", |a, b| {
+        (b.served - a.served) / dt(a, b)
+    }),
+];
+
+fn dt(a: &Snapshot, b: &Snapshot) -> f64 {
+    (b.time - a.time).max(1) as f64
+}
+
+fn avg(chip_seconds: u128, a: &Snapshot, b: &Snapshot) -> f64 {
+    chip_seconds as f64 / dt(a, b)
+}
+
+/// The start-of-term snapshot every series is differenced against.
+pub fn origin() -> Snapshot {
+    Snapshot {
+        time: 0,
+        totals: Default::default(),
+        demand: 0.0,
+        served: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&v, 0.5), 2.5);
+        assert_eq!(quantile_sorted(&v, 0.25), 1.75);
+        assert_eq!(quantile_sorted(&v, 1.0), 4.0);
+        let s = Stats::of(&[2.0, 4.0, 6.0], &QUANTILES).unwrap();
+        assert_eq!(s.mean, 4.0);
+        assert!((s.stderr - (4.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert_eq!((s.min, s.max), (2.0, 6.0));
+        assert!(Stats::of(&[], &QUANTILES).is_none());
+    }
+
+    #[test]
+    fn replica_seeds_depend_on_master_and_replica_only() {
+        assert_eq!(replica_seed(1, 3), replica_seed(1, 3));
+        assert_ne!(replica_seed(1, 3), replica_seed(2, 3));
+        assert_ne!(replica_seed(1, 3), replica_seed(1, 4));
+    }
+}

@@ -1,0 +1,433 @@
+//! Result files: tidy CSVs for notebooks and a JSON manifest, written
+//! atomically.
+//!
+//! Files go to a hidden temporary folder beside the destination, which is
+//! renamed into place only when every file is written, so an interrupted or
+//! failed run never leaves a folder that looks complete. Columns are stable
+//! and documented in README.md ("Output files").
+
+use crate::config::Scenario;
+use crate::finance;
+use crate::metrics::{ReplicaOutcome, ReplicaRow};
+use crate::montecarlo::{self, BANDS, QUANTILES, SERIES_METRICS, Stats};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The destination exists; nothing was touched. Pass `--force` to
+    /// replace it, or choose another `--out`.
+    #[error(
+        "{0}: results folder already exists (use --force to replace it, or --out to choose another)"
+    )]
+    Exists(PathBuf),
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Fails early, before any simulation, if `dir` exists and `force` is off.
+pub fn check_destination(dir: &Path, force: bool) -> Result<(), OutputError> {
+    if dir.exists() && !force {
+        Err(OutputError::Exists(dir.to_path_buf()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Everything a results folder records about one run.
+pub struct RunRecord<'a> {
+    /// The scenario (after overrides).
+    pub scenario: &'a Scenario,
+    /// Where the scenario came from (a path or the embedded baseline).
+    pub source: &'a str,
+    /// Replica outcomes in replica order.
+    pub outcomes: &'a [ReplicaOutcome],
+    /// The command line, for the manifest.
+    pub command: &'a str,
+    /// Rayon threads used.
+    pub threads: usize,
+    /// Wall time of the simulation, seconds.
+    pub wall_seconds: f64,
+}
+
+/// Writes `points.csv`, `replicas.csv`, `summary.csv`, `timeseries.csv` and
+/// `manifest.json` into `dir`, atomically.
+pub fn write_results(dir: &Path, force: bool, record: &RunRecord) -> Result<(), OutputError> {
+    check_destination(dir, force)?;
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "results".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let written = write_files(&tmp, record);
+    if let Err(e) = written {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(io(dir))?;
+    }
+    fs::rename(&tmp, dir).map_err(io(dir))
+}
+
+fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {
+    let put = |file: &str, text: String| {
+        let path = dir.join(file);
+        fs::File::create(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(io(&path))
+    };
+    put(
+        "points.csv",
+        format!("point,scenario\n0,{}\n", record.scenario.name),
+    )?;
+    put("replicas.csv", replicas_csv(record.outcomes))?;
+    put("summary.csv", summary_csv(record.outcomes))?;
+    put("timeseries.csv", timeseries_csv(record.outcomes))?;
+    put("manifest.json", manifest(record))
+}
+
+/// One replica row as (column, cell) pairs, in column order.
+fn row_cells(row: &ReplicaRow) -> Vec<(String, String)> {
+    let Value::Object(map) = serde_json::to_value(row).expect("a row serializes") else {
+        unreachable!("a struct serializes to an object")
+    };
+    map.into_iter()
+        .map(|(k, v)| {
+            let cell = match v {
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (k, cell)
+        })
+        .collect()
+}
+
+fn replicas_csv(outcomes: &[ReplicaOutcome]) -> String {
+    let mut out = String::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        let cells = row_cells(&o.row);
+        if i == 0 {
+            out.push_str("point");
+            cells
+                .iter()
+                .for_each(|(k, _)| out.push_str(&format!(",{k}")));
+            out.push('\n');
+        }
+        out.push('0');
+        cells
+            .iter()
+            .for_each(|(_, v)| out.push_str(&format!(",{v}")));
+        out.push('\n');
+    }
+    out
+}
+
+/// Columns of replicas.csv that are identifiers, not metrics.
+const ID_COLUMNS: [&str; 2] = ["replica", "seed"];
+
+fn summary_csv(outcomes: &[ReplicaOutcome]) -> String {
+    let q_names: Vec<String> = QUANTILES
+        .iter()
+        .map(|q| format!("p{}", (q * 100.0).round()))
+        .collect();
+    let mut out = format!(
+        "point,metric,n,mean,stderr,ci95_low,ci95_high,{},min,max\n",
+        q_names.join(",")
+    );
+    let rows: Vec<Vec<(String, String)>> = outcomes.iter().map(|o| row_cells(&o.row)).collect();
+    let Some(first) = rows.first() else {
+        return out;
+    };
+    for (col, (name, _)) in first.iter().enumerate() {
+        if ID_COLUMNS.contains(&name.as_str()) {
+            continue;
+        }
+        let values: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| r[col].1.parse::<f64>().ok())
+            .collect();
+        if let Some(s) = Stats::of(&values, &QUANTILES) {
+            out.push_str(&stats_line(name, &s));
+        }
+    }
+    for (name, hist) in [
+        (
+            "research_wait_hours_pooled",
+            pooled(outcomes, |o| &o.research_waits),
+        ),
+        (
+            "training_wait_hours_pooled",
+            pooled(outcomes, |o| &o.training_waits),
+        ),
+    ] {
+        if let Some(s) = histogram_stats(&hist) {
+            out.push_str(&stats_line(name, &s));
+        }
+    }
+    out
+}
+
+fn stats_line(metric: &str, s: &Stats) -> String {
+    let h = s.ci95_half_width();
+    let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
+    format!(
+        "0,{metric},{},{},{},{},{},{},{},{}\n",
+        s.n,
+        s.mean,
+        s.stderr,
+        s.mean - h,
+        s.mean + h,
+        qs.join(","),
+        s.min,
+        s.max
+    )
+}
+
+/// Merges one histogram per replica into one over all jobs.
+fn pooled(
+    outcomes: &[ReplicaOutcome],
+    pick: fn(&ReplicaOutcome) -> &Histogram<u64>,
+) -> Histogram<u64> {
+    let mut all = crate::metrics::wait_histogram();
+    for o in outcomes {
+        all.add(pick(o)).expect("histograms share bounds");
+    }
+    all
+}
+
+/// Statistics of a pooled wait histogram (seconds) in hours: n jobs, mean,
+/// stderr of the mean, quantiles (to the histogram's 3 significant figures).
+fn histogram_stats(h: &Histogram<u64>) -> Option<Stats> {
+    if h.is_empty() {
+        return None;
+    }
+    let hours = |s: f64| s / 3600.0;
+    let n = h.len() as usize;
+    Some(Stats {
+        n,
+        mean: hours(h.mean()),
+        stderr: hours(h.stdev()) / (n as f64).sqrt(),
+        quantiles: QUANTILES
+            .iter()
+            .map(|&q| hours(h.value_at_quantile(q) as f64))
+            .collect(),
+        min: hours(h.min() as f64),
+        max: hours(h.max() as f64),
+    })
+}
+
+fn timeseries_csv(outcomes: &[ReplicaOutcome]) -> String {
+    let bands: Vec<String> = BANDS
+        .iter()
+        .map(|q| format!("p{}", (q * 100.0).round()))
+        .collect();
+    let mut out = format!("point,month,metric,mean,{}\n", bands.join(","));
+    let Some(first) = outcomes.first() else {
+        return out;
+    };
+    let origin = montecarlo::origin();
+    for step in 0..first.series.len() {
+        let month = first.series[step].time as f64 / crate::engine::SimTime::MONTH as f64;
+        for (metric, f) in SERIES_METRICS {
+            let values: Vec<f64> = outcomes
+                .iter()
+                .map(|o| {
+                    f(
+                        if step == 0 {
+                            &origin
+                        } else {
+                            &o.series[step - 1]
+                        },
+                        &o.series[step],
+                    )
+                })
+                .collect();
+            let s = Stats::of(&values, &BANDS).expect("at least one replica");
+            let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
+            out.push_str(&format!(
+                "0,{},{metric},{},{}\n",
+                round_month(month),
+                s.mean,
+                qs.join(",")
+            ));
+        }
+    }
+    out
+}
+
+/// Months printed to 4 decimals (steps are whole seconds, so exact month
+/// values are rarely round numbers).
+fn round_month(m: f64) -> String {
+    format!("{:.4}", m)
+}
+
+fn manifest(record: &RunRecord) -> String {
+    let s = record.scenario;
+    let f = finance::contract_figures(s);
+    let seeds: Vec<u64> = record.outcomes.iter().map(|o| o.row.seed).collect();
+    let value = json!({
+        "tool": "mortgage-sim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": record.command,
+        "scenario": s.name,
+        "source": record.source,
+        "master_seed": s.seed,
+        "replicas": record.outcomes.len(),
+        "replica_seeds": seeds,
+        "threads": record.threads,
+        "wall_time_seconds": record.wall_seconds,
+        "contract": {
+            "term_years": f.term_years,
+            "committed_usd": f.committed_usd,
+            "planned_chip_hours": f.planned_chip_hours,
+            "price_per_chip_hour_usd": f.price_per_chip_hour_usd,
+            "price_derived": f.price_derived,
+        },
+        "resolved_config": s.raw,
+        "files": ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv", "manifest.json"],
+    });
+    serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
+}
+
+/// The derived figures `mortgage-sim check` prints for a valid scenario.
+pub fn check_report(scenario: &Scenario, source: &str) -> String {
+    use crate::engine::SimTime;
+    use crate::model::training::{daly_expected_wall_time, young_interval};
+    let s = scenario;
+    let f = finance::contract_figures(s);
+    let cl = &s.cluster;
+    let mut out = format!("{source}: OK — scenario `{}`\n", s.name);
+    if !s.description.is_empty() {
+        out += &format!("  {}\n", s.description);
+    }
+    let chips: u64 = cl.tranches.iter().map(|t| t.units * cl.unit_chips).sum();
+    out += &format!(
+        "\nContract\n  term                        {:.2} years\n",
+        f.term_years
+    );
+    out += &format!(
+        "  committed                   ${:.3}B\n",
+        f.committed_usd / 1e9
+    );
+    out += &format!(
+        "  planned chip-hours          {:.4e} (tranche schedule, no delays)\n",
+        f.planned_chip_hours
+    );
+    out += &format!(
+        "  price per chip-hour         ${:.4} ({})\n",
+        f.price_per_chip_hour_usd,
+        if f.price_derived {
+            "derived: committed / planned chip-hours"
+        } else {
+            "given"
+        }
+    );
+    out += &format!(
+        "  flat monthly payment        ${:.3}B\n",
+        f.monthly_payment_usd / 1e9
+    );
+    out += &format!("\nCluster\n  chips in all tranches       {chips}\n");
+    out += &format!("  failure unit                {} chips\n", cl.unit_chips);
+    let units_per_day = (chips / cl.unit_chips) as f64 * cl.unit_failure_rate * SimTime::DAY as f64;
+    out += &format!("  unit failures per day       {units_per_day:.1} (all tranches delivered)\n");
+    out += &format!(
+        "  mean repair time            {:.1} hours\n",
+        cl.repair_hours.mean()
+    );
+    out += &format!("  policy                      {:?}\n", s.policy);
+    if let Some(t) = &s.training {
+        let (tau, delta, r) = (
+            t.checkpoint_interval as f64,
+            t.checkpoint_cost as f64,
+            t.restart_overhead as f64,
+        );
+        out += &format!(
+            "\nTraining ({} runs on the roadmap within the term)\n",
+            t.runs.len()
+        );
+        if let Some(big) = t.runs.iter().max_by_key(|r| r.units) {
+            let run_chips = big.units * cl.unit_chips;
+            let m = cl.chip_mtbf_hours * SimTime::HOUR as f64 / run_chips as f64;
+            let w = daly_expected_wall_time(1.0, tau, delta, r, m);
+            out += &format!("  largest run                 {run_chips} chips\n");
+            out += &format!("  its MTBF                    {:.1} minutes\n", m / 60.0);
+            out += &format!(
+                "  checkpoint interval         {:.1} min (Young's optimum for it: {:.1} min)\n",
+                tau / 60.0,
+                young_interval(delta, m) / 60.0
+            );
+            out += &format!(
+                "  Daly efficiency             {:.1}% (failure-free time / expected wall time)\n",
+                100.0 / w
+            );
+        }
+    }
+    if let Some(i) = &s.inference {
+        out += &format!(
+            "\nInference\n  base demand                 {:.0} chips (baseline equivalents)\n",
+            i.base_demand_chips
+        );
+        let years = f.term_years;
+        out += &format!(
+            "  mean demand at term end     {:.0} chips (e^(drift x term), before seasonality and failure)\n",
+            i.base_demand_chips * (i.drift_per_year * years).exp()
+        );
+    }
+    if let Some(r) = &s.research {
+        // The mean job size after rounding and clamping, by sampling with a
+        // fixed seed (the closed form of a clamped, rounded lognormal is not
+        // worth its complexity here).
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+        let n = 100_000;
+        let mean_units = (0..n)
+            .map(|_| {
+                ((r.chips.sample(&mut rng) / cl.unit_chips as f64).ceil() as u64)
+                    .clamp(r.min_units, r.max_units)
+            })
+            .sum::<u64>() as f64
+            / n as f64;
+        let per_hour = r.arrival_rate * SimTime::HOUR as f64;
+        let load = per_hour * mean_units * cl.unit_chips as f64 * r.duration_hours.mean();
+        out += &format!(
+            "\nResearch\n  arrivals                    {per_hour:.2} per hour at the start\n"
+        );
+        out += &format!(
+            "  mean job                    {:.0} chips x {:.1} hours\n",
+            mean_units * cl.unit_chips as f64,
+            r.duration_hours.mean()
+        );
+        out += &format!(
+            "  offered load                {load:.0} chips at the start ({:.1}% of all tranches)\n",
+            100.0 * load / chips as f64
+        );
+    }
+    out
+}
