@@ -1,0 +1,7 @@
+//! Integration tests, one binary (see STYLE.md): one module per topic.
+
+mod bad_configs;
+mod golden;
+mod model;
+mod scenarios;
+mod support;

@@ -1,0 +1,216 @@
+//! Model tests on tiny scenarios whose outcome can be checked by hand.
+
+use mortgage_sim::config;
+use mortgage_sim::engine::SimTime;
+use mortgage_sim::model::{Event, World};
+
+/// A one-month term, no natural failures (MTBF of 10^15 hours), one
+/// generation and one tranche of `chips` delivered at t = 0 in units of
+/// `unit` chips, followed by `rest` (workload sections).
+fn tiny(chips: u64, unit: u64, rest: &str) -> config::Scenario {
+    let text = format!(
+        r#"
+name = "tiny"
+[simulation]
+seed = 1
+replicas = 1
+timeseries_step_months = 1
+[contract]
+term_years = 0.0833333333
+committed_usd = 1000
+[cluster]
+failure_unit_chips = {unit}
+chip_mtbf_hours = 1e15
+repair_hours = {{ dist = "fixed", value = 0 }}
+[[cluster.generations]]
+name = "g"
+speed = 1.0
+[[cluster.tranches]]
+chips = {chips}
+generation = "g"
+planned_month = 0
+delivery_delay_months = {{ dist = "fixed", value = 0 }}
+[scheduler]
+policy = "priority"
+{rest}
+"#
+    );
+    config::load_str(&text, "tiny", &[]).expect("tiny scenario is valid")
+}
+
+const HOUR: u64 = SimTime::HOUR;
+
+#[test]
+fn one_failure_costs_the_work_since_the_last_checkpoint_plus_the_restart() {
+    // A 16-chip run (one unit) of 10 h, τ = 1 h, δ = 0.1 h, R = 0.5 h, on a
+    // cluster of exactly one unit; the unit fails at 2.5 h and is repaired
+    // at once. Two checkpoints are complete (2.2 h), 0.3 h of compute is
+    // lost, the restart takes 0.5 h, and the remaining 8 h need 8 more
+    // checkpoints: finish = 3.0 + 8.8 = 11.8 h instead of 11.0 h.
+    let s = tiny(
+        16,
+        16,
+        r#"
+[training]
+checkpoint_interval_hours = 1.0
+checkpoint_cost_hours = 0.1
+restart_overhead_hours = 0.5
+[[training.runs]]
+start_month = 0
+chips = 16
+duration_days = 0.4166666666666667
+"#,
+    );
+    let mut world = World::new(&s, 0, 7);
+    world.inject(SimTime(5 * HOUR / 2), Event::ForcedFailure);
+    let out = world.run();
+    let r = &out.row;
+    assert_eq!(r.training_runs_completed, 1);
+    assert_eq!(r.training_interruptions, 1);
+    assert_eq!(r.unit_failures, 1);
+    let delay_hours = r.training_mean_delay_days * 24.0;
+    assert!(
+        (delay_hours - 1.8).abs() < 1e-9,
+        "delay {delay_hours} h, expected 11.8 - 10"
+    );
+    let cs = out.chip_seconds;
+    assert_eq!(cs.training_useful, 16 * 10 * HOUR as u128);
+    assert_eq!(cs.training_rework, 16 * 3 * HOUR as u128 / 10);
+    // 2 completed checkpoints + 0.5 h restart + 8 checkpoints.
+    assert_eq!(cs.training_overhead, 16 * 15 * HOUR as u128 / 10);
+    assert_eq!(cs.conservation_error(), 0);
+}
+
+#[test]
+fn a_failure_during_the_restart_restarts_it() {
+    // As above, with a second failure 0.2 h into the restart: the restart
+    // begins again, so the run finishes 0.2 h later (no compute is lost).
+    let s = tiny(
+        16,
+        16,
+        r#"
+[training]
+checkpoint_interval_hours = 1.0
+checkpoint_cost_hours = 0.1
+restart_overhead_hours = 0.5
+[[training.runs]]
+start_month = 0
+chips = 16
+duration_days = 0.4166666666666667
+"#,
+    );
+    let mut world = World::new(&s, 0, 7);
+    world.inject(SimTime(5 * HOUR / 2), Event::ForcedFailure);
+    world.inject(SimTime(27 * HOUR / 10), Event::ForcedFailure);
+    let out = world.run();
+    assert_eq!(out.row.training_interruptions, 2);
+    let delay_hours = out.row.training_mean_delay_days * 24.0;
+    assert!(
+        (delay_hours - 2.0).abs() < 1e-9,
+        "delay {delay_hours} h, expected 12.0 - 10"
+    );
+    assert_eq!(out.chip_seconds.conservation_error(), 0);
+}
+
+#[test]
+fn a_research_job_preempted_by_inference_is_requeued_and_finishes_later() {
+    // Four 1-chip units. Inference demand is 2(1 + 0.5 sin(2πt/24h)):
+    // 2 units at t = 0, 3 units from 1 h, back to 2 units from 13 h. A
+    // 2-chip, 3-hour research job arriving at t = 0 starts on the two idle
+    // units, is preempted at 1 h when inference grows, waits at the head of
+    // the queue, restarts at 13 h and finishes at 16 h.
+    let s = tiny(
+        4,
+        1,
+        r#"
+[inference]
+base_demand_chips = 2
+step_hours = 1
+noise_sigma = 0
+[inference.growth]
+drift_per_year = 0
+volatility_per_sqrt_year = 0
+commercial_failure_probability = 0
+failure_decay_per_year = 0
+[inference.seasonality]
+diurnal_amplitude = 0.5
+weekly_amplitude = 0
+[research]
+arrivals_per_hour = 0
+arrival_growth_per_year = 0
+chips = { dist = "fixed", value = 2 }
+min_chips = 1
+max_chips = 4
+duration_hours = { dist = "fixed", value = 3 }
+"#,
+    );
+    let mut world = World::new(&s, 0, 7);
+    world.inject(SimTime::ZERO, Event::ResearchArrives);
+    let out = world.run();
+    let r = &out.row;
+    assert_eq!(
+        (
+            r.research_jobs_arrived,
+            r.research_jobs_completed,
+            r.research_preemptions
+        ),
+        (1, 1, 1)
+    );
+    // Lost: 2 chips × 1 h before the preemption; useful: 2 chips × 3 h.
+    assert_eq!(out.chip_seconds.research_lost, 2 * HOUR as u128);
+    assert_eq!(out.chip_seconds.research_useful, 6 * HOUR as u128);
+    assert_eq!(out.chip_seconds.conservation_error(), 0);
+}
+
+#[test]
+fn research_checkpoints_keep_work_across_preemption() {
+    // The same job with hourly checkpoints: it is preempted at 1 h, just as
+    // its first checkpoint completes, so that hour is kept and nothing is
+    // lost; the remaining 2 h run after the restart at 13 h.
+    let s = tiny(
+        4,
+        1,
+        r#"
+[inference]
+base_demand_chips = 2
+step_hours = 1
+noise_sigma = 0
+[inference.growth]
+drift_per_year = 0
+volatility_per_sqrt_year = 0
+commercial_failure_probability = 0
+failure_decay_per_year = 0
+[inference.seasonality]
+diurnal_amplitude = 0.5
+weekly_amplitude = 0
+[research]
+arrivals_per_hour = 0
+arrival_growth_per_year = 0
+chips = { dist = "fixed", value = 2 }
+min_chips = 1
+max_chips = 4
+duration_hours = { dist = "fixed", value = 3 }
+checkpoint_interval_hours = 1
+"#,
+    );
+    let mut world = World::new(&s, 0, 7);
+    world.inject(SimTime::ZERO, Event::ResearchArrives);
+    let out = world.run();
+    assert_eq!(out.row.research_preemptions, 1);
+    assert_eq!(out.chip_seconds.research_lost, 0);
+    // 1 h kept + 2 h after the restart at 13 h.
+    assert_eq!(out.chip_seconds.research_useful, 6 * HOUR as u128);
+}
+
+#[test]
+fn a_late_tranche_counts_as_undelivered_until_it_arrives() {
+    // 32 chips planned at month 0 but delivered 0.5 months late.
+    let mut s = tiny(32, 16, "");
+    s.cluster.tranches[0].delay_months = config::Dist::fixed(0.5);
+    let out = World::new(&s, 0, 1).run();
+    let half_month = SimTime::MONTH / 2;
+    let term = s.contract.term;
+    assert_eq!(out.chip_seconds.undelivered, 32 * half_month as u128);
+    assert_eq!(out.chip_seconds.delivered, 32 * (term - half_month) as u128);
+    assert_eq!(out.chip_seconds.idle, out.chip_seconds.delivered);
+}
