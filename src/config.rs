@@ -86,11 +86,10 @@ pub fn load_baseline(overrides: &[String]) -> Result<Scenario, ConfigError> {
 
 /// Parses a TOML document into a table, naming `file` on error.
 pub fn parse_toml(text: &str, file: &str) -> Result<toml::Table, ConfigError> {
-    text.parse::<toml::Table>()
-        .map_err(|e| ConfigError::Syntax {
-            file: file.to_string(),
-            message: e.to_string().trim().replace('\n', " "),
-        })
+    text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
+        file: file.to_string(),
+        message: e.to_string().trim().replace('\n', " "),
+    })
 }
 
 /// Loads a scenario from TOML text; `file` names the source in errors.
@@ -109,19 +108,11 @@ pub fn from_table(doc: toml::Table, file: &str) -> Result<Scenario, ConfigError>
         key,
         problem,
     };
-    let raw: RawScenario =
-        serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
-            let path = e.path().to_string();
-            let problem = e.into_inner().to_string().trim().replace('\n', " ");
-            key_error(
-                if path == "." {
-                    "(top level)".into()
-                } else {
-                    path
-                },
-                problem,
-            )
-        })?;
+    let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+        let path = e.path().to_string();
+        let problem = e.into_inner().to_string().trim().replace('\n', " ");
+        key_error(if path == "." { "(top level)".into() } else { path }, problem)
+    })?;
     Scenario::try_from(raw).map_err(|e| key_error(e.key, e.problem))
 }
 
@@ -171,23 +162,17 @@ fn set_path(root: &mut toml::Value, parts: &[&str], value: toml::Value) -> Resul
                 t.insert(part.to_string(), value);
                 return Ok(());
             }
-            toml::Value::Table(t) => t
-                .get_mut(*part)
-                .ok_or(format!("no table `{here}` in the scenario"))?,
+            toml::Value::Table(t) => t.get_mut(*part).ok_or(format!("no table `{here}` in the scenario"))?,
             toml::Value::Array(a) => {
                 let i: usize = part
                     .parse()
                     .map_err(|_| format!("`{here}`: `{part}` must be an array index"))?;
                 let n = a.len();
-                a.get_mut(i).ok_or(format!(
-                    "`{here}`: index {i} out of range (the array has {n} entries)"
-                ))?
+                a.get_mut(i)
+                    .ok_or(format!("`{here}`: index {i} out of range (the array has {n} entries)"))?
             }
             _ => {
-                return Err(format!(
-                    "`{}` is a value, not a table",
-                    parts[..depth].join(".")
-                ));
+                return Err(format!("`{}` is a value, not a table", parts[..depth].join(".")));
             }
         };
         if is_last {
@@ -224,17 +209,9 @@ mod tests {
 
     #[test]
     fn bad_overrides_are_errors() {
-        for arg in [
-            "nokey",
-            "nosuch.table.x=1",
-            "cluster.tranches.99.chips=1",
-            "a..b=1",
-        ] {
+        for arg in ["nokey", "nosuch.table.x=1", "cluster.tranches.99.chips=1", "a..b=1"] {
             assert!(
-                matches!(
-                    load_baseline(&[arg.into()]),
-                    Err(ConfigError::Override { .. })
-                ),
+                matches!(load_baseline(&[arg.into()]), Err(ConfigError::Override { .. })),
                 "{arg}"
             );
         }

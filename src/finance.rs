@@ -55,10 +55,7 @@ mod tests {
         assert!(s.is_err(), "a zero-chip tranche is rejected");
         let mut doc = crate::config::parse_toml(crate::config::BASELINE_TOML, "baseline").unwrap();
         crate::config::apply_override(&mut doc, "cluster.tranches.0.chips=1500000").unwrap();
-        doc["cluster"]["tranches"]
-            .as_array_mut()
-            .unwrap()
-            .truncate(1);
+        doc["cluster"]["tranches"].as_array_mut().unwrap().truncate(1);
         let s = crate::config::from_table(doc, "baseline").unwrap();
         let f = contract_figures(&s);
         assert!((f.planned_chip_hours - 1.5e6 * 5.0 * 8766.0).abs() < 1.0);

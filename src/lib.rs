@@ -9,3 +9,4 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod output;
+pub mod sweep;

@@ -4,7 +4,8 @@
 
 use clap::{Parser, Subcommand};
 use mortgage_sim::config::{self, ConfigError, Scenario};
-use mortgage_sim::{montecarlo, output};
+use mortgage_sim::metrics::ReplicaRow;
+use mortgage_sim::{montecarlo, output, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +26,13 @@ struct Cli {
 enum Command {
     /// Run a scenario's Monte Carlo replicas and write results/<name>/.
     Run(RunArgs),
+    /// Run an experiment: a grid of overrides on a base scenario -> results/<experiment>/.
+    Sweep {
+        /// Experiment file (experiments/*.toml).
+        experiment: PathBuf,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
     /// Validate a scenario and print its derived figures.
     Check {
         /// Scenario file (default: the embedded configs/baseline.toml).
@@ -35,20 +43,19 @@ enum Command {
     },
 }
 
+/// Options shared by `run` and `sweep`.
 #[derive(clap::Args, Default)]
-struct RunArgs {
-    /// Scenario file (default: the embedded configs/baseline.toml).
-    config: Option<PathBuf>,
-    /// Replicas (default: simulation.replicas of the scenario).
+struct ExecArgs {
+    /// Replicas per point (default: the scenario's or experiment's).
     #[arg(long)]
     replicas: Option<u32>,
-    /// Master seed (default: simulation.seed of the scenario).
+    /// Master seed (default: the scenario's or experiment's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Override a key: --set dotted.key=value (repeatable).
+    /// Override a key: --set dotted.key=value (repeatable; applies to every point).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Results folder (default: results/<scenario name>).
+    /// Results folder (default: results/<scenario or experiment name>).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Replace the results folder if it exists.
@@ -60,6 +67,21 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Run batches of replicas until the 95% CI half-width of METRIC (a
+    /// replicas.csv column) is at most HALF_WIDTH at every point.
+    #[arg(long, value_name = "METRIC=HALF_WIDTH")]
+    target_ci: Option<String>,
+    /// Cap on replicas per point with --target-ci.
+    #[arg(long, default_value_t = 10_000)]
+    max_replicas: u32,
+}
+
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// Scenario file (default: the embedded configs/baseline.toml).
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    exec: ExecArgs,
 }
 
 /// A failure and its exit code.
@@ -97,6 +119,7 @@ fn main() -> ExitCode {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { config, set }) => check(config.as_deref(), &set),
+        Some(Command::Sweep { experiment, exec }) => sweep(&experiment, &exec),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,14 +132,8 @@ fn main() -> ExitCode {
 
 fn load(config: Option<&Path>, overrides: &[String]) -> Result<(Scenario, String), ConfigError> {
     match config {
-        Some(path) => Ok((
-            config::load_file(path, overrides)?,
-            path.display().to_string(),
-        )),
-        None => Ok((
-            config::load_baseline(overrides)?,
-            config::BASELINE_SOURCE.to_string(),
-        )),
+        Some(path) => Ok((config::load_file(path, overrides)?, path.display().to_string())),
+        None => Ok((config::load_baseline(overrides)?, config::BASELINE_SOURCE.to_string())),
     }
 }
 
@@ -126,55 +143,138 @@ fn check(config: Option<&Path>, overrides: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
+fn bad_input(message: String) -> Failure {
+    Failure { code: 2, message }
+}
+
 fn run(args: RunArgs) -> Result<(), Failure> {
-    let mut overrides = args.set.clone();
-    if let Some(seed) = args.seed {
+    let exec = &args.exec;
+    let mut overrides = exec.set.clone();
+    if let Some(seed) = exec.seed {
         overrides.push(format!("simulation.seed={seed}"));
     }
-    if let Some(n) = args.replicas {
+    if let Some(n) = exec.replicas {
         overrides.push(format!("simulation.replicas={n}"));
     }
     let (scenario, source) = load(args.config.as_deref(), &overrides)?;
-    let dir = args
+    let dir = exec
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&scenario.name));
-    output::check_destination(&dir, args.force)?;
+    let points = vec![sweep::GridPoint {
+        id: 0,
+        params: Vec::new(),
+        scenario,
+    }];
+    execute(&points, &source, &dir, exec)
+}
 
+fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
+    let mut experiment = sweep::load(file)?;
+    if let Some(n) = exec.replicas {
+        experiment.replicas = n;
+    }
+    if exec.seed.is_some() {
+        experiment.seed = exec.seed;
+    }
+    let points = sweep::expand(&experiment, &exec.set)?;
+    let dir = exec
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&experiment.name));
+    execute(&points, &file.display().to_string(), &dir, exec)
+}
+
+fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failure> {
+    let Some(arg) = &exec.target_ci else { return Ok(None) };
+    let allowed = ReplicaRow::metric_names();
+    let (metric, width) = arg.split_once('=').ok_or_else(|| {
+        bad_input(format!(
+            "--target-ci {arg}: expected METRIC=HALF_WIDTH, e.g. utilization=0.005"
+        ))
+    })?;
+    if !allowed.iter().any(|m| m == metric) {
+        return Err(bad_input(format!(
+            "--target-ci {arg}: unknown metric `{metric}`; allowed: {}",
+            allowed.join(", ")
+        )));
+    }
+    let half_width: f64 = width
+        .parse()
+        .ok()
+        .filter(|w: &f64| w.is_finite() && *w > 0.0)
+        .ok_or_else(|| {
+            bad_input(format!(
+                "--target-ci {arg}: half-width `{width}`; allowed: a number > 0"
+            ))
+        })?;
+    if exec.max_replicas < 2 {
+        return Err(bad_input("--max-replicas: allowed: at least 2 with --target-ci".into()));
+    }
+    Ok(Some(montecarlo::Precision {
+        metric: metric.to_string(),
+        half_width,
+        max_replicas: exec.max_replicas,
+    }))
+}
+
+fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArgs) -> Result<(), Failure> {
+    let precision = parse_target(exec)?;
+    output::check_destination(dir, exec.force)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
+    if let Some(t) = exec.threads {
         pool = pool.num_threads(t);
     }
     let pool = pool.build().map_err(|e| Failure {
         code: 1,
         message: format!("cannot start worker threads: {e}"),
     })?;
-    let bar = montecarlo::progress_bar(
-        scenario.replicas as u64,
-        !args.quiet && std::io::stderr().is_terminal(),
-    );
+    let batch = points[0].scenario.replicas;
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    let visible = !exec.quiet && std::io::stderr().is_terminal();
+    let bar = montecarlo::progress_bar(batch as u64 * points.len() as u64, visible);
     let started = Instant::now();
-    let outcomes = pool.install(|| montecarlo::run_point(&scenario, scenario.replicas, &bar));
+    let (results, reached) = pool.install(|| montecarlo::run_points(&scenarios, batch, precision.as_ref(), &bar));
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let record = output::RunRecord {
-        scenario: &scenario,
-        source: &source,
-        outcomes: &outcomes,
+        source,
+        points: points
+            .iter()
+            .zip(&results)
+            .map(|(p, outcomes)| output::PointResults {
+                id: p.id,
+                params: &p.params,
+                scenario: &p.scenario,
+                outcomes,
+            })
+            .collect(),
         command: &command,
         threads: pool.current_num_threads(),
         wall_seconds,
+        precision: precision.clone().zip(reached.clone()),
     };
-    output::write_results(&dir, args.force, &record)?;
-    let events: u64 = outcomes.iter().map(|o| o.row.events).sum();
+    output::write_results(dir, exec.force, &record)?;
+    let replicas: usize = results.iter().map(Vec::len).sum();
+    let events: u64 = results.iter().flatten().map(|o| o.row.events).sum();
     eprintln!(
-        "{} replicas of `{}` in {wall_seconds:.1} s ({:.2e} events/s) -> {}",
-        outcomes.len(),
-        scenario.name,
+        "{replicas} replicas over {} point(s) in {wall_seconds:.1} s ({:.2e} events/s) -> {}",
+        points.len(),
         events as f64 / wall_seconds.max(1e-9),
         dir.display()
     );
+    if let (Some(target), Some(outcome)) = (&precision, &reached) {
+        let verdict = if outcome.reached {
+            "reached"
+        } else {
+            "NOT reached (--max-replicas hit)"
+        };
+        eprintln!(
+            "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
+            target.metric, target.half_width, outcome.worst_half_width, outcome.replicas
+        );
+    }
     Ok(())
 }

@@ -63,10 +63,7 @@ impl ChipSeconds {
                 self.training_held,
                 self.training_useful + self.training_rework + self.training_overhead,
             ))
-            .max(d(
-                self.research_held,
-                self.research_useful + self.research_lost,
-            ))
+            .max(d(self.research_held, self.research_useful + self.research_lost))
     }
 
     /// Field-wise difference `self - earlier` (for per-step figures).
@@ -190,7 +187,7 @@ pub struct ReplicaOutcome {
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
 /// documents each. Chip-hours are of physical chips unless said otherwise.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct ReplicaRow {
     /// Replica index within the grid point.
     pub replica: u32,
@@ -267,6 +264,47 @@ pub struct ReplicaRow {
     /// 99th percentile research wait, hours.
     pub research_wait_p99_hours: f64,
 }
+
+impl ReplicaRow {
+    /// The row as (column, cell text) pairs in column order; an absent value
+    /// is an empty cell. Integers keep their exact decimal form.
+    pub fn cells(&self) -> Vec<(String, String)> {
+        let serde_json::Value::Object(map) = serde_json::to_value(self).expect("a row serializes") else {
+            unreachable!("a struct serializes to an object")
+        };
+        map.into_iter()
+            .map(|(k, v)| {
+                let cell = match v {
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (k, cell)
+            })
+            .collect()
+    }
+
+    /// The value of metric column `name`, if it is one and has a value.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.cells()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse().ok())
+    }
+
+    /// Names of the metric columns (all but the identifiers).
+    pub fn metric_names() -> Vec<String> {
+        let probe = ReplicaRow::default();
+        probe
+            .cells()
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !ID_COLUMNS.contains(&k.as_str()))
+            .collect()
+    }
+}
+
+/// Columns of `replicas.csv` that identify a row rather than measure it.
+pub const ID_COLUMNS: [&str; 2] = ["replica", "seed"];
 
 /// Safe ratio: 0 when the denominator is 0.
 pub fn ratio(num: f64, den: f64) -> f64 {

@@ -23,19 +23,105 @@ pub fn replica_seed(master: u64, replica: u32) -> u64 {
 
 /// Runs `replicas` replicas of `scenario` in parallel on the current rayon
 /// pool, ticking `progress` once per replica.
-pub fn run_point(
-    scenario: &Scenario,
-    replicas: u32,
+pub fn run_point(scenario: &Scenario, replicas: u32, progress: &ProgressBar) -> Vec<ReplicaOutcome> {
+    run_batch(&[scenario], 0..replicas, progress).pop().expect("one point")
+}
+
+/// Runs replicas `range` of every point as one flat parallel loop over
+/// (point × replica), so a slow point does not leave a core idle. Returns
+/// each point's outcomes in replica order.
+pub fn run_batch(
+    points: &[&Scenario],
+    range: std::ops::Range<u32>,
     progress: &ProgressBar,
-) -> Vec<ReplicaOutcome> {
-    (0..replicas)
+) -> Vec<Vec<ReplicaOutcome>> {
+    let per_point = range.len();
+    let units: Vec<(usize, u32)> = (0..points.len())
+        .flat_map(|p| range.clone().map(move |r| (p, r)))
+        .collect();
+    let mut flat: Vec<ReplicaOutcome> = units
         .into_par_iter()
-        .map(|r| {
-            let out = model::simulate(scenario, r, replica_seed(scenario.seed, r));
+        .map(|(p, r)| {
+            let s = points[p];
+            let out = model::simulate(s, r, replica_seed(s.seed, r));
             progress.inc(1);
             out
         })
-        .collect()
+        .collect();
+    let mut grouped = Vec::with_capacity(points.len());
+    for _ in 0..points.len() {
+        let rest = flat.split_off(per_point);
+        grouped.push(std::mem::replace(&mut flat, rest));
+    }
+    grouped
+}
+
+/// A precision target: run batches until the 95% CI half-width of `metric`
+/// is at most `half_width` at every point, or `max_replicas` is reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Precision {
+    /// A metric column of `replicas.csv`.
+    pub metric: String,
+    /// Target half-width of the 95% confidence interval of its mean.
+    pub half_width: f64,
+    /// Stop here even if the target is not met.
+    pub max_replicas: u32,
+}
+
+/// How a precision target ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecisionOutcome {
+    /// Whether every point met the target.
+    pub reached: bool,
+    /// Replicas run per point.
+    pub replicas: u32,
+    /// The largest half-width over the points at the end.
+    pub worst_half_width: f64,
+}
+
+/// Runs `batch` replicas per point, then, with a `precision` target, further
+/// batches (replica indices continue, so the result equals one run with
+/// that many replicas) until the target is met at every point or the cap is
+/// reached.
+pub fn run_points(
+    points: &[&Scenario],
+    batch: u32,
+    precision: Option<&Precision>,
+    progress: &ProgressBar,
+) -> (Vec<Vec<ReplicaOutcome>>, Option<PrecisionOutcome>) {
+    let mut results = run_batch(points, 0..batch, progress);
+    let Some(target) = precision else {
+        return (results, None);
+    };
+    loop {
+        let done = results.first().map_or(0, |r| r.len() as u32);
+        let worst = results
+            .iter()
+            .map(|outs| {
+                let v: Vec<f64> = outs.iter().filter_map(|o| o.row.metric(&target.metric)).collect();
+                match Stats::of(&v, &[]) {
+                    Some(s) if s.n >= 2 => s.ci95_half_width(),
+                    _ => f64::INFINITY,
+                }
+            })
+            .fold(0.0, f64::max);
+        let reached = worst <= target.half_width;
+        if reached || done >= target.max_replicas {
+            return (
+                results,
+                Some(PrecisionOutcome {
+                    reached,
+                    replicas: done,
+                    worst_half_width: worst,
+                }),
+            );
+        }
+        let next = (done + batch.max(1)).min(target.max_replicas);
+        progress.inc_length(((next - done) as usize * points.len()) as u64);
+        for (all, more) in results.iter_mut().zip(run_batch(points, done..next, progress)) {
+            all.extend(more);
+        }
+    }
 }
 
 /// A progress bar over `total` replicas on stderr, hidden when `visible`
@@ -97,10 +183,7 @@ impl Stats {
             n,
             mean,
             stderr: (var / n as f64).sqrt(),
-            quantiles: levels
-                .iter()
-                .map(|&q| quantile_sorted(&sorted, q))
-                .collect(),
+            quantiles: levels.iter().map(|&q| quantile_sorted(&sorted, q)).collect(),
             min: sorted[0],
             max: sorted[n - 1],
         })
@@ -131,15 +214,9 @@ pub const SERIES_METRICS: [(&str, StepMetric); 11] = [
     ("undelivered_chips", |a, b| {
         avg(b.totals.undelivered - a.totals.undelivered, a, b)
     }),
-    ("busy_chips", |a, b| {
-        avg(b.totals.busy() - a.totals.busy(), a, b)
-    }),
-    ("idle_chips", |a, b| {
-        avg(b.totals.idle - a.totals.idle, a, b)
-    }),
-    ("down_chips", |a, b| {
-        avg(b.totals.down - a.totals.down, a, b)
-    }),
+    ("busy_chips", |a, b| avg(b.totals.busy() - a.totals.busy(), a, b)),
+    ("idle_chips", |a, b| avg(b.totals.idle - a.totals.idle, a, b)),
+    ("down_chips", |a, b| avg(b.totals.down - a.totals.down, a, b)),
     ("training_chips", |a, b| {
         avg(b.totals.training_held - a.totals.training_held, a, b)
     }),
@@ -157,12 +234,8 @@ pub const SERIES_METRICS: [(&str, StepMetric); 11] = [
             (b.totals.busy() - a.totals.busy()) as f64 / d as f64
         }
     }),
-    ("inference_demand_chips", |a, b| {
-        (b.demand - a.demand) / dt(a, b)
-    }),
-    ("inference_served_chips", |a, b| {
-        (b.served - a.served) / dt(a, b)
-    }),
+    ("inference_demand_chips", |a, b| (b.demand - a.demand) / dt(a, b)),
+    ("inference_served_chips", |a, b| (b.served - a.served) / dt(a, b)),
 ];
 
 fn dt(a: &Snapshot, b: &Snapshot) -> f64 {

@@ -8,8 +8,8 @@
 
 use crate::config::Scenario;
 use crate::finance;
-use crate::metrics::{ReplicaOutcome, ReplicaRow};
-use crate::montecarlo::{self, BANDS, QUANTILES, SERIES_METRICS, Stats};
+use crate::metrics::{ID_COLUMNS, ReplicaOutcome};
+use crate::montecarlo::{self, BANDS, Precision, PrecisionOutcome, QUANTILES, SERIES_METRICS, Stats};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use std::fs;
@@ -21,9 +21,7 @@ use std::path::{Path, PathBuf};
 pub enum OutputError {
     /// The destination exists; nothing was touched. Pass `--force` to
     /// replace it, or choose another `--out`.
-    #[error(
-        "{0}: results folder already exists (use --force to replace it, or --out to choose another)"
-    )]
+    #[error("{0}: results folder already exists (use --force to replace it, or --out to choose another)")]
     Exists(PathBuf),
     /// A file could not be written.
     #[error("{path}: {source}")]
@@ -51,20 +49,32 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<(), OutputError> {
     }
 }
 
-/// Everything a results folder records about one run.
-pub struct RunRecord<'a> {
-    /// The scenario (after overrides).
+/// One grid point's results.
+pub struct PointResults<'a> {
+    /// Point id.
+    pub id: u64,
+    /// (dotted key, value) of every swept key; empty for a plain run.
+    pub params: &'a [(String, String)],
+    /// The point's scenario.
     pub scenario: &'a Scenario,
-    /// Where the scenario came from (a path or the embedded baseline).
-    pub source: &'a str,
     /// Replica outcomes in replica order.
     pub outcomes: &'a [ReplicaOutcome],
+}
+
+/// Everything a results folder records about one run or sweep.
+pub struct RunRecord<'a> {
+    /// Where the scenario or experiment came from.
+    pub source: &'a str,
+    /// The grid points (one for a plain run).
+    pub points: Vec<PointResults<'a>>,
     /// The command line, for the manifest.
     pub command: &'a str,
     /// Rayon threads used.
     pub threads: usize,
     /// Wall time of the simulation, seconds.
     pub wall_seconds: f64,
+    /// How a `--target-ci` precision target ended, if one was given.
+    pub precision: Option<(Precision, PrecisionOutcome)>,
 }
 
 /// Writes `points.csv`, `replicas.csv`, `summary.csv`, `timeseries.csv` and
@@ -103,102 +113,98 @@ fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {
             .and_then(|mut f| f.write_all(text.as_bytes()))
             .map_err(io(&path))
     };
-    put(
-        "points.csv",
-        format!("point,scenario\n0,{}\n", record.scenario.name),
-    )?;
-    put("replicas.csv", replicas_csv(record.outcomes))?;
-    put("summary.csv", summary_csv(record.outcomes))?;
-    put("timeseries.csv", timeseries_csv(record.outcomes))?;
+    put("points.csv", points_csv(&record.points))?;
+    put("replicas.csv", replicas_csv(&record.points))?;
+    put("summary.csv", summary_csv(&record.points))?;
+    put("timeseries.csv", timeseries_csv(&record.points))?;
     put("manifest.json", manifest(record))
 }
 
-/// One replica row as (column, cell) pairs, in column order.
-fn row_cells(row: &ReplicaRow) -> Vec<(String, String)> {
-    let Value::Object(map) = serde_json::to_value(row).expect("a row serializes") else {
-        unreachable!("a struct serializes to an object")
-    };
-    map.into_iter()
-        .map(|(k, v)| {
-            let cell = match v {
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (k, cell)
-        })
-        .collect()
+/// Quotes a CSV cell when it needs it (values of swept tables contain commas
+/// and quotes).
+fn cell(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
-fn replicas_csv(outcomes: &[ReplicaOutcome]) -> String {
-    let mut out = String::new();
-    for (i, o) in outcomes.iter().enumerate() {
-        let cells = row_cells(&o.row);
-        if i == 0 {
-            out.push_str("point");
-            cells
-                .iter()
-                .for_each(|(k, _)| out.push_str(&format!(",{k}")));
-            out.push('\n');
-        }
-        out.push('0');
-        cells
+fn points_csv(points: &[PointResults]) -> String {
+    let mut out = String::from("point,scenario");
+    if let Some(first) = points.first() {
+        first
+            .params
             .iter()
-            .for_each(|(_, v)| out.push_str(&format!(",{v}")));
+            .for_each(|(k, _)| out.push_str(&format!(",{}", cell(k))));
+    }
+    out.push('\n');
+    for p in points {
+        out.push_str(&format!("{},{}", p.id, cell(&p.scenario.name)));
+        p.params
+            .iter()
+            .for_each(|(_, v)| out.push_str(&format!(",{}", cell(v))));
         out.push('\n');
     }
     out
 }
 
-/// Columns of replicas.csv that are identifiers, not metrics.
-const ID_COLUMNS: [&str; 2] = ["replica", "seed"];
-
-fn summary_csv(outcomes: &[ReplicaOutcome]) -> String {
-    let q_names: Vec<String> = QUANTILES
+fn replicas_csv(points: &[PointResults]) -> String {
+    let mut out = String::new();
+    for (i, o) in points
         .iter()
-        .map(|q| format!("p{}", (q * 100.0).round()))
-        .collect();
+        .flat_map(|p| p.outcomes.iter().map(move |o| (p.id, o)))
+        .enumerate()
+    {
+        let (id, outcome) = o;
+        let cells = outcome.row.cells();
+        if i == 0 {
+            out.push_str("point");
+            cells.iter().for_each(|(k, _)| out.push_str(&format!(",{k}")));
+            out.push('\n');
+        }
+        out.push_str(&id.to_string());
+        cells.iter().for_each(|(_, v)| out.push_str(&format!(",{v}")));
+        out.push('\n');
+    }
+    out
+}
+
+fn summary_csv(points: &[PointResults]) -> String {
+    let q_names: Vec<String> = QUANTILES.iter().map(|q| format!("p{}", (q * 100.0).round())).collect();
     let mut out = format!(
         "point,metric,n,mean,stderr,ci95_low,ci95_high,{},min,max\n",
         q_names.join(",")
     );
-    let rows: Vec<Vec<(String, String)>> = outcomes.iter().map(|o| row_cells(&o.row)).collect();
-    let Some(first) = rows.first() else {
-        return out;
-    };
-    for (col, (name, _)) in first.iter().enumerate() {
-        if ID_COLUMNS.contains(&name.as_str()) {
-            continue;
+    for p in points {
+        let rows: Vec<Vec<(String, String)>> = p.outcomes.iter().map(|o| o.row.cells()).collect();
+        let Some(first) = rows.first() else { continue };
+        for (col, (name, _)) in first.iter().enumerate() {
+            if ID_COLUMNS.contains(&name.as_str()) {
+                continue;
+            }
+            let values: Vec<f64> = rows.iter().filter_map(|r| r[col].1.parse::<f64>().ok()).collect();
+            if let Some(s) = Stats::of(&values, &QUANTILES) {
+                out.push_str(&stats_line(p.id, name, &s));
+            }
         }
-        let values: Vec<f64> = rows
-            .iter()
-            .filter_map(|r| r[col].1.parse::<f64>().ok())
-            .collect();
-        if let Some(s) = Stats::of(&values, &QUANTILES) {
-            out.push_str(&stats_line(name, &s));
-        }
-    }
-    for (name, hist) in [
-        (
-            "research_wait_hours_pooled",
-            pooled(outcomes, |o| &o.research_waits),
-        ),
-        (
-            "training_wait_hours_pooled",
-            pooled(outcomes, |o| &o.training_waits),
-        ),
-    ] {
-        if let Some(s) = histogram_stats(&hist) {
-            out.push_str(&stats_line(name, &s));
+        for (name, hist) in [
+            ("research_wait_hours_pooled", pooled(p.outcomes, |o| &o.research_waits)),
+            ("training_wait_hours_pooled", pooled(p.outcomes, |o| &o.training_waits)),
+        ] {
+            if let Some(s) = histogram_stats(&hist) {
+                out.push_str(&stats_line(p.id, name, &s));
+            }
         }
     }
     out
 }
 
-fn stats_line(metric: &str, s: &Stats) -> String {
+fn stats_line(point: u64, metric: &str, s: &Stats) -> String {
     let h = s.ci95_half_width();
     let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
     format!(
-        "0,{metric},{},{},{},{},{},{},{},{}\n",
+        "{point},{metric},{},{},{},{},{},{},{},{}\n",
         s.n,
         s.mean,
         s.stderr,
@@ -211,10 +217,7 @@ fn stats_line(metric: &str, s: &Stats) -> String {
 }
 
 /// Merges one histogram per replica into one over all jobs.
-fn pooled(
-    outcomes: &[ReplicaOutcome],
-    pick: fn(&ReplicaOutcome) -> &Histogram<u64>,
-) -> Histogram<u64> {
+fn pooled(outcomes: &[ReplicaOutcome], pick: fn(&ReplicaOutcome) -> &Histogram<u64>) -> Histogram<u64> {
     let mut all = crate::metrics::wait_histogram();
     for o in outcomes {
         all.add(pick(o)).expect("histograms share bounds");
@@ -243,74 +246,74 @@ fn histogram_stats(h: &Histogram<u64>) -> Option<Stats> {
     })
 }
 
-fn timeseries_csv(outcomes: &[ReplicaOutcome]) -> String {
-    let bands: Vec<String> = BANDS
-        .iter()
-        .map(|q| format!("p{}", (q * 100.0).round()))
-        .collect();
+fn timeseries_csv(points: &[PointResults]) -> String {
+    let bands: Vec<String> = BANDS.iter().map(|q| format!("p{}", (q * 100.0).round())).collect();
     let mut out = format!("point,month,metric,mean,{}\n", bands.join(","));
-    let Some(first) = outcomes.first() else {
-        return out;
-    };
     let origin = montecarlo::origin();
-    for step in 0..first.series.len() {
-        let month = first.series[step].time as f64 / crate::engine::SimTime::MONTH as f64;
-        for (metric, f) in SERIES_METRICS {
-            let values: Vec<f64> = outcomes
-                .iter()
-                .map(|o| {
-                    f(
-                        if step == 0 {
-                            &origin
-                        } else {
-                            &o.series[step - 1]
-                        },
-                        &o.series[step],
-                    )
-                })
-                .collect();
-            let s = Stats::of(&values, &BANDS).expect("at least one replica");
-            let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
-            out.push_str(&format!(
-                "0,{},{metric},{},{}\n",
-                round_month(month),
-                s.mean,
-                qs.join(",")
-            ));
+    for p in points {
+        let Some(first) = p.outcomes.first() else { continue };
+        for step in 0..first.series.len() {
+            let month = first.series[step].time as f64 / crate::engine::SimTime::MONTH as f64;
+            for (metric, f) in SERIES_METRICS {
+                let values: Vec<f64> = p
+                    .outcomes
+                    .iter()
+                    .map(|o| f(if step == 0 { &origin } else { &o.series[step - 1] }, &o.series[step]))
+                    .collect();
+                let s = Stats::of(&values, &BANDS).expect("at least one replica");
+                let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
+                out.push_str(&format!("{},{month:.4},{metric},{},{}\n", p.id, s.mean, qs.join(",")));
+            }
         }
     }
     out
 }
 
-/// Months printed to 4 decimals (steps are whole seconds, so exact month
-/// values are rarely round numbers).
-fn round_month(m: f64) -> String {
-    format!("{:.4}", m)
-}
-
 fn manifest(record: &RunRecord) -> String {
-    let s = record.scenario;
-    let f = finance::contract_figures(s);
-    let seeds: Vec<u64> = record.outcomes.iter().map(|o| o.row.seed).collect();
+    let first = record.points.first().expect("at least one point");
+    let seeds: Vec<u64> = first.outcomes.iter().map(|o| o.row.seed).collect();
+    let f = finance::contract_figures(first.scenario);
+    let points: Vec<Value> = record
+        .points
+        .iter()
+        .map(|p| {
+            json!({
+                "point": p.id,
+                "params": p.params.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+                "resolved_config": p.scenario.raw,
+            })
+        })
+        .collect();
+    let precision = record.precision.as_ref().map(|(target, outcome)| {
+        json!({
+            "metric": target.metric,
+            "target_half_width": target.half_width,
+            "max_replicas": target.max_replicas,
+            "reached": outcome.reached,
+            "replicas": outcome.replicas,
+            "worst_half_width": outcome.worst_half_width,
+        })
+    });
     let value = json!({
         "tool": "mortgage-sim",
         "version": env!("CARGO_PKG_VERSION"),
+        "git_commit": option_env!("MORTGAGE_SIM_GIT_COMMIT"),
         "command": record.command,
-        "scenario": s.name,
         "source": record.source,
-        "master_seed": s.seed,
-        "replicas": record.outcomes.len(),
+        "master_seed": first.scenario.seed,
+        "replicas_per_point": first.outcomes.len(),
         "replica_seeds": seeds,
         "threads": record.threads,
         "wall_time_seconds": record.wall_seconds,
-        "contract": {
+        "precision_target": precision,
+        "contract_point_0": {
             "term_years": f.term_years,
             "committed_usd": f.committed_usd,
             "planned_chip_hours": f.planned_chip_hours,
             "price_per_chip_hour_usd": f.price_per_chip_hour_usd,
             "price_derived": f.price_derived,
         },
-        "resolved_config": s.raw,
+        "points": points,
         "files": ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv", "manifest.json"],
     });
     serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
@@ -328,14 +331,8 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         out += &format!("  {}\n", s.description);
     }
     let chips: u64 = cl.tranches.iter().map(|t| t.units * cl.unit_chips).sum();
-    out += &format!(
-        "\nContract\n  term                        {:.2} years\n",
-        f.term_years
-    );
-    out += &format!(
-        "  committed                   ${:.3}B\n",
-        f.committed_usd / 1e9
-    );
+    out += &format!("\nContract\n  term                        {:.2} years\n", f.term_years);
+    out += &format!("  committed                   ${:.3}B\n", f.committed_usd / 1e9);
     out += &format!(
         "  planned chip-hours          {:.4e} (tranche schedule, no delays)\n",
         f.planned_chip_hours
@@ -349,18 +346,12 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             "given"
         }
     );
-    out += &format!(
-        "  flat monthly payment        ${:.3}B\n",
-        f.monthly_payment_usd / 1e9
-    );
+    out += &format!("  flat monthly payment        ${:.3}B\n", f.monthly_payment_usd / 1e9);
     out += &format!("\nCluster\n  chips in all tranches       {chips}\n");
     out += &format!("  failure unit                {} chips\n", cl.unit_chips);
     let units_per_day = (chips / cl.unit_chips) as f64 * cl.unit_failure_rate * SimTime::DAY as f64;
     out += &format!("  unit failures per day       {units_per_day:.1} (all tranches delivered)\n");
-    out += &format!(
-        "  mean repair time            {:.1} hours\n",
-        cl.repair_hours.mean()
-    );
+    out += &format!("  mean repair time            {:.1} hours\n", cl.repair_hours.mean());
     out += &format!("  policy                      {:?}\n", s.policy);
     if let Some(t) = &s.training {
         let (tau, delta, r) = (
@@ -368,10 +359,7 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             t.checkpoint_cost as f64,
             t.restart_overhead as f64,
         );
-        out += &format!(
-            "\nTraining ({} runs on the roadmap within the term)\n",
-            t.runs.len()
-        );
+        out += &format!("\nTraining ({} runs on the roadmap within the term)\n", t.runs.len());
         if let Some(big) = t.runs.iter().max_by_key(|r| r.units) {
             let run_chips = big.units * cl.unit_chips;
             let m = cl.chip_mtbf_hours * SimTime::HOUR as f64 / run_chips as f64;
@@ -408,17 +396,12 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
         let n = 100_000;
         let mean_units = (0..n)
-            .map(|_| {
-                ((r.chips.sample(&mut rng) / cl.unit_chips as f64).ceil() as u64)
-                    .clamp(r.min_units, r.max_units)
-            })
+            .map(|_| ((r.chips.sample(&mut rng) / cl.unit_chips as f64).ceil() as u64).clamp(r.min_units, r.max_units))
             .sum::<u64>() as f64
             / n as f64;
         let per_hour = r.arrival_rate * SimTime::HOUR as f64;
         let load = per_hour * mean_units * cl.unit_chips as f64 * r.duration_hours.mean();
-        out += &format!(
-            "\nResearch\n  arrivals                    {per_hour:.2} per hour at the start\n"
-        );
+        out += &format!("\nResearch\n  arrivals                    {per_hour:.2} per hour at the start\n");
         out += &format!(
             "  mean job                    {:.0} chips x {:.1} hours\n",
             mean_units * cl.unit_chips as f64,

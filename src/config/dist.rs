@@ -120,82 +120,33 @@ impl TryFrom<&DistSpec> for Dist {
         let finite = |x: f64| x.is_finite();
         let (kind, mean) = match *spec {
             DistSpec::Fixed { value } => {
-                check(
-                    finite(value) && value >= 0.0,
-                    "value",
-                    "must be a finite number ≥ 0",
-                )?;
+                check(finite(value) && value >= 0.0, "value", "must be a finite number ≥ 0")?;
                 (DistKind::Fixed(value), value)
             }
             DistSpec::Exp { mean } => {
-                check(
-                    finite(mean) && mean > 0.0,
-                    "mean",
-                    "must be a finite number > 0",
-                )?;
-                (
-                    DistKind::Exp(Exp::new(1.0 / mean).expect("checked rate")),
-                    mean,
-                )
+                check(finite(mean) && mean > 0.0, "mean", "must be a finite number > 0")?;
+                (DistKind::Exp(Exp::new(1.0 / mean).expect("checked rate")), mean)
             }
             DistSpec::Uniform { low, high } => {
-                check(
-                    finite(low) && low >= 0.0,
-                    "low",
-                    "must be a finite number ≥ 0",
-                )?;
-                check(
-                    finite(high) && high >= low,
-                    "high",
-                    "must be a finite number ≥ low",
-                )?;
-                (
-                    DistKind::Uniform {
-                        low,
-                        width: high - low,
-                    },
-                    0.5 * (low + high),
-                )
+                check(finite(low) && low >= 0.0, "low", "must be a finite number ≥ 0")?;
+                check(finite(high) && high >= low, "high", "must be a finite number ≥ low")?;
+                (DistKind::Uniform { low, width: high - low }, 0.5 * (low + high))
             }
             DistSpec::Lognormal { median, sigma } => {
-                check(
-                    finite(median) && median > 0.0,
-                    "median",
-                    "must be a finite number > 0",
-                )?;
-                check(
-                    finite(sigma) && sigma >= 0.0,
-                    "sigma",
-                    "must be a finite number ≥ 0",
-                )?;
+                check(finite(median) && median > 0.0, "median", "must be a finite number > 0")?;
+                check(finite(sigma) && sigma >= 0.0, "sigma", "must be a finite number ≥ 0")?;
                 let d = LogNormal::new(median.ln(), sigma).expect("checked parameters");
                 (DistKind::Lognormal(d), median * (0.5 * sigma * sigma).exp())
             }
             DistSpec::Gamma { shape, scale } => {
-                check(
-                    finite(shape) && shape > 0.0,
-                    "shape",
-                    "must be a finite number > 0",
-                )?;
-                check(
-                    finite(scale) && scale > 0.0,
-                    "scale",
-                    "must be a finite number > 0",
-                )?;
+                check(finite(shape) && shape > 0.0, "shape", "must be a finite number > 0")?;
+                check(finite(scale) && scale > 0.0, "scale", "must be a finite number > 0")?;
                 let d = Gamma::new(shape, scale).expect("checked parameters");
                 (DistKind::Gamma(d), shape * scale)
             }
             DistSpec::Weibull { shape, scale } => {
-                check(
-                    finite(shape) && shape > 0.0,
-                    "shape",
-                    "must be a finite number > 0",
-                )?;
-                check(
-                    finite(scale) && scale > 0.0,
-                    "scale",
-                    "must be a finite number > 0",
-                )?;
+                check(finite(shape) && shape > 0.0, "shape", "must be a finite number > 0")?;
+                check(finite(scale) && scale > 0.0, "scale", "must be a finite number > 0")?;
                 let d = Weibull::new(scale, shape).expect("checked parameters");
                 (DistKind::Weibull(d), scale * gamma_fn(1.0 + 1.0 / shape))
             }
@@ -319,22 +270,13 @@ mod tests {
     fn sample_means_match_closed_form_means_within_5_stderr() {
         let specs = [
             DistSpec::Exp { mean: 3.0 },
-            DistSpec::Uniform {
-                low: 1.0,
-                high: 5.0,
-            },
+            DistSpec::Uniform { low: 1.0, high: 5.0 },
             DistSpec::Lognormal {
                 median: 2.0,
                 sigma: 0.7,
             },
-            DistSpec::Gamma {
-                shape: 2.5,
-                scale: 1.5,
-            },
-            DistSpec::Weibull {
-                shape: 1.7,
-                scale: 4.0,
-            },
+            DistSpec::Gamma { shape: 2.5, scale: 1.5 },
+            DistSpec::Weibull { shape: 1.7, scale: 4.0 },
             DistSpec::Empirical {
                 values: vec![1.0, 10.0],
                 weights: vec![3.0, 1.0],
@@ -367,18 +309,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.param, "weights");
         assert!(e.problem.contains("positive"));
-        let e = Dist::try_from(&DistSpec::Uniform {
-            low: 2.0,
-            high: 1.0,
-        })
-        .unwrap_err();
+        let e = Dist::try_from(&DistSpec::Uniform { low: 2.0, high: 1.0 }).unwrap_err();
         assert_eq!(e.param, "high");
     }
 
     #[test]
     fn parses_from_toml_table() {
-        let spec: DistSpec =
-            toml::from_str("dist = \"lognormal\"\nmedian = 24\nsigma = 1.0").unwrap();
+        let spec: DistSpec = toml::from_str("dist = \"lognormal\"\nmedian = 24\nsigma = 1.0").unwrap();
         assert_eq!(
             spec,
             DistSpec::Lognormal {

@@ -238,10 +238,7 @@ impl TryFrom<RawScenario> for Scenario {
     fn try_from(raw: RawScenario) -> Result<Self, KeyError> {
         require(
             !raw.name.is_empty()
-                && raw
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
                 && !raw.name.starts_with('.'),
             "name",
             format!(
@@ -250,15 +247,8 @@ impl TryFrom<RawScenario> for Scenario {
             ),
         )?;
         let sim = &raw.simulation;
-        require(
-            sim.replicas >= 1,
-            "simulation.replicas",
-            "is 0; allowed: at least 1",
-        )?;
-        let step_months = positive(
-            sim.timeseries_step_months,
-            "simulation.timeseries_step_months",
-        )?;
+        require(sim.replicas >= 1, "simulation.replicas", "is 0; allowed: at least 1")?;
+        let step_months = positive(sim.timeseries_step_months, "simulation.timeseries_step_months")?;
 
         let c = &raw.contract;
         let term_years = positive(c.term_years, "contract.term_years")?;
@@ -297,17 +287,9 @@ impl TryFrom<RawScenario> for Scenario {
                 training_fraction: probability(training_fraction, "scheduler.training_fraction")?,
             },
         };
-        let training = raw
-            .training
-            .as_ref()
-            .map(|t| training(t, &cluster, term))
-            .transpose()?;
+        let training = raw.training.as_ref().map(|t| training(t, &cluster, term)).transpose()?;
         let inference = raw.inference.as_ref().map(inference).transpose()?;
-        let research = raw
-            .research
-            .as_ref()
-            .map(|r| research(r, &cluster))
-            .transpose()?;
+        let research = raw.research.as_ref().map(|r| research(r, &cluster)).transpose()?;
 
         Ok(Scenario {
             name: raw.name.clone(),
@@ -400,10 +382,7 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
             units: t.chips / unit_chips,
             generation,
             planned: months(planned_month),
-            delay_months: dist(
-                &t.delivery_delay_months,
-                &format!("{key}.delivery_delay_months"),
-            )?,
+            delay_months: dist(&t.delivery_delay_months, &format!("{key}.delivery_delay_months"))?,
         });
     }
     Ok(ClusterSpec {
@@ -422,12 +401,9 @@ fn planned_chip_hours(cluster: &ClusterSpec, term: u64) -> f64 {
         .tranches
         .iter()
         .map(|t| {
-            let life = cluster.generations[t.generation]
-                .service_life
-                .unwrap_or(u64::MAX);
+            let life = cluster.generations[t.generation].service_life.unwrap_or(u64::MAX);
             let end = t.planned.saturating_add(life).min(term);
-            (t.units * cluster.unit_chips) as f64 * end.saturating_sub(t.planned) as f64
-                / SimTime::HOUR as f64
+            (t.units * cluster.unit_chips) as f64 * end.saturating_sub(t.planned) as f64 / SimTime::HOUR as f64
         })
         .sum()
 }
@@ -447,11 +423,7 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<Train
         "training.restart_overhead_hours",
     )?);
     let units_of = |chips: u64, key: String| -> Result<u64, KeyError> {
-        require(
-            chips > 0,
-            &key,
-            "is 0; allowed: at least one failure unit of chips",
-        )?;
+        require(chips > 0, &key, "is 0; allowed: at least one failure unit of chips")?;
         Ok(chips.div_ceil(cluster.unit_chips))
     };
     let mut runs = Vec::new();
@@ -464,10 +436,7 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<Train
             baseline_work: seconds_from_f64(
                 positive(r.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64,
             ),
-            cancel_probability: probability(
-                r.cancel_probability,
-                &format!("{key}.cancel_probability"),
-            )?,
+            cancel_probability: probability(r.cancel_probability, &format!("{key}.cancel_probability"))?,
         });
     }
     if let Some(g) = &raw.generator {
@@ -475,9 +444,7 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<Train
         let first = non_negative(g.first_start_month, &format!("{key}.first_start_month"))?;
         let interval = positive(g.interval_months, &format!("{key}.interval_months"))?;
         let growth = positive(g.chip_growth_per_run, &format!("{key}.chip_growth_per_run"))?;
-        let work = seconds_from_f64(
-            positive(g.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64,
-        );
+        let work = seconds_from_f64(positive(g.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64);
         let cancel = probability(g.cancel_probability, &format!("{key}.cancel_probability"))?;
         units_of(g.initial_chips, format!("{key}.initial_chips"))?;
         require(
@@ -542,10 +509,7 @@ fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             g.commercial_failure_probability,
             "inference.growth.commercial_failure_probability",
         )?,
-        failure_decay_per_year: non_negative(
-            g.failure_decay_per_year,
-            "inference.growth.failure_decay_per_year",
-        )?,
+        failure_decay_per_year: non_negative(g.failure_decay_per_year, "inference.growth.failure_decay_per_year")?,
         diurnal_amplitude: amplitude(
             raw.seasonality.diurnal_amplitude,
             "inference.seasonality.diurnal_amplitude",
@@ -566,11 +530,7 @@ fn research(raw: &RawResearch, cluster: &ClusterSpec) -> Result<ResearchSpec, Ke
         "research.arrival_growth_per_year",
         format!("is {growth}; allowed: a number > -1"),
     )?;
-    require(
-        raw.min_chips >= 1,
-        "research.min_chips",
-        "is 0; allowed: at least 1",
-    )?;
+    require(raw.min_chips >= 1, "research.min_chips", "is 0; allowed: at least 1")?;
     require(
         raw.max_chips >= raw.min_chips,
         "research.max_chips",

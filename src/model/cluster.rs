@@ -97,9 +97,7 @@ impl Cluster {
             let state = if index < p.down {
                 UnitState::Down
             } else if index < p.down + p.training {
-                UnitState::Training {
-                    offset: index - p.down,
-                }
+                UnitState::Training { offset: index - p.down }
             } else if index < p.down + p.training + p.inference {
                 UnitState::Inference
             } else if index < p.down + p.training + p.inference + p.research {

@@ -73,8 +73,7 @@ impl DemandPath {
 pub fn seasonality(spec: &InferenceSpec, t: u64) -> f64 {
     let day = (t % SimTime::DAY) as f64 / SimTime::DAY as f64;
     let week = (t % (7 * SimTime::DAY)) as f64 / (7 * SimTime::DAY) as f64;
-    (1.0 + spec.diurnal_amplitude * (TAU * day).sin())
-        * (1.0 + spec.weekly_amplitude * (TAU * week).sin())
+    (1.0 + spec.diurnal_amplitude * (TAU * day).sin()) * (1.0 + spec.weekly_amplitude * (TAU * week).sin())
 }
 
 #[cfg(test)]
@@ -101,11 +100,7 @@ mod tests {
     fn seasonality_averages_to_one_over_a_week() {
         let s = spec();
         let week = 7 * SimTime::DAY;
-        let mean = (0..week)
-            .step_by(60)
-            .map(|t| seasonality(&s, t))
-            .sum::<f64>()
-            / (week / 60) as f64;
+        let mean = (0..week).step_by(60).map(|t| seasonality(&s, t)).sum::<f64>() / (week / 60) as f64;
         assert!((mean - 1.0).abs() < 1e-9, "{mean}");
     }
 
@@ -133,10 +128,7 @@ mod tests {
         let expected = (mu * years).exp();
         let sd = (expected * expected * ((sigma * sigma * years).exp() - 1.0)).sqrt();
         let se = sd / (n as f64).sqrt();
-        assert!(
-            (mean - expected).abs() < 4.0 * se,
-            "mean {mean} vs {expected} ± {se}"
-        );
+        assert!((mean - expected).abs() < 4.0 * se, "mean {mean} vs {expected} ± {se}");
     }
 
     #[test]

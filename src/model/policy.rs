@@ -42,9 +42,7 @@ pub trait Policy: Send + Sync {
 pub fn build(kind: PolicyKind) -> Box<dyn Policy> {
     match kind {
         PolicyKind::Priority => Box::new(Priority),
-        PolicyKind::Partitioned { training_fraction } => {
-            Box::new(Partitioned { training_fraction })
-        }
+        PolicyKind::Partitioned { training_fraction } => Box::new(Partitioned { training_fraction }),
     }
 }
 

@@ -83,9 +83,7 @@ impl Research {
 
     /// The job in `slot`.
     pub fn job(&self, slot: u32) -> &Job {
-        self.slots[slot as usize]
-            .as_ref()
-            .expect("live research slot")
+        self.slots[slot as usize].as_ref().expect("live research slot")
     }
 
     /// The slot's current token; finish events carry it.
@@ -105,9 +103,7 @@ impl Research {
     /// on `generation` from `now`.
     pub fn start(&mut self, slot: u32, generation: usize, now: u64) {
         let pos = self.running_dense[generation].len();
-        let job = self.slots[slot as usize]
-            .as_mut()
-            .expect("live research slot");
+        let job = self.slots[slot as usize].as_mut().expect("live research slot");
         job.generation = Some(generation);
         job.started = now;
         job.first_start.get_or_insert(now);
@@ -118,9 +114,7 @@ impl Research {
 
     /// Takes a running job off its generation; returns (generation, start).
     fn stop(&mut self, slot: u32) -> (usize, u64) {
-        let job = self.slots[slot as usize]
-            .as_mut()
-            .expect("live research slot");
+        let job = self.slots[slot as usize].as_mut().expect("live research slot");
         let g = job.generation.take().expect("running job");
         let pos = job.dense_pos;
         let started = job.started;
@@ -142,12 +136,7 @@ impl Research {
         let (g, _) = self.stop(slot);
         self.tokens[slot as usize] = self.tokens[slot as usize].wrapping_add(1);
         self.free.push(slot);
-        (
-            g,
-            self.slots[slot as usize]
-                .take()
-                .expect("live research slot"),
-        )
+        (g, self.slots[slot as usize].take().expect("live research slot"))
     }
 
     /// A running job is preempted: back to the front of the queue.
@@ -172,9 +161,7 @@ impl Research {
     /// A preempted job keeps `done` seconds of baseline work (from its
     /// last checkpoint); at least one second always remains.
     pub fn keep_progress(&mut self, slot: u32, done: u64) {
-        let job = self.slots[slot as usize]
-            .as_mut()
-            .expect("live research slot");
+        let job = self.slots[slot as usize].as_mut().expect("live research slot");
         job.baseline_work = job.baseline_work.saturating_sub(done).max(1);
     }
 

@@ -250,15 +250,8 @@ mod tests {
     fn splits_always_add_up_to_elapsed() {
         for remaining in [1, 99, 100, 101, 250, 1000] {
             for elapsed in 0..CP.segment_length(remaining) {
-                for s in [
-                    CP.interrupted(remaining, elapsed),
-                    CP.truncated(remaining, elapsed),
-                ] {
-                    assert_eq!(
-                        s.useful + s.rework + s.overhead,
-                        elapsed,
-                        "{remaining} {elapsed}"
-                    );
+                for s in [CP.interrupted(remaining, elapsed), CP.truncated(remaining, elapsed)] {
+                    assert_eq!(s.useful + s.rework + s.overhead, elapsed, "{remaining} {elapsed}");
                     assert!(s.useful <= remaining);
                 }
             }

@@ -31,7 +31,7 @@ use std::collections::VecDeque;
 pub struct Streams {
     /// Delivery delays.
     pub deliveries: Xoshiro256PlusPlus,
-    /// Failure times, victims and repair times.
+    /// Failure times, the unit each lands on, and repair times.
     pub failures: Xoshiro256PlusPlus,
     /// Training cancellations.
     pub training: Xoshiro256PlusPlus,
@@ -39,20 +39,23 @@ pub struct Streams {
     pub inference: Xoshiro256PlusPlus,
     /// Research arrivals, sizes and durations.
     pub research: Xoshiro256PlusPlus,
+    /// Which research job a failure hits. Kept apart from `failures`, whose
+    /// draws must not depend on the workload (so that failure times and
+    /// repairs are common random numbers across grid points).
+    pub victims: Xoshiro256PlusPlus,
 }
 
 impl Streams {
     /// The streams of the replica with seed `replica_seed`.
     pub fn new(replica_seed: u64) -> Streams {
-        let stream = |component: u64| {
-            Xoshiro256PlusPlus::seed_from_u64(derive_seed(replica_seed, component))
-        };
+        let stream = |component: u64| Xoshiro256PlusPlus::seed_from_u64(derive_seed(replica_seed, component));
         Streams {
             deliveries: stream(1),
             failures: stream(2),
             training: stream(3),
             inference: stream(4),
             research: stream(5),
+            victims: stream(6),
         }
     }
 }
@@ -107,9 +110,7 @@ impl<'s> World<'s> {
         let term = scenario.contract.term;
         let mut queue = EventQueue::with_capacity(1024);
         for (i, t) in cl.tranches.iter().enumerate() {
-            let delay = seconds_from_f64(
-                t.delay_months.sample(&mut streams.deliveries) * SimTime::MONTH as f64,
-            );
+            let delay = seconds_from_f64(t.delay_months.sample(&mut streams.deliveries) * SimTime::MONTH as f64);
             queue.schedule(SimTime(t.planned), Event::TranchePlanned { tranche: i });
             let arrival = t.planned.saturating_add(delay);
             if arrival < term {
@@ -153,10 +154,7 @@ impl<'s> World<'s> {
         let mut world = World {
             scenario,
             queue,
-            cluster: Cluster::new(
-                cl.generations.iter().map(|g| g.speed).collect(),
-                cl.unit_chips,
-            ),
+            cluster: Cluster::new(cl.generations.iter().map(|g| g.speed).collect(), cl.unit_chips),
             policy: policy::build(scenario.policy),
             streams,
             books: Integrator::default(),
@@ -252,8 +250,7 @@ impl<'s> World<'s> {
             Event::ResearchFinishes { slot, token } => {
                 if self.research.is_current(slot, token) {
                     let (g, job) = self.research.finish(slot);
-                    self.books.totals.research_useful +=
-                        self.chips(job.units) as u128 * (now - job.started) as u128;
+                    self.books.totals.research_useful += self.chips(job.units) as u128 * (now - job.started) as u128;
                     self.counters.research_completed += 1;
                     self.release_research(g, job.units);
                     self.dispatch(now);
@@ -323,8 +320,7 @@ impl<'s> World<'s> {
         if let Some(life) = self.scenario.cluster.generations[t.generation].service_life {
             let end = now.saturating_add(life);
             if end < self.scenario.contract.term {
-                self.queue
-                    .schedule(SimTime(end), Event::TrancheRetires { tranche: i });
+                self.queue.schedule(SimTime(end), Event::TrancheRetires { tranche: i });
             }
         }
         self.restart_failure_clock();
@@ -382,19 +378,14 @@ impl<'s> World<'s> {
         if rate > 0.0 {
             let gap: f64 = Exp1.sample(&mut self.streams.failures);
             let epoch = self.failure_epoch;
-            self.queue.schedule_in(
-                seconds_from_f64(gap / rate),
-                Event::FailureCandidate { epoch },
-            );
+            self.queue
+                .schedule_in(seconds_from_f64(gap / rate), Event::FailureCandidate { epoch });
         }
     }
 
     fn failure_candidate(&mut self, now: u64) {
         self.schedule_failure_candidate();
-        let index = self
-            .streams
-            .failures
-            .random_range(0..self.cluster.delivered());
+        let index = self.streams.failures.random_range(0..self.cluster.delivered());
         self.fail_unit(now, index);
     }
 
@@ -460,11 +451,7 @@ impl<'s> World<'s> {
             }
         }
         self.counters.unit_failures += 1;
-        let repair = self
-            .scenario
-            .cluster
-            .repair_hours
-            .sample(&mut self.streams.failures);
+        let repair = self.scenario.cluster.repair_hours.sample(&mut self.streams.failures);
         self.queue.schedule_in(
             seconds_from_f64(repair * SimTime::HOUR as f64),
             Event::UnitRepaired { generation: g },
@@ -476,19 +463,12 @@ impl<'s> World<'s> {
     /// to its units (rejection sampling: uniform job, accepted with
     /// probability units / max units), i.e. the owner of a uniform unit.
     fn research_victim(&mut self, g: usize) -> u32 {
-        let max_units = self
-            .scenario
-            .research
-            .as_ref()
-            .map_or(1, |r| r.max_units)
-            .max(1);
+        let max_units = self.scenario.research.as_ref().map_or(1, |r| r.max_units).max(1);
         let n = self.research.running(g);
         loop {
-            let slot = self
-                .research
-                .running_at(g, self.streams.failures.random_range(0..n));
+            let slot = self.research.running_at(g, self.streams.victims.random_range(0..n));
             let units = self.research.job(slot).units;
-            if units >= max_units || self.streams.failures.random_range(0..max_units) < units {
+            if units >= max_units || self.streams.victims.random_range(0..max_units) < units {
                 return slot;
             }
         }
@@ -505,10 +485,7 @@ impl<'s> World<'s> {
     /// then the youngest research jobs, then inference) and returns how many
     /// are now idle for the caller, at most `n`.
     fn free_up(&mut self, now: u64, g: usize, n: u64, limit: Limit) -> u64 {
-        while self.cluster.pools[g].idle < n
-            && limit.preempt_research
-            && self.cluster.pools[g].research > 0
-        {
+        while self.cluster.pools[g].idle < n && limit.preempt_research && self.cluster.pools[g].research > 0 {
             self.preempt_youngest_research(now, g);
         }
         let pool = &mut self.cluster.pools[g];
@@ -569,9 +546,7 @@ impl<'s> World<'s> {
         let mut i = 0;
         while i < self.waiting_runs.len() {
             let r = self.waiting_runs[i];
-            let g = self.runs[r]
-                .generation
-                .expect("waiting run has a generation");
+            let g = self.runs[r].generation.expect("waiting run has a generation");
             let missing = self.runs[r].missing();
             let limit = self.policy.training(&self.cluster.pools[g]);
             if self.claimable(g, limit, self.cluster.pools[g].training) >= missing {
@@ -621,10 +596,8 @@ impl<'s> World<'s> {
         run.phase = Phase::Restarting;
         run.phase_start = now;
         let token = run.token;
-        self.queue.schedule_in(
-            self.checkpointing.restart,
-            Event::TrainingPhaseEnds { run: r, token },
-        );
+        self.queue
+            .schedule_in(self.checkpointing.restart, Event::TrainingPhaseEnds { run: r, token });
     }
 
     fn begin_computing(&mut self, now: u64, r: usize) {
@@ -670,9 +643,7 @@ impl<'s> World<'s> {
     /// on a replacement unit, or waits for one holding the rest.
     fn interrupt_run(&mut self, now: u64, r: usize, to_down: bool) {
         self.close_phase(now, r, true);
-        let g = self.runs[r]
-            .generation
-            .expect("running run has a generation");
+        let g = self.runs[r].generation.expect("running run has a generation");
         let pool = &mut self.cluster.pools[g];
         pool.training -= 1;
         if to_down {
@@ -684,9 +655,7 @@ impl<'s> World<'s> {
         run.interruptions += 1;
         let missing = run.missing();
         let limit = self.policy.training(&self.cluster.pools[g]);
-        if run.phase != Phase::WaitingForUnits
-            && self.claimable(g, limit, self.cluster.pools[g].training) >= missing
-        {
+        if run.phase != Phase::WaitingForUnits && self.claimable(g, limit, self.cluster.pools[g].training) >= missing {
             self.give_training_units(now, g, r, missing, limit);
             self.begin_restart(now, r);
         } else if self.runs[r].phase != Phase::WaitingForUnits {
@@ -700,10 +669,7 @@ impl<'s> World<'s> {
         let chips = self.chips(self.runs[r].held) as u128;
         let run = &mut self.runs[r];
         let split = cp.completed(run.work - run.saved);
-        debug_assert_eq!(
-            now - run.phase_start,
-            cp.segment_length(run.work - run.saved)
-        );
+        debug_assert_eq!(now - run.phase_start, cp.segment_length(run.work - run.saved));
         run.saved = run.work;
         run.phase = Phase::Done;
         run.finished = Some(now);
@@ -741,11 +707,7 @@ impl<'s> World<'s> {
                 remaining -= self.grant_inference(now, g, remaining, preempt);
             }
         }
-        let step = self
-            .scenario
-            .inference
-            .as_ref()
-            .map_or(SimTime::HOUR, |s| s.step);
+        let step = self.scenario.inference.as_ref().map_or(SimTime::HOUR, |s| s.step);
         self.queue.schedule_in(step, Event::InferenceStep);
         self.dispatch(now);
     }
@@ -785,9 +747,7 @@ impl<'s> World<'s> {
             let limit = self.policy.inference(&self.cluster.pools[g]);
             let pool = &self.cluster.pools[g];
             let room = limit.max_units.saturating_sub(pool.inference);
-            let k = ((remaining / per_unit).ceil() as u64)
-                .min(pool.idle)
-                .min(room);
+            let k = ((remaining / per_unit).ceil() as u64).min(pool.idle).min(room);
             let pool = &mut self.cluster.pools[g];
             pool.idle -= k;
             pool.inference += k;
@@ -831,8 +791,7 @@ impl<'s> World<'s> {
             .as_ref()
             .expect("research arrivals need a research spec");
         let chips = spec.chips.sample(&mut self.streams.research);
-        let units = ((chips / self.cluster.unit_chips as f64).ceil() as u64)
-            .clamp(spec.min_units, spec.max_units);
+        let units = ((chips / self.cluster.unit_chips as f64).ceil() as u64).clamp(spec.min_units, spec.max_units);
         let hours = spec.duration_hours.sample(&mut self.streams.research);
         let work = seconds_from_f64(hours * SimTime::HOUR as f64).max(1);
         self.research.arrive(units, work, now);
@@ -885,8 +844,7 @@ impl<'s> World<'s> {
         let running: Vec<u32> = self.research.all_running().collect();
         for slot in running {
             let job = self.research.job(slot);
-            self.books.totals.research_useful +=
-                self.chips(job.units) as u128 * (now - job.started) as u128;
+            self.books.totals.research_useful += self.chips(job.units) as u128 * (now - job.started) as u128;
         }
         self.snapshot(now);
         let row = self.row();
@@ -907,9 +865,7 @@ impl<'s> World<'s> {
         let mean_delay_days = ratio(
             completed
                 .iter()
-                .map(|r| {
-                    r.finished.unwrap_or(r.ready).saturating_sub(r.ready) as f64 - r.work as f64
-                })
+                .map(|r| r.finished.unwrap_or(r.ready).saturating_sub(r.ready) as f64 - r.work as f64)
                 .sum::<f64>()
                 / SimTime::DAY as f64,
             completed.len() as f64,

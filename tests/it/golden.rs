@@ -6,12 +6,7 @@
 use super::support;
 use std::fs;
 
-const FILES: [&str; 4] = [
-    "points.csv",
-    "replicas.csv",
-    "summary.csv",
-    "timeseries.csv",
-];
+const FILES: [&str; 4] = ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv"];
 
 #[test]
 fn golden_run_matches_exactly() {
@@ -38,14 +33,11 @@ fn golden_run_matches_exactly() {
     }
     for f in FILES {
         let got = fs::read_to_string(out.join(f)).unwrap();
-        let want = fs::read_to_string(expected_dir.join(f)).unwrap_or_else(|_| {
-            panic!("missing tests/data/golden/{f}; run with UPDATE_GOLDEN=1 once")
-        });
+        let want = fs::read_to_string(expected_dir.join(f))
+            .unwrap_or_else(|_| panic!("missing tests/data/golden/{f}; run with UPDATE_GOLDEN=1 once"));
         if got != want {
             let line = got.lines().zip(want.lines()).position(|(a, b)| a != b);
-            panic!(
-                "{f} differs from the golden file (first differing line: {line:?}); if intended, regenerate"
-            );
+            panic!("{f} differs from the golden file (first differing line: {line:?}); if intended, regenerate");
         }
     }
 }

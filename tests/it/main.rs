@@ -5,3 +5,4 @@ mod golden;
 mod model;
 mod scenarios;
 mod support;
+mod sweep;

@@ -80,21 +80,14 @@ fn outputs_are_byte_identical_for_one_and_two_threads() {
     };
     run("1", "one");
     run("2", "two");
-    for file in [
-        "points.csv",
-        "replicas.csv",
-        "summary.csv",
-        "timeseries.csv",
-    ] {
+    for file in ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv"] {
         let a = fs::read(tmp.path().join("one").join(file)).unwrap();
         let b = fs::read(tmp.path().join("two").join(file)).unwrap();
         assert!(a == b, "{file} differs between 1 and 2 threads");
     }
     let manifest = |d: &str| -> serde_json::Value {
-        let mut m: serde_json::Value = serde_json::from_str(
-            &fs::read_to_string(tmp.path().join(d).join("manifest.json")).unwrap(),
-        )
-        .unwrap();
+        let mut m: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(tmp.path().join(d).join("manifest.json")).unwrap()).unwrap();
         for k in ["wall_time_seconds", "threads", "command"] {
             m.as_object_mut().unwrap().remove(k);
         }

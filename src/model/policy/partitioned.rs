@@ -43,9 +43,7 @@ mod tests {
 
     #[test]
     fn shares_are_disjoint() {
-        let p = Partitioned {
-            training_fraction: 0.4,
-        };
+        let p = Partitioned { training_fraction: 0.4 };
         let pool = Pool {
             delivered: 10,
             research: 4,

@@ -1,0 +1,124 @@
+//! Sweeps and Monte Carlo statistics: thread-count determinism of a whole
+//! sweep, common random numbers across grid points, and coverage of the
+//! reported confidence intervals.
+
+use super::support;
+use mortgage_sim::config;
+use mortgage_sim::montecarlo::{self, Stats};
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+const FILES: [&str; 4] = ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv"];
+
+fn sweep(out: &Path, threads: &str) {
+    let exp = support::repo().join("tests/data/sweep_small.toml");
+    let o = support::binary()
+        .args([
+            "sweep",
+            exp.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_sweep_is_byte_identical_for_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    sweep(&tmp.path().join("one"), "1");
+    sweep(&tmp.path().join("two"), "2");
+    for f in FILES {
+        let a = fs::read(tmp.path().join("one").join(f)).unwrap();
+        let b = fs::read(tmp.path().join("two").join(f)).unwrap();
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+}
+
+/// replicas.csv as (point, replica) → column → cell.
+fn replicas(dir: &Path) -> HashMap<(String, String), HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(dir.join("replicas.csv")).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            let row: HashMap<String, String> = header.iter().cloned().zip(r.iter().map(String::from)).collect();
+            ((row["point"].clone(), row["replica"].clone()), row)
+        })
+        .collect()
+}
+
+#[test]
+fn points_differing_in_inference_share_failure_and_delivery_draws() {
+    // Points 0 and 2 of sweep_small differ only in inference drift.
+    let tmp = tempfile::tempdir().unwrap();
+    sweep(&tmp.path().join("s"), "2");
+    let rows = replicas(&tmp.path().join("s"));
+    let mut demand_differs = 0;
+    for r in 0..3 {
+        let a = &rows[&("0".to_string(), r.to_string())];
+        let b = &rows[&("2".to_string(), r.to_string())];
+        for col in [
+            "seed",
+            "delivered_chip_hours",
+            "undelivered_chip_hours",
+            "down_chip_hours",
+            "unit_failures",
+            "research_jobs_arrived",
+        ] {
+            assert_eq!(a[col], b[col], "replica {r}, column {col}");
+        }
+        demand_differs += (a["inference_demand_chip_hours"] != b["inference_demand_chip_hours"]) as u32;
+    }
+    assert_eq!(demand_differs, 3, "the swept parameter must change inference demand");
+}
+
+#[test]
+fn confidence_intervals_cover_a_known_mean_about_95_percent_of_the_time() {
+    // Delivered chip-hours of one tranche whose delay is uniform on
+    // [0, 2] months in a 12-month term have the exact mean
+    // chips × (term − 1 month). 400 independent experiments of 30 replicas
+    // each; the normal-approximation 95% interval should cover the mean in
+    // about 95% of them (a little less at n = 30: ~94%). The coverage's
+    // standard error is √(0.95·0.05/400) ≈ 0.011; we accept ±3 SE.
+    let text = config::BASELINE_TOML.to_string();
+    let mut doc = config::parse_toml(&text, "baseline").unwrap();
+    for arg in [
+        "contract.term_years=1",
+        "cluster.chip_mtbf_hours=1e15",
+        "cluster.tranches.0.chips=16000",
+        "cluster.tranches.0.delivery_delay_months={ dist = \"uniform\", low = 0, high = 2 }",
+        "simulation.timeseries_step_months=12",
+    ] {
+        config::apply_override(&mut doc, arg).unwrap();
+    }
+    doc.remove("training");
+    doc.remove("inference");
+    doc.remove("research");
+    doc["cluster"]["tranches"].as_array_mut().unwrap().truncate(1);
+    let base = config::from_table(doc, "coverage").unwrap();
+    let month_hours = mortgage_sim::engine::SimTime::MONTH as f64 / 3600.0;
+    let exact = 16000.0 * 11.0 * month_hours;
+    let bar = montecarlo::progress_bar(0, false);
+    let experiments = 400;
+    let mut covered = 0;
+    for k in 0..experiments {
+        let mut s = base.clone();
+        s.seed = 1000 + k;
+        let outs = montecarlo::run_point(&s, 30, &bar);
+        let v: Vec<f64> = outs.iter().map(|o| o.row.delivered_chip_hours).collect();
+        let st = Stats::of(&v, &[]).unwrap();
+        covered += ((st.mean - exact).abs() <= st.ci95_half_width()) as u32;
+    }
+    let coverage = covered as f64 / experiments as f64;
+    let se = (0.95f64 * 0.05 / experiments as f64).sqrt();
+    assert!(
+        (coverage - 0.95).abs() <= 3.0 * se,
+        "coverage {coverage} outside 0.95 ± {:.3}",
+        3.0 * se
+    );
+}
