@@ -20,3 +20,12 @@ lint:
 # Regenerate the golden regression files after an intended change.
 golden:
     UPDATE_GOLDEN=1 cargo test --release --test it golden
+
+# Baseline replicas per second on 1 and 2 threads (figures go to BENCHMARKS.md).
+bench:
+    cargo build --release
+    for t in 1 2; do ./target/release/mortgage-sim run --replicas 8 --threads $t --quiet --force --out target/bench-$t; done
+
+# Run an experiment (experiments/*.toml) and write results/<name>/.
+sweep EXPERIMENT *ARGS:
+    cargo run --release -- sweep {{EXPERIMENT}} {{ARGS}}
