@@ -84,12 +84,42 @@ pub fn load_baseline(overrides: &[String]) -> Result<Scenario, ConfigError> {
     load_str(BASELINE_TOML, BASELINE_SOURCE, overrides)
 }
 
-/// Parses a TOML document into a table, naming `file` on error.
+/// Parses a TOML document into a table, naming `file` on error. The
+/// message is one line: line, column, the parser's complaint and the line
+/// itself (which shows the key).
 pub fn parse_toml(text: &str, file: &str) -> Result<toml::Table, ConfigError> {
     text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
         file: file.to_string(),
-        message: e.to_string().trim().replace('\n', " "),
+        message: syntax_message(text, &e),
     })
+}
+
+fn syntax_message(text: &str, e: &toml::de::Error) -> String {
+    let what = one_line(e.message());
+    let Some(span) = e.span() else { return what };
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..start].chars().count() + 1;
+    let content = text[line_start..].lines().next().unwrap_or("").trim();
+    let content: String = if content.chars().count() > 80 {
+        content.chars().take(77).chain("...".chars()).collect()
+    } else {
+        content.to_string()
+    };
+    format!("line {line}, column {column}: {what}; the line reads `{content}`")
+}
+
+/// Joins a possibly multi-line message into one line.
+fn one_line(message: &str) -> String {
+    message
+        .trim()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Loads a scenario from TOML text; `file` names the source in errors.
@@ -98,7 +128,34 @@ pub fn load_str(text: &str, file: &str, overrides: &[String]) -> Result<Scenario
     for arg in overrides {
         apply_override(&mut doc, arg)?;
     }
-    from_table(doc, file)
+    from_table(doc, file).map_err(|e| blame_override(e, overrides))
+}
+
+/// When a bad key's value came from a command-line override, says so: the
+/// file is then not where to look.
+fn blame_override(e: ConfigError, overrides: &[String]) -> ConfigError {
+    let ConfigError::Key { file, key, problem } = e else {
+        return e;
+    };
+    // The last override of a key wins, so look from the end.
+    let culprit = overrides.iter().rev().find(|arg| {
+        let path = arg.split_once('=').map_or(arg.as_str(), |(p, _)| p).trim();
+        let path = path
+            .split('.')
+            .enumerate()
+            .map(|(i, part)| match part.parse::<usize>() {
+                Ok(n) => format!("[{n}]"),
+                Err(_) if i == 0 => part.to_string(),
+                Err(_) => format!(".{part}"),
+            })
+            .collect::<String>();
+        key == path || key.starts_with(&format!("{path}.")) || key.starts_with(&format!("{path}["))
+    });
+    let problem = match culprit {
+        Some(arg) => format!("{problem} (value given on the command line: {arg})"),
+        None => problem,
+    };
+    ConfigError::Key { file, key, problem }
 }
 
 /// Deserializes and validates an already-parsed (and overridden) document.
@@ -109,11 +166,100 @@ pub fn from_table(doc: toml::Table, file: &str) -> Result<Scenario, ConfigError>
         problem,
     };
     let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
-        let path = e.path().to_string();
-        let problem = e.into_inner().to_string().trim().replace('\n', " ");
-        key_error(if path == "." { "(top level)".into() } else { path }, problem)
+        let (key, problem) = describe_de_error(&e);
+        key_error(key, problem)
     })?;
     Scenario::try_from(raw).map_err(|e| key_error(e.key, e.problem))
+}
+
+/// Turns a deserialization error into the full dotted key and a one-line
+/// problem saying what is allowed. serde's messages are rewritten where
+/// their form is known: a missing field is reported at the field itself
+/// (serde reports it at the enclosing table), an unknown field lists the
+/// allowed keys, and a wrong type or value names the accepted values in
+/// words rather than Rust types (`u64` → "a whole number ≥ 0"). Public so
+/// that other TOML inputs (experiment files) can report the same way.
+pub fn describe_de_error(e: &serde_path_to_error::Error<toml::de::Error>) -> (String, String) {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let message = one_line(e.inner().message());
+    let join = |field: &str| {
+        if path.is_empty() {
+            field.to_string()
+        } else if path == field || path.ends_with(&format!(".{field}")) {
+            path.clone()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    let whole = |key: String, problem: String| {
+        let key = if key.is_empty() { "(top level)".to_string() } else { key };
+        (key, problem)
+    };
+    if let Some(field) = backticked(&message, "missing field ") {
+        return whole(join(field), "is missing; it is required".into());
+    }
+    if let Some(field) = backticked(&message, "unknown field ") {
+        let allowed = message.split_once(", expected ").map_or("no keys", |(_, a)| a);
+        let allowed = allowed.strip_prefix("one of ").unwrap_or(allowed);
+        return whole(join(field), format!("unknown key (a typo?); allowed here: {allowed}"));
+    }
+    if let Some(value) = backticked(&message, "unknown variant ") {
+        let allowed = if path == "dist" || path.ends_with(".dist") {
+            dist::DIST_KINDS.to_string()
+        } else {
+            let a = message.split_once(", expected ").map_or("none", |(_, a)| a);
+            a.strip_prefix("one of ").unwrap_or(a).to_string()
+        };
+        return whole(path, format!("is \"{value}\"; allowed: {allowed}"));
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((found, expected)) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.rsplit_once(", expected "))
+        {
+            return whole(
+                path,
+                format!("is {}; allowed: {}", found_in_words(found), in_words(expected)),
+            );
+        }
+    }
+    whole(path, message)
+}
+
+/// The text in backticks right after `prefix`, if `message` starts so.
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.strip_prefix('`')?.split('`').next()
+}
+
+/// serde's description of a value found (`integer \`-5\``, `string "x"`,
+/// `sequence`), as the value itself or the kind of TOML value.
+fn found_in_words(found: &str) -> String {
+    for kind in ["integer ", "floating point ", "boolean ", "string "] {
+        if let Some(value) = found.strip_prefix(kind) {
+            return value.trim_matches('`').to_string();
+        }
+    }
+    match found {
+        "sequence" => "an array".into(),
+        "map" => "a table".into(),
+        f => f.into(),
+    }
+}
+
+/// serde's name for an expected type, in the words of a scenario file.
+fn in_words(expected: &str) -> String {
+    match expected {
+        "f64" | "f32" => "a number".into(),
+        "u64" | "usize" => "a whole number ≥ 0".into(),
+        "u32" => format!("a whole number ≥ 0 (at most {})", u32::MAX),
+        "i64" => "a whole number".into(),
+        "a string" => "a string in quotes".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "an array, e.g. [1, 2]".into(),
+        e if e.starts_with("struct ") || e == "a map" => "a table".into(),
+        e => e.into(),
+    }
 }
 
 /// Applies one `key=value` override to a parsed document. The key is a dotted

@@ -97,8 +97,8 @@ pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
         problem,
     };
     let raw: RawExperiment = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
-        let path = e.path().to_string();
-        key_err(path, e.into_inner().to_string().trim().replace('\n', " "))
+        let (key, problem) = config::describe_de_error(&e);
+        key_err(key, problem)
     })?;
     if raw.replicas == 0 {
         return Err(key_err("replicas".into(), "is 0; allowed: at least 1".into()));

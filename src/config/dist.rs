@@ -10,6 +10,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Weibull, weighted::WeightedAliasIndex};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 /// The names accepted for `dist`, with their parameters (shown in errors and
 /// `--help`).
@@ -18,8 +19,14 @@ pub const DIST_KINDS: &str = "fixed {value}, exp {mean}, uniform {low, high}, \
      empirical {values, weights}";
 
 /// A distribution as written in a scenario file.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
-#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+///
+/// Serialized as a table tagged by `dist`. Deserialization is hand-written
+/// (see [`DistVisitor`]) rather than serde's internally tagged form, which
+/// buffers the table and so loses the key of a bad parameter: here a wrong
+/// type is reported at `….repair_hours.sigma`, and an unknown or missing
+/// parameter is named with the parameters that kind takes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "dist", rename_all = "lowercase")]
 pub enum DistSpec {
     /// Always `value`.
     Fixed {
@@ -66,6 +73,113 @@ pub enum DistSpec {
         /// Non-negative weights, same length, positive sum.
         weights: Vec<f64>,
     },
+}
+
+/// The `dist` tag.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Fixed,
+    Exp,
+    Uniform,
+    Lognormal,
+    Gamma,
+    Weibull,
+    Empirical,
+}
+
+/// Numeric parameters, in the order of the slots in [`DistVisitor`].
+const NUMBERS: [&str; 8] = ["value", "mean", "low", "high", "median", "sigma", "shape", "scale"];
+
+impl Kind {
+    /// Every key a table of this kind may hold.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Fixed => &["dist", "value"],
+            Kind::Exp => &["dist", "mean"],
+            Kind::Uniform => &["dist", "low", "high"],
+            Kind::Lognormal => &["dist", "median", "sigma"],
+            Kind::Gamma | Kind::Weibull => &["dist", "shape", "scale"],
+            Kind::Empirical => &["dist", "values", "weights"],
+        }
+    }
+}
+
+/// Reads a distribution table key by key, so that serde_path_to_error sees
+/// every parameter's key.
+struct DistVisitor;
+
+impl<'de> Visitor<'de> for DistVisitor {
+    type Value = DistSpec;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "a distribution table like {{ dist = \"lognormal\", median = 24, sigma = 1.0 }} (kinds: {DIST_KINDS})"
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DistSpec, A::Error> {
+        let mut kind = None;
+        let mut numbers = [None; NUMBERS.len()];
+        let (mut values, mut weights) = (None, None);
+        let mut present: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "dist" => kind = Some(map.next_value::<Kind>()?),
+                "values" => values = Some(map.next_value::<Vec<f64>>()?),
+                "weights" => weights = Some(map.next_value::<Vec<f64>>()?),
+                k => match NUMBERS.iter().position(|n| *n == k) {
+                    Some(i) => numbers[i] = Some(map.next_value::<f64>()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+            }
+            present.push(key);
+        }
+        let kind = kind.ok_or_else(|| de::Error::missing_field("dist"))?;
+        let keys = kind.keys();
+        if let Some(extra) = present.iter().find(|k| !keys.contains(&k.as_str())) {
+            return Err(de::Error::unknown_field(extra, keys));
+        }
+        let number = |name: &'static str| {
+            let i = NUMBERS.iter().position(|n| *n == name).expect("a numeric parameter");
+            numbers[i].ok_or_else(|| de::Error::missing_field(name))
+        };
+        Ok(match kind {
+            Kind::Fixed => DistSpec::Fixed {
+                value: number("value")?,
+            },
+            Kind::Exp => DistSpec::Exp { mean: number("mean")? },
+            Kind::Uniform => DistSpec::Uniform {
+                low: number("low")?,
+                high: number("high")?,
+            },
+            Kind::Lognormal => DistSpec::Lognormal {
+                median: number("median")?,
+                sigma: number("sigma")?,
+            },
+            Kind::Gamma => DistSpec::Gamma {
+                shape: number("shape")?,
+                scale: number("scale")?,
+            },
+            Kind::Weibull => DistSpec::Weibull {
+                shape: number("shape")?,
+                scale: number("scale")?,
+            },
+            Kind::Empirical => DistSpec::Empirical {
+                values: values.ok_or_else(|| de::Error::missing_field("values"))?,
+                weights: weights.ok_or_else(|| de::Error::missing_field("weights"))?,
+            },
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DistSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(DistVisitor)
+    }
 }
 
 /// A validated distribution, ready to sample.
@@ -120,33 +234,73 @@ impl TryFrom<&DistSpec> for Dist {
         let finite = |x: f64| x.is_finite();
         let (kind, mean) = match *spec {
             DistSpec::Fixed { value } => {
-                check(finite(value) && value >= 0.0, "value", "must be a finite number ≥ 0")?;
+                check(
+                    finite(value) && value >= 0.0,
+                    "value",
+                    format!("is {value}; allowed: a finite number ≥ 0"),
+                )?;
                 (DistKind::Fixed(value), value)
             }
             DistSpec::Exp { mean } => {
-                check(finite(mean) && mean > 0.0, "mean", "must be a finite number > 0")?;
+                check(
+                    finite(mean) && mean > 0.0,
+                    "mean",
+                    format!("is {mean}; allowed: a finite number > 0"),
+                )?;
                 (DistKind::Exp(Exp::new(1.0 / mean).expect("checked rate")), mean)
             }
             DistSpec::Uniform { low, high } => {
-                check(finite(low) && low >= 0.0, "low", "must be a finite number ≥ 0")?;
-                check(finite(high) && high >= low, "high", "must be a finite number ≥ low")?;
+                check(
+                    finite(low) && low >= 0.0,
+                    "low",
+                    format!("is {low}; allowed: a finite number ≥ 0"),
+                )?;
+                check(
+                    finite(high) && high >= low,
+                    "high",
+                    format!("is {high}; allowed: a finite number ≥ low ({low})"),
+                )?;
                 (DistKind::Uniform { low, width: high - low }, 0.5 * (low + high))
             }
             DistSpec::Lognormal { median, sigma } => {
-                check(finite(median) && median > 0.0, "median", "must be a finite number > 0")?;
-                check(finite(sigma) && sigma >= 0.0, "sigma", "must be a finite number ≥ 0")?;
+                check(
+                    finite(median) && median > 0.0,
+                    "median",
+                    format!("is {median}; allowed: a finite number > 0"),
+                )?;
+                check(
+                    finite(sigma) && sigma >= 0.0,
+                    "sigma",
+                    format!("is {sigma}; allowed: a finite number ≥ 0"),
+                )?;
                 let d = LogNormal::new(median.ln(), sigma).expect("checked parameters");
                 (DistKind::Lognormal(d), median * (0.5 * sigma * sigma).exp())
             }
             DistSpec::Gamma { shape, scale } => {
-                check(finite(shape) && shape > 0.0, "shape", "must be a finite number > 0")?;
-                check(finite(scale) && scale > 0.0, "scale", "must be a finite number > 0")?;
+                check(
+                    finite(shape) && shape > 0.0,
+                    "shape",
+                    format!("is {shape}; allowed: a finite number > 0"),
+                )?;
+                check(
+                    finite(scale) && scale > 0.0,
+                    "scale",
+                    format!("is {scale}; allowed: a finite number > 0"),
+                )?;
                 let d = Gamma::new(shape, scale).expect("checked parameters");
                 (DistKind::Gamma(d), shape * scale)
             }
             DistSpec::Weibull { shape, scale } => {
-                check(finite(shape) && shape > 0.0, "shape", "must be a finite number > 0")?;
-                check(finite(scale) && scale > 0.0, "scale", "must be a finite number > 0")?;
+                check(
+                    finite(shape) && shape > 0.0,
+                    "shape",
+                    format!("is {shape}; allowed: a finite number > 0"),
+                )?;
+                check(
+                    finite(scale) && scale > 0.0,
+                    "scale",
+                    format!("is {scale}; allowed: a finite number > 0"),
+                )?;
                 let d = Weibull::new(scale, shape).expect("checked parameters");
                 (DistKind::Weibull(d), scale * gamma_fn(1.0 + 1.0 / shape))
             }
@@ -154,28 +308,36 @@ impl TryFrom<&DistSpec> for Dist {
                 ref values,
                 ref weights,
             } => {
-                check(!values.is_empty(), "values", "must hold at least one value")?;
+                check(
+                    !values.is_empty(),
+                    "values",
+                    "is empty; allowed: an array of at least one value",
+                )?;
                 check(
                     values.iter().all(|&v| finite(v) && v >= 0.0),
                     "values",
-                    "must all be finite numbers ≥ 0",
+                    format!("is {values:?}; allowed: finite numbers ≥ 0"),
                 )?;
                 check(
                     weights.len() == values.len(),
                     "weights",
                     format!(
-                        "must have one weight per value ({} values, {} weights)",
-                        values.len(),
-                        weights.len()
+                        "has {} weights for {} values; allowed: one weight per value",
+                        weights.len(),
+                        values.len()
                     ),
                 )?;
                 check(
                     weights.iter().all(|&w| finite(w) && w >= 0.0),
                     "weights",
-                    "must all be finite numbers ≥ 0",
+                    format!("is {weights:?}; allowed: finite numbers ≥ 0"),
                 )?;
                 let total: f64 = weights.iter().sum();
-                check(total > 0.0, "weights", "must sum to a positive number")?;
+                check(
+                    total > 0.0,
+                    "weights",
+                    format!("is {weights:?}, which sums to 0; allowed: numbers ≥ 0 with a positive sum"),
+                )?;
                 let mean = values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total;
                 let index = WeightedAliasIndex::new(weights.clone()).map_err(|e| DistError {
                     param: "weights",

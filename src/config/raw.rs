@@ -99,16 +99,30 @@ pub struct RawTranche {
 }
 
 /// `[scheduler]`
+///
+/// A plain table rather than an enum tagged by `policy`: serde's tagged form
+/// would let `training_fraction` pass silently under `policy = "priority"`
+/// and would lose the key of a mistyped value. The pairing of policy and
+/// parameters is checked in [`super::scenario`].
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(tag = "policy", rename_all = "lowercase", deny_unknown_fields)]
-pub enum RawScheduler {
+#[serde(deny_unknown_fields)]
+pub struct RawScheduler {
+    /// Which policy runs.
+    pub policy: RawPolicy,
+    /// `partitioned` only: fraction of up capacity per generation reserved
+    /// for training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_fraction: Option<f64>,
+}
+
+/// `scheduler.policy`
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPolicy {
     /// training > inference > research; research preemptible.
     Priority,
     /// A reserved training fraction; inference the rest; research backfills.
-    Partitioned {
-        /// Fraction of up capacity per generation reserved for training.
-        training_fraction: f64,
-    },
+    Partitioned,
 }
 
 /// `[training]`

@@ -281,11 +281,23 @@ impl TryFrom<RawScenario> for Scenario {
             price_derived: derived,
         };
 
-        let policy = match raw.scheduler {
-            RawScheduler::Priority => PolicyKind::Priority,
-            RawScheduler::Partitioned { training_fraction } => PolicyKind::Partitioned {
-                training_fraction: probability(training_fraction, "scheduler.training_fraction")?,
+        let policy = match (raw.scheduler.policy, raw.scheduler.training_fraction) {
+            (RawPolicy::Priority, None) => PolicyKind::Priority,
+            (RawPolicy::Priority, Some(_)) => {
+                return Err(bad(
+                    "scheduler.training_fraction",
+                    "is set but policy is \"priority\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
+                ));
+            }
+            (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
+                training_fraction: probability(f, "scheduler.training_fraction")?,
             },
+            (RawPolicy::Partitioned, None) => {
+                return Err(bad(
+                    "scheduler.training_fraction",
+                    "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
+                ));
+            }
         };
         let training = raw.training.as_ref().map(|t| training(t, &cluster, term)).transpose()?;
         let inference = raw.inference.as_ref().map(inference).transpose()?;
@@ -364,10 +376,14 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
             .iter()
             .position(|g| g.name == t.generation)
             .ok_or_else(|| {
-                let names: Vec<_> = raw.generations.iter().map(|g| g.name.as_str()).collect();
+                let names: Vec<_> = raw.generations.iter().map(|g| format!("{:?}", g.name)).collect();
                 bad(
                     format!("{key}.generation"),
-                    format!("is {:?}; allowed: one of {names:?}", t.generation),
+                    format!(
+                        "is {:?}, which is no [[cluster.generations]] name; allowed: {}",
+                        t.generation,
+                        names.join(", ")
+                    ),
                 )
             })?;
         let planned_month = non_negative(t.planned_month, &format!("{key}.planned_month"))?;
