@@ -67,3 +67,152 @@ mod tests {
         assert!((f.monthly_payment_usd - 100e9 / 60.0).abs() < 1e-3);
     }
 }
+
+/// The buyer's cash, month by month. Month `k` (1-based) closes at the end
+/// of the month: the month's revenue comes in and its costs go out, then the
+/// month's payment is due. If cash plus the undrawn credit line cannot meet
+/// it, the buyer **defaults in month `k`** and pays nothing more. So with zero
+/// revenue and costs, funding F, no credit and a flat payment P, the last
+/// payment made is the `floor(F/P)`-th and the default month is
+/// `floor(F/P) + 1` (= `ceil(F/P)` unless F/P is a whole number).
+///
+/// Money is conserved exactly by construction and checked by
+/// [`Ledger::balance_error`]: funding + revenue + credit drawn = payments +
+/// costs + ending cash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ledger {
+    /// Payment due in each month (index 0 = month 1), before waivers.
+    plan: Vec<f64>,
+    funding: f64,
+    credit_limit: f64,
+    /// Cash now (may be negative within a month, never after a payment).
+    pub cash: f64,
+    /// Credit drawn so far.
+    pub credit_drawn: f64,
+    /// Revenue received.
+    pub revenue: f64,
+    /// Costs paid.
+    pub costs: f64,
+    /// Payments made.
+    pub payments: f64,
+    /// Payments waived for capacity not delivered on time.
+    pub waived: f64,
+    /// Months closed so far.
+    pub months_closed: u32,
+    /// Month of default (1-based), if the buyer defaulted.
+    pub default_month: Option<u32>,
+}
+
+impl Ledger {
+    /// A ledger with `funding` cash, a credit line and a payment plan.
+    pub fn new(plan: Vec<f64>, funding: f64, credit_limit: f64) -> Ledger {
+        Ledger {
+            plan,
+            funding,
+            credit_limit,
+            cash: funding,
+            credit_drawn: 0.0,
+            revenue: 0.0,
+            costs: 0.0,
+            payments: 0.0,
+            waived: 0.0,
+            months_closed: 0,
+            default_month: None,
+        }
+    }
+
+    /// Closes the next month with its revenue, costs and the part of its
+    /// payment that is waived. Returns true if the buyer defaults now.
+    /// Does nothing once the buyer has defaulted or the plan is over.
+    pub fn close_month(&mut self, revenue: f64, costs: f64, waiver: f64) -> bool {
+        let k = self.months_closed as usize;
+        if self.default_month.is_some() || k >= self.plan.len() {
+            return false;
+        }
+        self.months_closed += 1;
+        self.revenue += revenue;
+        self.costs += costs;
+        self.cash += revenue - costs;
+        let waiver = waiver.clamp(0.0, self.plan[k]);
+        let due = self.plan[k] - waiver;
+        let credit_left = self.credit_limit - self.credit_drawn;
+        if self.cash + credit_left < due {
+            self.default_month = Some(self.months_closed);
+            return true;
+        }
+        self.waived += waiver;
+        let draw = (due - self.cash).max(0.0);
+        self.credit_drawn += draw;
+        self.cash += draw - due;
+        self.payments += due;
+        false
+    }
+
+    /// Remaining committed payments from the default month on (the missed
+    /// payment included, before any waiver); 0 without a default.
+    pub fn exposure_at_default(&self) -> f64 {
+        self.default_month
+            .map_or(0.0, |m| self.plan[(m - 1) as usize..].iter().sum())
+    }
+
+    /// |funding + revenue + credit drawn − (payments + costs + cash)|.
+    pub fn balance_error(&self) -> f64 {
+        (self.funding + self.revenue + self.credit_drawn - (self.payments + self.costs + self.cash)).abs()
+    }
+}
+
+/// Scales `weights` (one per month) so that they sum to `committed`, after
+/// applying an escalation of `escalation_per_year` (payment in month k
+/// proportional to weight × (1 + e)^{(k−1)/12}).
+pub fn payment_plan(weights: &[f64], committed: f64, escalation_per_year: f64) -> Vec<f64> {
+    let raw: Vec<f64> = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| w * (1.0 + escalation_per_year).powf(k as f64 / 12.0))
+        .collect();
+    let total: f64 = raw.iter().sum();
+    if total <= 0.0 {
+        return vec![0.0; weights.len()];
+    }
+    raw.iter().map(|r| r / total * committed).collect()
+}
+
+#[cfg(test)]
+mod ledger_tests {
+    use super::*;
+
+    #[test]
+    fn zero_revenue_defaults_in_month_floor_f_over_p_plus_one() {
+        for (funding, expected) in [(25.0, 3), (20.0, 3), (9.99, 1), (0.0, 1)] {
+            let mut l = Ledger::new(vec![10.0; 12], funding, 0.0);
+            let month = (1..=12).find(|_| l.close_month(0.0, 0.0, 0.0));
+            assert_eq!(month, Some(expected), "funding {funding}");
+            assert_eq!(l.default_month, Some(expected));
+            assert_eq!(l.exposure_at_default(), 10.0 * (13 - expected) as f64);
+            assert!(l.balance_error() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn credit_line_and_waivers_delay_default_and_money_balances() {
+        let mut l = Ledger::new(vec![10.0; 6], 15.0, 10.0);
+        let defaults: Vec<bool> = (0..6)
+            .map(|k| l.close_month(2.0, 1.0, if k == 0 { 4.0 } else { 0.0 }))
+            .collect();
+        // Month 1: cash 16, due 6 → 10. Month 2: 11 → 1. Month 3: 2, draw 8 → 0.
+        // Month 4: 1, 2 of credit left → default.
+        assert_eq!(defaults, vec![false, false, false, true, false, false]);
+        assert_eq!(l.default_month, Some(4));
+        assert_eq!((l.waived, l.payments, l.credit_drawn), (4.0, 26.0, 8.0));
+        assert!(l.balance_error() < 1e-9, "{l:?}");
+    }
+
+    #[test]
+    fn payment_plans_sum_to_the_commitment() {
+        let p = payment_plan(&[1.0; 60], 100e9, 0.0);
+        assert!((p[0] - 100e9 / 60.0).abs() < 1e-3);
+        let e = payment_plan(&[1.0; 24], 1.0, 0.1);
+        assert!((e.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((e[12] / e[0] - 1.1).abs() < 1e-12);
+    }
+}
