@@ -25,10 +25,12 @@ for col in ["point", "replica", "events", "unit_failures", "training_runs_comple
     expect(types.is_integer_dtype(replicas[col]), f"replicas.{col} is integer")
 for col in replicas.columns:
     expect(types.is_numeric_dtype(replicas[col]), f"replicas.{col} is numeric")
-expect(types.is_float_dtype(replicas["commercial_failure_month"]), "commercial_failure_month is float (NaN when none)")
-balance = replicas["busy_chip_hours"] + replicas["down_chip_hours"] + replicas["idle_chip_hours"]
+balance = (replicas["busy_chip_hours"] + replicas["remarketed_chip_hours"] + replicas["down_chip_hours"]
+           + replicas["idle_chip_hours"])
 expect(((balance - replicas["delivered_chip_hours"]).abs() <= 1e-9 * replicas["delivered_chip_hours"]).all(),
-       "delivered = busy + down + idle in every row")
+       "delivered = busy + remarketed + down + idle in every row")
+for col in ["commercial_failure_month", "default_month", "training_mean_delay_days", "min_year_utilization"]:
+    expect(types.is_float_dtype(replicas[col]), f"replicas.{col} is float (NaN when empty)")
 expect(replicas["point"].isin(points["point"]).all(), "every replica row belongs to a point")
 
 summary = pd.read_csv(folder / "summary.csv")
@@ -45,6 +47,14 @@ expect(list(series.columns) == ["point", "month", "metric", "mean", "p5", "p25",
        f"timeseries.csv columns {list(series.columns)}")
 for col in ["month", "mean", "p5", "p25", "p50", "p75", "p95"]:
     expect(types.is_float_dtype(series[col]), f"timeseries.{col} is float")
+
+risk = pd.read_csv(folder / "risk.csv")
+expect(list(risk.columns) == ["point", "figure", "value", "stderr", "ci95_low", "ci95_high", "n"],
+       f"risk.csv columns {list(risk.columns)}")
+for col in ["value", "stderr", "ci95_low", "ci95_high"]:
+    expect(types.is_float_dtype(risk[col]), f"risk.{col} is float")
+expect(types.is_integer_dtype(risk["n"]), "risk.n is integer")
+expect(risk["figure"].str.startswith("p_default_by_year_").any(), "risk.csv has default probabilities")
 
 manifest = json.loads((folder / "manifest.json").read_text())
 expect(manifest["tool"] == "mortgage-sim", "manifest names the tool")

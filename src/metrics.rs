@@ -30,6 +30,8 @@ pub struct ChipSeconds {
     pub inference: u128,
     /// Held by research jobs (allocation book).
     pub research_held: u128,
+    /// Re-marketed by the provider after a default.
+    pub remarketed: u128,
     /// Training compute secured by checkpoints or completion (class book).
     pub training_useful: u128,
     /// Training compute lost to interruptions (class book).
@@ -54,11 +56,11 @@ impl ChipSeconds {
     }
 
     /// Largest absolute mismatch between the books, in chip-seconds:
-    /// delivered vs busy + down + idle, and each class split vs what the
-    /// class held. Zero when the bookkeeping is right.
+    /// delivered vs busy + remarketed + down + idle, and each class split
+    /// vs what the class held. Zero when the bookkeeping is right.
     pub fn conservation_error(&self) -> u128 {
         let d = |a: u128, b: u128| a.abs_diff(b);
-        d(self.delivered, self.busy() + self.down + self.idle)
+        d(self.delivered, self.busy() + self.remarketed + self.down + self.idle)
             .max(d(
                 self.training_held,
                 self.training_useful + self.training_rework + self.training_overhead,
@@ -76,6 +78,7 @@ impl ChipSeconds {
             training_held: self.training_held - earlier.training_held,
             inference: self.inference - earlier.inference,
             research_held: self.research_held - earlier.research_held,
+            remarketed: self.remarketed - earlier.remarketed,
             training_useful: self.training_useful - earlier.training_useful,
             training_rework: self.training_rework - earlier.training_rework,
             training_overhead: self.training_overhead - earlier.training_overhead,
@@ -102,6 +105,8 @@ pub struct Levels {
     pub inference: u64,
     /// Research chips.
     pub research: u64,
+    /// Re-marketed chips.
+    pub remarketed: u64,
     /// Inference demand, baseline-chip equivalents.
     pub demand: f64,
     /// Inference served, baseline-chip equivalents.
@@ -136,6 +141,7 @@ impl Integrator {
         t.training_held += levels.training as u128 * dtu;
         t.inference += levels.inference as u128 * dtu;
         t.research_held += levels.research as u128 * dtu;
+        t.remarketed += levels.remarketed as u128 * dtu;
         self.demand += levels.demand * dt as f64;
         self.served += levels.served * dt as f64;
         self.last = now;
@@ -183,6 +189,8 @@ pub struct ReplicaOutcome {
     pub training_waits: Histogram<u64>,
     /// The exact integrals (for conservation checks).
     pub chip_seconds: ChipSeconds,
+    /// The buyer's ledger at the end (for money checks).
+    pub ledger: crate::finance::Ledger,
 }
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
@@ -225,6 +233,11 @@ pub struct ReplicaRow {
     pub idle_fraction: f64,
     /// Idle chip-hours × contract price.
     pub idle_cost_usd: f64,
+    /// Chip-hours re-marketed by the provider after a default.
+    pub remarketed_chip_hours: f64,
+    /// Lowest utilization over the whole contract years of the term (empty
+    /// for a term shorter than a year).
+    pub min_year_utilization: Option<f64>,
     /// Unit failures.
     pub unit_failures: u64,
     /// Training runs on the roadmap within the term.
@@ -237,8 +250,9 @@ pub struct ReplicaRow {
     pub training_runs_completed: u32,
     /// Interruptions of training runs.
     pub training_interruptions: u64,
-    /// Mean over completed runs of (finish − ready − failure-free duration), days.
-    pub training_mean_delay_days: f64,
+    /// Mean over completed runs of (finish − ready − failure-free duration),
+    /// days; empty when no run completed.
+    pub training_mean_delay_days: Option<f64>,
     /// Training useful / training held.
     pub training_goodput: f64,
     /// Inference demand, baseline-chip-hours.
@@ -263,6 +277,26 @@ pub struct ReplicaRow {
     pub research_wait_p50_hours: f64,
     /// 99th percentile research wait, hours.
     pub research_wait_p99_hours: f64,
+    /// Payments the buyer made.
+    pub payments_usd: f64,
+    /// Payments waived for late capacity.
+    pub payments_waived_usd: f64,
+    /// The buyer's revenue from served inference.
+    pub revenue_usd: f64,
+    /// The buyer's other costs.
+    pub other_costs_usd: f64,
+    /// Credit drawn.
+    pub credit_drawn_usd: f64,
+    /// The buyer's cash at the end (or at default).
+    pub ending_cash_usd: f64,
+    /// Contract month (1-based) in which the buyer defaulted; empty if never.
+    pub default_month: Option<u32>,
+    /// Committed payments outstanding at default, the missed one included (0 without default).
+    pub exposure_at_default_usd: f64,
+    /// Re-marketed chip-hours × spot price.
+    pub recovery_usd: f64,
+    /// exposure − recovery.
+    pub loss_usd: f64,
 }
 
 impl ReplicaRow {

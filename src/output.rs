@@ -117,6 +117,7 @@ fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {
     put("replicas.csv", replicas_csv(&record.points))?;
     put("summary.csv", summary_csv(&record.points))?;
     put("timeseries.csv", timeseries_csv(&record.points))?;
+    put("risk.csv", risk_csv(&record.points))?;
     put("manifest.json", manifest(record))
 }
 
@@ -269,6 +270,25 @@ fn timeseries_csv(points: &[PointResults]) -> String {
     out
 }
 
+fn risk_csv(points: &[PointResults]) -> String {
+    let mut out = String::from("point,figure,value,stderr,ci95_low,ci95_high,n\n");
+    for p in points {
+        let rows: Vec<_> = p.outcomes.iter().map(|o| &o.row).collect();
+        let term_years = p.scenario.contract.term as f64 / crate::engine::SimTime::YEAR as f64;
+        for f in finance::risk_figures(&rows, term_years, p.scenario.utilization_threshold) {
+            let (se, lo, hi) = match f.stderr {
+                Some(se) => {
+                    let h = 1.959_963_984_540_054 * se;
+                    (se.to_string(), (f.value - h).to_string(), (f.value + h).to_string())
+                }
+                None => Default::default(),
+            };
+            out.push_str(&format!("{},{},{},{se},{lo},{hi},{}\n", p.id, f.name, f.value, f.n));
+        }
+    }
+    out
+}
+
 fn manifest(record: &RunRecord) -> String {
     let first = record.points.first().expect("at least one point");
     let seeds: Vec<u64> = first.outcomes.iter().map(|o| o.row.seed).collect();
@@ -314,7 +334,7 @@ fn manifest(record: &RunRecord) -> String {
             "price_derived": f.price_derived,
         },
         "points": points,
-        "files": ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv", "manifest.json"],
+        "files": ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv", "risk.csv", "manifest.json"],
     });
     serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
 }
@@ -346,7 +366,40 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             "given"
         }
     );
-    out += &format!("  flat monthly payment        ${:.3}B\n", f.monthly_payment_usd / 1e9);
+    let payments = &s.contract.payments;
+    let (first, last) = (
+        payments.first().copied().unwrap_or(0.0),
+        payments.last().copied().unwrap_or(0.0),
+    );
+    out += &format!(
+        "  payments ({:?})      {} months, first ${:.3}B, last ${:.3}B\n",
+        s.contract.payment_schedule,
+        payments.len(),
+        first / 1e9,
+        last / 1e9
+    );
+    out += &format!(
+        "  late capacity               {}\n",
+        if s.contract.waive_undelivered { "waived" } else { "owed" }
+    );
+    if let Some(b) = &s.buyer {
+        let month_hours = SimTime::MONTH as f64 / SimTime::HOUR as f64;
+        let breakeven = (f.monthly_payment_usd + b.other_costs_per_month_usd)
+            / (b.revenue_per_served_chip_hour_usd * month_hours).max(f64::MIN_POSITIVE);
+        out += &format!(
+            "\nBuyer\n  initial funding             ${:.3}B\n",
+            b.initial_funding_usd / 1e9
+        );
+        out += &format!("  credit line                 ${:.3}B\n", b.credit_line_usd / 1e9);
+        out += &format!(
+            "  breakeven inference demand  {breakeven:.0} chips served (average payment + costs at ${:.2}/chip-hour)\n",
+            b.revenue_per_served_chip_hour_usd
+        );
+        let runway = b.initial_funding_usd / (f.monthly_payment_usd + b.other_costs_per_month_usd);
+        out += &format!("  runway with no revenue      {runway:.1} months of payments and costs\n");
+    } else {
+        out += "  buyer                       not modelled: always pays\n";
+    }
     out += &format!("\nCluster\n  chips in all tranches       {chips}\n");
     out += &format!("  failure unit                {} chips\n", cl.unit_chips);
     let units_per_day = (chips / cl.unit_chips) as f64 * cl.unit_failure_rate * SimTime::DAY as f64;

@@ -30,6 +30,12 @@ pub struct RawScenario {
     pub inference: Option<RawInference>,
     /// Research jobs (optional).
     pub research: Option<RawResearch>,
+    /// The buyer's cash (optional: absent, the buyer always pays).
+    pub buyer: Option<RawBuyer>,
+    /// Recovery after a default (optional: absent, nothing is re-marketed).
+    pub provider: Option<RawProvider>,
+    /// Risk thresholds (optional).
+    pub risk: Option<RawRisk>,
 }
 
 /// `[simulation]`
@@ -54,6 +60,71 @@ pub struct RawContract {
     pub committed_usd: f64,
     /// Price per chip-hour; derived as commitment ÷ planned chip-hours when absent.
     pub price_per_chip_hour_usd: Option<f64>,
+    /// How the commitment is spread over the months of the term (default: flat_monthly).
+    #[serde(default)]
+    pub payment_schedule: RawPaymentSchedule,
+    /// Payments grow by this fraction per year (the total stays the commitment).
+    #[serde(default)]
+    pub price_escalation_per_year: f64,
+    /// Whether payments for capacity that is planned but not yet delivered
+    /// are still owed or waived (default: owed).
+    #[serde(default)]
+    pub undelivered_capacity: RawUndelivered,
+}
+
+/// `contract.payment_schedule`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPaymentSchedule {
+    /// Equal monthly installments.
+    #[default]
+    FlatMonthly,
+    /// Installments in proportion to the planned chip-hours of each month.
+    PlannedCapacity,
+}
+
+/// `contract.undelivered_capacity`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawUndelivered {
+    /// The buyer pays for late capacity as if it were delivered.
+    #[default]
+    Owed,
+    /// Late capacity's chip-hours at the contract price are taken off the month's payment.
+    Waived,
+}
+
+/// `[buyer]`: the buyer's finances. Absent: the buyer always pays.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuyer {
+    /// Cash at the start of the term.
+    pub initial_funding_usd: f64,
+    /// Revenue per baseline-chip-hour of inference served.
+    pub revenue_per_served_chip_hour_usd: f64,
+    /// Other costs (staff, other compute), per month.
+    pub other_costs_per_month_usd: f64,
+    /// Credit the buyer may draw to meet payments.
+    #[serde(default)]
+    pub credit_line_usd: f64,
+}
+
+/// `[provider]`: what the provider recovers after a default.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvider {
+    /// Fraction of the up capacity re-marketed after a default.
+    pub remarket_fraction: f64,
+    /// Spot price earned per re-marketed chip-hour.
+    pub spot_price_per_chip_hour_usd: f64,
+}
+
+/// `[risk]`: thresholds of the risk figures.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisk {
+    /// A contract year "below threshold" has utilization under this.
+    pub utilization_threshold: f64,
 }
 
 /// `[cluster]`

@@ -92,6 +92,12 @@ pub struct Scenario {
     pub inference: Option<InferenceSpec>,
     /// Research jobs, if any.
     pub research: Option<ResearchSpec>,
+    /// The buyer's finances; `None`: the buyer always pays.
+    pub buyer: Option<BuyerSpec>,
+    /// Recovery after a default.
+    pub provider: ProviderSpec,
+    /// Utilization threshold of the "year below threshold" risk figure.
+    pub utilization_threshold: f64,
     /// The scenario as resolved (after overrides), for the manifest.
     pub raw: RawScenario,
 }
@@ -109,6 +115,35 @@ pub struct ContractSpec {
     pub price_per_chip_hour_usd: f64,
     /// True when the price was derived rather than given.
     pub price_derived: bool,
+    /// Payment due each month (index 0 = month 1; the last month may be
+    /// partial), summing to the commitment.
+    pub payments: Vec<f64>,
+    /// The schedule the payments follow.
+    pub payment_schedule: RawPaymentSchedule,
+    /// Whether late capacity's payments are waived.
+    pub waive_undelivered: bool,
+}
+
+/// The buyer's finances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyerSpec {
+    /// Cash at the start.
+    pub initial_funding_usd: f64,
+    /// Revenue per baseline-chip-hour of inference served.
+    pub revenue_per_served_chip_hour_usd: f64,
+    /// Other costs per month.
+    pub other_costs_per_month_usd: f64,
+    /// Credit line.
+    pub credit_line_usd: f64,
+}
+
+/// Recovery after a default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderSpec {
+    /// Fraction of up capacity re-marketed.
+    pub remarket_fraction: f64,
+    /// Spot price per re-marketed chip-hour.
+    pub spot_price_per_chip_hour_usd: f64,
 }
 
 /// Cluster capacity and failure process.
@@ -273,12 +308,60 @@ impl TryFrom<RawScenario> for Scenario {
                 (committed_usd / planned_chip_hours, true)
             }
         };
+        let escalation = c.price_escalation_per_year;
+        require(
+            escalation.is_finite() && escalation > -1.0,
+            "contract.price_escalation_per_year",
+            format!("is {escalation}; allowed: a number > -1"),
+        )?;
+        let weights = match c.payment_schedule {
+            RawPaymentSchedule::FlatMonthly => month_lengths(term),
+            RawPaymentSchedule::PlannedCapacity => planned_chip_hours_by_month(&cluster, term),
+        };
         let contract = ContractSpec {
             term,
             committed_usd,
             planned_chip_hours,
             price_per_chip_hour_usd: price,
             price_derived: derived,
+            payments: crate::finance::payment_plan(&weights, committed_usd, escalation),
+            payment_schedule: c.payment_schedule,
+            waive_undelivered: c.undelivered_capacity == RawUndelivered::Waived,
+        };
+        let buyer = raw
+            .buyer
+            .as_ref()
+            .map(|b| {
+                Ok::<_, KeyError>(BuyerSpec {
+                    initial_funding_usd: non_negative(b.initial_funding_usd, "buyer.initial_funding_usd")?,
+                    revenue_per_served_chip_hour_usd: non_negative(
+                        b.revenue_per_served_chip_hour_usd,
+                        "buyer.revenue_per_served_chip_hour_usd",
+                    )?,
+                    other_costs_per_month_usd: non_negative(
+                        b.other_costs_per_month_usd,
+                        "buyer.other_costs_per_month_usd",
+                    )?,
+                    credit_line_usd: non_negative(b.credit_line_usd, "buyer.credit_line_usd")?,
+                })
+            })
+            .transpose()?;
+        let provider = match &raw.provider {
+            Some(p) => ProviderSpec {
+                remarket_fraction: probability(p.remarket_fraction, "provider.remarket_fraction")?,
+                spot_price_per_chip_hour_usd: non_negative(
+                    p.spot_price_per_chip_hour_usd,
+                    "provider.spot_price_per_chip_hour_usd",
+                )?,
+            },
+            None => ProviderSpec {
+                remarket_fraction: 0.0,
+                spot_price_per_chip_hour_usd: 0.0,
+            },
+        };
+        let utilization_threshold = match &raw.risk {
+            Some(r) => probability(r.utilization_threshold, "risk.utilization_threshold")?,
+            None => 0.5,
         };
 
         let policy = match (raw.scheduler.policy, raw.scheduler.training_fraction) {
@@ -315,6 +398,9 @@ impl TryFrom<RawScenario> for Scenario {
             training,
             inference,
             research,
+            buyer,
+            provider,
+            utilization_threshold,
             raw,
         })
     }
@@ -422,6 +508,31 @@ fn planned_chip_hours(cluster: &ClusterSpec, term: u64) -> f64 {
             (t.units * cluster.unit_chips) as f64 * end.saturating_sub(t.planned) as f64 / SimTime::HOUR as f64
         })
         .sum()
+}
+
+/// Seconds in each month of the term (the last may be partial).
+fn month_lengths(term: u64) -> Vec<f64> {
+    (0..term.div_ceil(SimTime::MONTH))
+        .map(|k| ((k + 1) * SimTime::MONTH).min(term).saturating_sub(k * SimTime::MONTH) as f64)
+        .collect()
+}
+
+/// Planned chip-hours of each month of the term (tranche schedule, no delays).
+fn planned_chip_hours_by_month(cluster: &ClusterSpec, term: u64) -> Vec<f64> {
+    (0..term.div_ceil(SimTime::MONTH))
+        .map(|k| {
+            let (start, end) = (k * SimTime::MONTH, ((k + 1) * SimTime::MONTH).min(term));
+            cluster
+                .tranches
+                .iter()
+                .map(|t| {
+                    let life = cluster.generations[t.generation].service_life.unwrap_or(u64::MAX);
+                    let (from, to) = (t.planned.max(start), t.planned.saturating_add(life).min(end));
+                    (t.units * cluster.unit_chips) as f64 * to.saturating_sub(from) as f64 / SimTime::HOUR as f64
+                })
+                .sum()
+        })
+        .collect()
 }
 
 fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<TrainingSpec, KeyError> {

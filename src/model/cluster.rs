@@ -18,6 +18,8 @@ pub struct Pool {
     pub inference: u64,
     /// Units held by research jobs.
     pub research: u64,
+    /// Units re-marketed by the provider after the buyer's default.
+    pub remarketed: u64,
     /// Units up and unallocated.
     pub idle: u64,
     /// Units retired while down: their repair must not bring them back.
@@ -32,7 +34,7 @@ impl Pool {
 
     /// Whether the states add up to the delivered units.
     pub fn is_consistent(&self) -> bool {
-        self.down + self.training + self.inference + self.research + self.idle == self.delivered
+        self.down + self.training + self.inference + self.research + self.remarketed + self.idle == self.delivered
     }
 }
 
@@ -50,6 +52,8 @@ pub enum UnitState {
     Inference,
     /// A research unit.
     Research,
+    /// A unit re-marketed after a default.
+    Remarketed,
     /// An idle unit.
     Idle,
 }
@@ -87,7 +91,8 @@ impl Cluster {
 
     /// Maps `index` in `[0, delivered())` to a generation and a state, with
     /// pools laid out in order and each pool as [down | training | inference
-    /// | research | idle]. A uniform index thus picks a uniform unit.
+    /// | research | remarketed | idle]. A uniform index thus picks a uniform
+    /// unit.
     pub fn locate(&self, mut index: u64) -> (usize, UnitState) {
         for (g, p) in self.pools.iter().enumerate() {
             if index >= p.delivered {
@@ -102,6 +107,8 @@ impl Cluster {
                 UnitState::Inference
             } else if index < p.down + p.training + p.inference + p.research {
                 UnitState::Research
+            } else if index < p.down + p.training + p.inference + p.research + p.remarketed {
+                UnitState::Remarketed
             } else {
                 UnitState::Idle
             };

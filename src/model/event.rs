@@ -58,6 +58,9 @@ pub enum Event {
         /// The job's token when scheduled.
         token: u32,
     },
+    /// A contract month ends: the buyer's ledger closes it (revenue, costs,
+    /// the month's payment) and may default.
+    MonthEnd,
     /// Record one time-series step.
     Sample,
     /// The contract term ends; the replica stops.

@@ -115,6 +115,8 @@ pub enum Phase {
     WaitingForUnits,
     /// All work done; units released.
     Done,
+    /// Stopped because the buyer defaulted; units released.
+    Abandoned,
 }
 
 /// One frontier training run's state.

@@ -16,7 +16,8 @@ use super::research::Research;
 use super::training::{Checkpointing, Phase, Run, SegmentSplit};
 use crate::config::Scenario;
 use crate::engine::{EventQueue, SimTime, derive_seed, seconds_from_f64};
-use crate::finance;
+use crate::finance::{self, Ledger};
+use crate::metrics::ChipSeconds;
 use crate::metrics::{self, Integrator, Levels, ReplicaOutcome, ReplicaRow, Snapshot, ratio};
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
@@ -97,6 +98,16 @@ pub struct World<'s> {
     // Research
     research: Research,
     research_waits: Histogram<u64>,
+    // Money
+    ledger: Ledger,
+    /// When the buyer defaulted, if it did.
+    defaulted_at: Option<u64>,
+    /// (time, books, inference served) at the end of the last closed month.
+    month_mark: (u64, ChipSeconds, f64),
+    /// Books at the end of the last whole contract year.
+    year_mark: ChipSeconds,
+    months_elapsed: u32,
+    min_year_utilization: Option<f64>,
     seed: u64,
     replica: u32,
 }
@@ -137,6 +148,9 @@ impl<'s> World<'s> {
         for k in 1..term.div_ceil(step) {
             queue.schedule(SimTime(k * step), Event::Sample);
         }
+        for k in 1..=term.div_ceil(SimTime::MONTH) {
+            queue.schedule(SimTime((k * SimTime::MONTH).min(term)), Event::MonthEnd);
+        }
         queue.schedule(SimTime(term), Event::EndOfTerm);
         let checkpointing = scenario
             .training
@@ -171,6 +185,20 @@ impl<'s> World<'s> {
             demand: 0.0,
             research: Research::new(cl.generations.len()),
             research_waits: metrics::wait_histogram(),
+            ledger: match &scenario.buyer {
+                Some(b) => Ledger::new(
+                    scenario.contract.payments.clone(),
+                    b.initial_funding_usd,
+                    b.credit_line_usd,
+                ),
+                // No buyer model: funded with exactly the commitment, it always pays.
+                None => Ledger::new(scenario.contract.payments.clone(), scenario.contract.committed_usd, 0.0),
+            },
+            defaulted_at: None,
+            month_mark: (0, ChipSeconds::default(), 0.0),
+            year_mark: ChipSeconds::default(),
+            months_elapsed: 0,
+            min_year_utilization: None,
             seed,
             replica,
         };
@@ -221,6 +249,9 @@ impl<'s> World<'s> {
                     self.dispatch(now);
                 }
             }
+            Event::TrainingArrives { run } if self.defaulted_at.is_some() => {
+                self.runs[run].phase = Phase::Abandoned;
+            }
             Event::TrainingArrives { run } => {
                 let p = self
                     .scenario
@@ -246,6 +277,7 @@ impl<'s> World<'s> {
                 }
             }
             Event::InferenceStep => self.inference_step(now),
+            Event::ResearchArrives if self.defaulted_at.is_some() => {}
             Event::ResearchArrives => self.research_arrives(now),
             Event::ResearchFinishes { slot, token } => {
                 if self.research.is_current(slot, token) {
@@ -256,6 +288,7 @@ impl<'s> World<'s> {
                     self.dispatch(now);
                 }
             }
+            Event::MonthEnd => self.month_end(now),
             Event::Sample => self.snapshot(now),
             Event::EndOfTerm => return true,
         }
@@ -281,6 +314,7 @@ impl<'s> World<'s> {
             l.training += p.training;
             l.inference += p.inference;
             l.research += p.research;
+            l.remarketed += p.remarketed;
             capacity += self.chips(p.inference) as f64 * self.cluster.speeds[g];
         }
         let c = self.cluster.unit_chips;
@@ -291,6 +325,7 @@ impl<'s> World<'s> {
             &mut l.training,
             &mut l.inference,
             &mut l.research,
+            &mut l.remarketed,
         ] {
             *x *= c;
         }
@@ -343,6 +378,9 @@ impl<'s> World<'s> {
         let from_inference = left.min(pool.inference);
         pool.inference -= from_inference;
         left -= from_inference;
+        let from_remarketed = left.min(pool.remarketed);
+        pool.remarketed -= from_remarketed;
+        left -= from_remarketed;
         let from_down = left.min(pool.down);
         pool.down -= from_down;
         pool.retired_while_down += from_down;
@@ -421,6 +459,10 @@ impl<'s> World<'s> {
             }
             UnitState::Inference => {
                 self.cluster.pools[g].inference -= 1;
+                self.cluster.pools[g].down += 1;
+            }
+            UnitState::Remarketed => {
+                self.cluster.pools[g].remarketed -= 1;
                 self.cluster.pools[g].down += 1;
             }
             UnitState::Training { mut offset } => {
@@ -535,6 +577,10 @@ impl<'s> World<'s> {
 
     /// Hands free capacity out in policy order after any change.
     fn dispatch(&mut self, now: u64) {
+        if self.defaulted_at.is_some() {
+            self.remarket_idle();
+            return;
+        }
         self.resume_waiting_runs(now);
         self.start_queued_runs(now);
         self.fill_inference_from_idle();
@@ -690,6 +736,9 @@ impl<'s> World<'s> {
         let Some(path) = self.demand_path.as_mut() else {
             return;
         };
+        if self.defaulted_at.is_some() {
+            return;
+        }
         self.demand = path.advance(now, &mut self.streams.inference);
         // Re-grant from scratch: hand everything back, then claim fastest
         // generations first, idle units before preempting research.
@@ -832,6 +881,90 @@ impl<'s> World<'s> {
         }
     }
 
+    // ---- money ----------------------------------------------------------
+
+    /// Closes a contract month in the buyer's ledger: revenue from the
+    /// inference served in the month, other costs pro rata to the month's
+    /// length, and the month's payment (less late capacity if waived).
+    fn month_end(&mut self, now: u64) {
+        let (start, marked, served) = self.month_mark;
+        let hour = SimTime::HOUR as f64;
+        let (revenue, costs) = match &self.scenario.buyer {
+            Some(b) => (
+                (self.books.served - served) / hour * b.revenue_per_served_chip_hour_usd,
+                b.other_costs_per_month_usd * (now - start) as f64 / SimTime::MONTH as f64,
+            ),
+            None => (0.0, 0.0),
+        };
+        let contract = &self.scenario.contract;
+        let waiver = if contract.waive_undelivered {
+            metrics::hours(self.books.totals.undelivered - marked.undelivered) * contract.price_per_chip_hour_usd
+        } else {
+            0.0
+        };
+        if self.ledger.close_month(revenue, costs, waiver) {
+            self.buyer_defaults(now);
+        }
+        self.month_mark = (now, self.books.totals, self.books.served);
+        self.months_elapsed += 1;
+        if self.months_elapsed.is_multiple_of(12) {
+            let year = self.books.totals.since(&self.year_mark);
+            let utilization = ratio(year.busy() as f64, year.delivered as f64);
+            self.min_year_utilization = Some(self.min_year_utilization.map_or(utilization, |m| m.min(utilization)));
+            self.year_mark = self.books.totals;
+        }
+    }
+
+    /// The buyer stops paying: its workloads stop at once (training work
+    /// since the last checkpoint is lost, research jobs are dropped, demand
+    /// is no longer served) and the provider re-markets part of the capacity.
+    fn buyer_defaults(&mut self, now: u64) {
+        self.defaulted_at = Some(now);
+        for r in 0..self.runs.len() {
+            if self.runs[r].is_running() {
+                self.close_phase(now, r, true);
+                let (g, held) = (self.runs[r].generation.expect("running run"), self.runs[r].held);
+                let pool = &mut self.cluster.pools[g];
+                pool.training -= held;
+                pool.idle += held;
+                self.runs[r].held = 0;
+            }
+            let run = &mut self.runs[r];
+            if matches!(
+                run.phase,
+                Phase::Queued | Phase::Restarting | Phase::Computing | Phase::WaitingForUnits
+            ) {
+                run.phase = Phase::Abandoned;
+                run.token = run.token.wrapping_add(1);
+            }
+        }
+        self.training_queue.clear();
+        self.waiting_runs.clear();
+        let running: Vec<u32> = self.research.all_running().collect();
+        for slot in running {
+            self.preempt_research(now, slot);
+        }
+        self.research.queue.clear();
+        self.demand = 0.0;
+        for p in &mut self.cluster.pools {
+            p.idle += p.inference;
+            p.inference = 0;
+        }
+        self.remarket_idle();
+    }
+
+    /// After a default, keeps `remarket_fraction` of each generation's up
+    /// units re-marketed, taking idle units (e.g. repaired ones).
+    fn remarket_idle(&mut self) {
+        let fraction = self.scenario.provider.remarket_fraction;
+        for p in &mut self.cluster.pools {
+            let target = (fraction * p.up() as f64).floor() as u64;
+            let k = target.saturating_sub(p.remarketed).min(p.idle);
+            p.idle -= k;
+            p.remarketed += k;
+        }
+    }
+
     // ---- end of term ----------------------------------------------------
 
     fn finish(mut self) -> ReplicaOutcome {
@@ -854,6 +987,7 @@ impl<'s> World<'s> {
             research_waits: self.research_waits,
             training_waits: self.training_waits,
             chip_seconds: self.books.totals,
+            ledger: self.ledger,
         }
     }
 
@@ -862,14 +996,16 @@ impl<'s> World<'s> {
         let h = metrics::hours;
         let delivered = h(t.delivered);
         let completed: Vec<&Run> = self.runs.iter().filter(|r| r.finished.is_some()).collect();
-        let mean_delay_days = ratio(
+        let exposure = self.ledger.exposure_at_default();
+        let recovery = h(t.remarketed) * self.scenario.provider.spot_price_per_chip_hour_usd;
+        let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
                 .map(|r| r.finished.unwrap_or(r.ready).saturating_sub(r.ready) as f64 - r.work as f64)
                 .sum::<f64>()
-                / SimTime::DAY as f64,
-            completed.len() as f64,
-        );
+                / SimTime::DAY as f64
+                / completed.len() as f64
+        });
         let demand = self.books.demand / SimTime::HOUR as f64;
         let served = self.books.served / SimTime::HOUR as f64;
         let w = &self.research_waits;
@@ -899,6 +1035,8 @@ impl<'s> World<'s> {
             useful_utilization: ratio(h(t.useful()), delivered),
             idle_fraction: ratio(h(t.idle), delivered),
             idle_cost_usd: finance::idle_cost_usd(self.scenario, h(t.idle)),
+            remarketed_chip_hours: h(t.remarketed),
+            min_year_utilization: self.min_year_utilization,
             unit_failures: self.counters.unit_failures,
             training_runs_planned: self.runs.len() as u32,
             training_runs_cancelled: self.counters.training_cancelled,
@@ -926,6 +1064,16 @@ impl<'s> World<'s> {
             },
             research_wait_p50_hours: wait_hours(0.5),
             research_wait_p99_hours: wait_hours(0.99),
+            payments_usd: self.ledger.payments,
+            payments_waived_usd: self.ledger.waived,
+            revenue_usd: self.ledger.revenue,
+            other_costs_usd: self.ledger.costs,
+            credit_drawn_usd: self.ledger.credit_drawn,
+            ending_cash_usd: self.ledger.cash,
+            default_month: self.ledger.default_month,
+            exposure_at_default_usd: exposure,
+            recovery_usd: recovery,
+            loss_usd: exposure - recovery,
         }
     }
 }

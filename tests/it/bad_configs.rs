@@ -34,6 +34,13 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "positive sum",
     ),
     ("unknown_policy.toml", "`scheduler.policy`", "`partitioned`"),
+    ("negative_commitment.toml", "`contract.committed_usd`", "≥ 0"),
+    ("zero_term.toml", "`contract.term_years`", "> 0"),
+    (
+        "unknown_payment_schedule.toml",
+        "`contract.payment_schedule`",
+        "`flat_monthly`",
+    ),
     (
         "unknown_generation.toml",
         "`cluster.tranches[0].generation`",

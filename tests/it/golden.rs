@@ -6,7 +6,13 @@
 use super::support;
 use std::fs;
 
-const FILES: [&str; 4] = ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv"];
+const FILES: [&str; 5] = [
+    "points.csv",
+    "replicas.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "risk.csv",
+];
 
 #[test]
 fn golden_run_matches_exactly() {

@@ -3,6 +3,7 @@
 mod bad_configs;
 mod golden;
 mod model;
+mod money;
 mod scenarios;
 mod support;
 mod sweep;

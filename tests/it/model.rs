@@ -68,7 +68,7 @@ duration_days = 0.4166666666666667
     assert_eq!(r.training_runs_completed, 1);
     assert_eq!(r.training_interruptions, 1);
     assert_eq!(r.unit_failures, 1);
-    let delay_hours = r.training_mean_delay_days * 24.0;
+    let delay_hours = r.training_mean_delay_days.expect("a completed run") * 24.0;
     assert!(
         (delay_hours - 1.8).abs() < 1e-9,
         "delay {delay_hours} h, expected 11.8 - 10"
@@ -104,7 +104,7 @@ duration_days = 0.4166666666666667
     world.inject(SimTime(27 * HOUR / 10), Event::ForcedFailure);
     let out = world.run();
     assert_eq!(out.row.training_interruptions, 2);
-    let delay_hours = out.row.training_mean_delay_days * 24.0;
+    let delay_hours = out.row.training_mean_delay_days.expect("a completed run") * 24.0;
     assert!(
         (delay_hours - 2.0).abs() < 1e-9,
         "delay {delay_hours} h, expected 12.0 - 10"

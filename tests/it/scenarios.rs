@@ -28,10 +28,10 @@ fn chip_hours_are_conserved_exactly_in_every_shipped_scenario() {
         // Exact: integer chip-seconds, two independent books.
         assert_eq!(cs.conservation_error(), 0, "{}: {cs:?}", file.display());
         assert!(cs.delivered > 0, "{}", file.display());
-        // delivered = busy + down + idle, also in the hours of the CSV row,
-        // to 1e-9 relative.
+        // delivered = busy + re-marketed + down + idle, also in the hours of
+        // the CSV row, to 1e-9 relative.
         let r = &out.row;
-        let sum = r.busy_chip_hours + r.down_chip_hours + r.idle_chip_hours;
+        let sum = r.busy_chip_hours + r.remarketed_chip_hours + r.down_chip_hours + r.idle_chip_hours;
         assert!(
             (sum - r.delivered_chip_hours).abs() <= 1e-9 * r.delivered_chip_hours,
             "{}",
@@ -47,6 +47,14 @@ fn chip_hours_are_conserved_exactly_in_every_shipped_scenario() {
             (classes - r.busy_chip_hours).abs() <= 1e-9 * r.busy_chip_hours,
             "{}",
             file.display()
+        );
+        // Money: funding + revenue + credit drawn = payments + costs + cash.
+        let scale = s.contract.committed_usd + r.revenue_usd;
+        assert!(
+            out.ledger.balance_error() <= 1e-9 * scale,
+            "{}: {:?}",
+            file.display(),
+            out.ledger
         );
     }
 }
@@ -80,7 +88,13 @@ fn outputs_are_byte_identical_for_one_and_two_threads() {
     };
     run("1", "one");
     run("2", "two");
-    for file in ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv"] {
+    for file in [
+        "points.csv",
+        "replicas.csv",
+        "summary.csv",
+        "timeseries.csv",
+        "risk.csv",
+    ] {
         let a = fs::read(tmp.path().join("one").join(file)).unwrap();
         let b = fs::read(tmp.path().join("two").join(file)).unwrap();
         assert!(a == b, "{file} differs between 1 and 2 threads");

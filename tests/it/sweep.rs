@@ -9,9 +9,15 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-const FILES: [&str; 4] = ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv"];
+const FILES: [&str; 5] = [
+    "points.csv",
+    "replicas.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "risk.csv",
+];
 
-fn sweep(out: &Path, threads: &str) {
+fn sweep(out: &Path, threads: &str, extra: &[&str]) {
     let exp = support::repo().join("tests/data/sweep_small.toml");
     let o = support::binary()
         .args([
@@ -21,6 +27,7 @@ fn sweep(out: &Path, threads: &str) {
             "--out",
             out.to_str().unwrap(),
         ])
+        .args(extra)
         .env("RAYON_NUM_THREADS", threads)
         .output()
         .unwrap();
@@ -30,8 +37,8 @@ fn sweep(out: &Path, threads: &str) {
 #[test]
 fn a_sweep_is_byte_identical_for_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
-    sweep(&tmp.path().join("one"), "1");
-    sweep(&tmp.path().join("two"), "2");
+    sweep(&tmp.path().join("one"), "1", &[]);
+    sweep(&tmp.path().join("two"), "2", &[]);
     for f in FILES {
         let a = fs::read(tmp.path().join("one").join(f)).unwrap();
         let b = fs::read(tmp.path().join("two").join(f)).unwrap();
@@ -54,9 +61,11 @@ fn replicas(dir: &Path) -> HashMap<(String, String), HashMap<String, String>> {
 
 #[test]
 fn points_differing_in_inference_share_failure_and_delivery_draws() {
-    // Points 0 and 2 of sweep_small differ only in inference drift.
+    // Points 0 and 2 of sweep_small differ only in inference drift. The
+    // buyer is funded so it never defaults (a default would stop research
+    // arrivals at a time that depends on inference revenue).
     let tmp = tempfile::tempdir().unwrap();
-    sweep(&tmp.path().join("s"), "2");
+    sweep(&tmp.path().join("s"), "2", &["--set", "buyer.initial_funding_usd=1e18"]);
     let rows = replicas(&tmp.path().join("s"));
     let mut demand_differs = 0;
     for r in 0..3 {
