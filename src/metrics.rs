@@ -244,6 +244,8 @@ pub struct ReplicaRow {
     pub training_runs_planned: u32,
     /// Cancelled runs.
     pub training_runs_cancelled: u32,
+    /// Runs larger than any generation could ever hold (never started).
+    pub training_runs_infeasible: u32,
     /// Started runs.
     pub training_runs_started: u32,
     /// Completed runs.

@@ -350,7 +350,19 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
     if !s.description.is_empty() {
         out += &format!("  {}\n", s.description);
     }
-    let chips: u64 = cl.tranches.iter().map(|t| t.units * cl.unit_chips).sum();
+    // Peak of the planned capacity (tranches in service per the schedule,
+    // no delays): retirements mean the tranches are not all there at once.
+    let in_service_at = |t0: u64| -> u64 {
+        cl.tranches
+            .iter()
+            .filter(|t| {
+                let life = cl.generations[t.generation].service_life.unwrap_or(u64::MAX);
+                t.planned <= t0 && t0 < t.planned.saturating_add(life)
+            })
+            .map(|t| t.units * cl.unit_chips)
+            .sum()
+    };
+    let chips: u64 = cl.tranches.iter().map(|t| in_service_at(t.planned)).max().unwrap_or(0);
     out += &format!("\nContract\n  term                        {:.2} years\n", f.term_years);
     out += &format!("  committed                   ${:.3}B\n", f.committed_usd / 1e9);
     out += &format!(
@@ -400,10 +412,10 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
     } else {
         out += "  buyer                       not modelled: always pays\n";
     }
-    out += &format!("\nCluster\n  chips in all tranches       {chips}\n");
+    out += &format!("\nCluster\n  peak planned chips          {chips}\n");
     out += &format!("  failure unit                {} chips\n", cl.unit_chips);
     let units_per_day = (chips / cl.unit_chips) as f64 * cl.unit_failure_rate * SimTime::DAY as f64;
-    out += &format!("  unit failures per day       {units_per_day:.1} (all tranches delivered)\n");
+    out += &format!("  unit failures per day       {units_per_day:.1} (at the peak)\n");
     out += &format!("  mean repair time            {:.1} hours\n", cl.repair_hours.mean());
     out += &format!("  policy                      {:?}\n", s.policy);
     if let Some(t) = &s.training {
@@ -413,6 +425,24 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             t.restart_overhead as f64,
         );
         out += &format!("\nTraining ({} runs on the roadmap within the term)\n", t.runs.len());
+        let largest_generation = (0..cl.generations.len())
+            .map(|g| {
+                cl.tranches
+                    .iter()
+                    .filter(|t| t.generation == g)
+                    .map(|t| t.units)
+                    .sum::<u64>()
+            })
+            .max()
+            .unwrap_or(0);
+        let too_big = t.runs.iter().filter(|r| r.units > largest_generation).count();
+        if too_big > 0 {
+            out += &format!(
+                "  WARNING                     {too_big} run(s) need more than the largest generation's {} chips \
+                 and will never start\n",
+                largest_generation * cl.unit_chips
+            );
+        }
         if let Some(big) = t.runs.iter().max_by_key(|r| r.units) {
             let run_chips = big.units * cl.unit_chips;
             let m = cl.chip_mtbf_hours * SimTime::HOUR as f64 / run_chips as f64;
@@ -461,7 +491,7 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             r.duration_hours.mean()
         );
         out += &format!(
-            "  offered load                {load:.0} chips at the start ({:.1}% of all tranches)\n",
+            "  offered load                {load:.0} chips at the start ({:.1}% of the peak)\n",
             100.0 * load / chips as f64
         );
     }

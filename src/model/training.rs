@@ -105,6 +105,8 @@ pub enum Phase {
     Planned,
     /// Cancelled before it started.
     Cancelled,
+    /// Larger than any generation could ever hold under the policy; never starts.
+    Infeasible,
     /// Ready, waiting for a generation with room for the whole gang.
     Queued,
     /// Holding its units, restarting after an interruption.
@@ -124,7 +126,8 @@ pub enum Phase {
 pub struct Run {
     /// Units the gang needs.
     pub units: u64,
-    /// Failure-free compute on baseline chips, seconds.
+    /// Failure-free compute still to do on baseline chips, seconds (all of
+    /// it until the run migrates between generations).
     pub baseline_work: u64,
     /// When it became ready.
     pub ready: u64,
@@ -134,6 +137,9 @@ pub struct Run {
     pub work: u64,
     /// Compute secured by completed checkpoints.
     pub saved: u64,
+    /// Failure-free compute time spent on earlier generations (the run
+    /// migrated when its generation retired) plus, once done, on the last.
+    pub compute_done: u64,
     /// Units currently held.
     pub held: u64,
     /// Current phase and since when.
@@ -160,6 +166,7 @@ impl Run {
             generation: None,
             work: 0,
             saved: 0,
+            compute_done: 0,
             held: 0,
             phase: Phase::Planned,
             phase_start: ready,

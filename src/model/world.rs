@@ -68,6 +68,7 @@ struct Counters {
     unit_failures: u64,
     training_interruptions: u64,
     training_cancelled: u32,
+    training_infeasible: u32,
     research_arrived: u64,
     research_completed: u64,
     research_preemptions: u64,
@@ -252,6 +253,10 @@ impl<'s> World<'s> {
             Event::TrainingArrives { run } if self.defaulted_at.is_some() => {
                 self.runs[run].phase = Phase::Abandoned;
             }
+            Event::TrainingArrives { run } if !self.could_ever_start(self.runs[run].units) => {
+                self.runs[run].phase = Phase::Infeasible;
+                self.counters.training_infeasible += 1;
+            }
             Event::TrainingArrives { run } => {
                 let p = self
                     .scenario
@@ -389,11 +394,7 @@ impl<'s> World<'s> {
             let run = (0..self.runs.len())
                 .find(|&r| self.runs[r].generation == Some(g) && self.runs[r].held > 0)
                 .expect("retiring units must be held by some training run");
-            let k = left.min(self.runs[run].held);
-            for _ in 0..k {
-                self.interrupt_run(now, run, false);
-            }
-            left -= k;
+            left -= self.migrate_run(now, run, left);
         }
         self.cluster.pools[g].delivered -= t.units;
         debug_assert!(self.cluster.pools[g].is_consistent());
@@ -480,7 +481,7 @@ impl<'s> World<'s> {
                     })
                     .expect("a training unit belongs to a run");
                 self.counters.training_interruptions += 1;
-                self.interrupt_run(now, run, true);
+                self.interrupt_run(now, run);
             }
             UnitState::Research => {
                 let slot = self.research_victim(g);
@@ -615,6 +616,22 @@ impl<'s> World<'s> {
         self.runs[r].held += got;
     }
 
+    /// Whether a gang of `units` could start on some generation if every
+    /// tranche of it were delivered, up and idle (under the policy's limit).
+    /// A run that never could is set aside instead of blocking the queue.
+    fn could_ever_start(&self, units: u64) -> bool {
+        let cl = &self.scenario.cluster;
+        (0..cl.generations.len()).any(|g| {
+            let total: u64 = cl.tranches.iter().filter(|t| t.generation == g).map(|t| t.units).sum();
+            let pool = super::cluster::Pool {
+                delivered: total,
+                idle: total,
+                ..Default::default()
+            };
+            policy::reachable(&pool, self.policy.training(&pool), 0) >= units
+        })
+    }
+
     /// Starts queued runs in FIFO order, each on the fastest generation
     /// whose policy limit has room for the whole gang.
     fn start_queued_runs(&mut self, now: u64) {
@@ -631,8 +648,10 @@ impl<'s> World<'s> {
             let run = &mut self.runs[r];
             run.generation = Some(g);
             run.work = ((run.baseline_work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
-            run.started = Some(now);
-            metrics::record_wait(&mut self.training_waits, now - run.ready);
+            if run.started.is_none() {
+                run.started = Some(now);
+                metrics::record_wait(&mut self.training_waits, now - run.ready);
+            }
             self.begin_computing(now, r);
         }
     }
@@ -684,17 +703,14 @@ impl<'s> World<'s> {
         t.training_overhead += chips * split.overhead as u128;
     }
 
-    /// A unit of run `r` is lost (to a failure when `to_down`, else to
-    /// retirement): the run rolls back to its last checkpoint and restarts
-    /// on a replacement unit, or waits for one holding the rest.
-    fn interrupt_run(&mut self, now: u64, r: usize, to_down: bool) {
+    /// A unit of run `r` fails: the run rolls back to its last checkpoint
+    /// and restarts on a replacement unit, or waits for one holding the rest.
+    fn interrupt_run(&mut self, now: u64, r: usize) {
         self.close_phase(now, r, true);
         let g = self.runs[r].generation.expect("running run has a generation");
         let pool = &mut self.cluster.pools[g];
         pool.training -= 1;
-        if to_down {
-            pool.down += 1;
-        }
+        pool.down += 1;
         let run = &mut self.runs[r];
         run.held -= 1;
         run.token = run.token.wrapping_add(1);
@@ -710,6 +726,33 @@ impl<'s> World<'s> {
         }
     }
 
+    /// Run `r`'s generation retires under it: up to `retiring` of its units
+    /// leave the cluster, the rest go idle, and the run — rolled back to its
+    /// last checkpoint — returns to the head of the training queue to start
+    /// again on whichever generation has room, keeping its checkpointed
+    /// progress (converted to baseline work). Returns the units retired.
+    fn migrate_run(&mut self, now: u64, r: usize, retiring: u64) -> u64 {
+        self.close_phase(now, r, true);
+        let g = self.runs[r].generation.expect("running run has a generation");
+        let speed = self.cluster.speeds[g];
+        let run = &mut self.runs[r];
+        let retired = retiring.min(run.held);
+        let pool = &mut self.cluster.pools[g];
+        pool.training -= run.held;
+        pool.idle += run.held - retired;
+        run.held = 0;
+        run.compute_done += run.saved;
+        run.baseline_work = ((run.work - run.saved) as f64 * speed).ceil() as u64;
+        run.work = 0;
+        run.saved = 0;
+        run.generation = None;
+        run.phase = Phase::Queued;
+        run.token = run.token.wrapping_add(1);
+        self.waiting_runs.retain(|&w| w != r);
+        self.training_queue.push_front(r);
+        retired
+    }
+
     fn complete_run(&mut self, now: u64, r: usize) {
         let cp = self.checkpointing;
         let chips = self.chips(self.runs[r].held) as u128;
@@ -717,6 +760,7 @@ impl<'s> World<'s> {
         let split = cp.completed(run.work - run.saved);
         debug_assert_eq!(now - run.phase_start, cp.segment_length(run.work - run.saved));
         run.saved = run.work;
+        run.compute_done += run.work;
         run.phase = Phase::Done;
         run.finished = Some(now);
         let (g, held) = (run.generation.expect("running run"), run.held);
@@ -1001,7 +1045,7 @@ impl<'s> World<'s> {
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
-                .map(|r| r.finished.unwrap_or(r.ready).saturating_sub(r.ready) as f64 - r.work as f64)
+                .map(|r| r.finished.unwrap_or(r.ready).saturating_sub(r.ready) as f64 - r.compute_done as f64)
                 .sum::<f64>()
                 / SimTime::DAY as f64
                 / completed.len() as f64
@@ -1040,6 +1084,7 @@ impl<'s> World<'s> {
             unit_failures: self.counters.unit_failures,
             training_runs_planned: self.runs.len() as u32,
             training_runs_cancelled: self.counters.training_cancelled,
+            training_runs_infeasible: self.counters.training_infeasible,
             training_runs_started: self.runs.iter().filter(|r| r.started.is_some()).count() as u32,
             training_runs_completed: completed.len() as u32,
             training_interruptions: self.counters.training_interruptions,

@@ -214,3 +214,79 @@ fn a_late_tranche_counts_as_undelivered_until_it_arrives() {
     assert_eq!(out.chip_seconds.delivered, 32 * (term - half_month) as u128);
     assert_eq!(out.chip_seconds.idle, out.chip_seconds.delivered);
 }
+
+/// Two generations of 32 chips each, delivered at t = 0: "old" (speed 2,
+/// retiring after 3 months) and "new" (speed 1); one-year term, no natural
+/// failures; `runs` are `[[training.runs]]` tables.
+fn two_generations(runs: &str) -> config::Scenario {
+    let text = format!(
+        r#"
+name = "two"
+[simulation]
+seed = 1
+replicas = 1
+timeseries_step_months = 1
+[contract]
+term_years = 1
+committed_usd = 1000
+[cluster]
+failure_unit_chips = 16
+chip_mtbf_hours = 1e15
+repair_hours = {{ dist = "fixed", value = 0 }}
+[[cluster.generations]]
+name = "old"
+speed = 2.0
+service_life_years = 0.25
+[[cluster.generations]]
+name = "new"
+speed = 1.0
+[[cluster.tranches]]
+chips = 32
+generation = "old"
+planned_month = 0
+delivery_delay_months = {{ dist = "fixed", value = 0 }}
+[[cluster.tranches]]
+chips = 32
+generation = "new"
+planned_month = 0
+delivery_delay_months = {{ dist = "fixed", value = 0 }}
+[scheduler]
+policy = "priority"
+[training]
+checkpoint_interval_hours = 1.0
+checkpoint_cost_hours = 0
+restart_overhead_hours = 0
+{runs}
+"#
+    );
+    config::load_str(&text, "two", &[]).expect("valid scenario")
+}
+
+#[test]
+fn a_run_whose_generation_retires_moves_on_keeping_its_checkpoints() {
+    // 7,200 baseline hours (300 days) start on "old" (speed 2). It retires at
+    // 2,191.5 h: 2,191 h of compute are checkpointed (= 4,382 baseline
+    // hours), 0.5 h is lost, and the remaining 2,818 baseline hours run on
+    // "new" at speed 1: finish at 5,009.5 h, 0.5 h later than failure-free.
+    let s = two_generations("[[training.runs]]\nstart_month = 0\nchips = 32\nduration_days = 300\n");
+    let out = World::new(&s, 0, 3).run();
+    let r = &out.row;
+    assert_eq!((r.training_runs_started, r.training_runs_completed), (1, 1));
+    let delay_hours = r.training_mean_delay_days.expect("completed") * 24.0;
+    assert!((delay_hours - 0.5).abs() < 1e-9, "delay {delay_hours} h");
+    assert_eq!(out.chip_seconds.training_rework, 32 * HOUR as u128 / 2);
+    assert_eq!(out.chip_seconds.conservation_error(), 0);
+}
+
+#[test]
+fn a_run_no_generation_could_ever_hold_does_not_block_the_queue() {
+    // 64 chips cannot fit a 32-chip generation; the 16-chip run behind it
+    // must still run.
+    let s = two_generations(
+        "[[training.runs]]\nstart_month = 0\nchips = 64\nduration_days = 1\n\
+         [[training.runs]]\nstart_month = 0.1\nchips = 16\nduration_days = 1\n",
+    );
+    let r = World::new(&s, 0, 3).run().row;
+    assert_eq!(r.training_runs_infeasible, 1);
+    assert_eq!(r.training_runs_completed, 1);
+}
