@@ -29,3 +29,7 @@ bench:
 # Run an experiment (experiments/*.toml) and write results/<name>/.
 sweep EXPERIMENT *ARGS:
     cargo run --release -- sweep {{EXPERIMENT}} {{ARGS}}
+
+# Write report.html and its SVG charts into a results folder (default: the baseline run's).
+report DIR="results/baseline" *ARGS:
+    cargo run --release -- report {{DIR}} {{ARGS}}

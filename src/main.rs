@@ -41,6 +41,17 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Write report.html and SVG charts into a results folder (readable offline).
+    Report {
+        /// Results folder written by `run` or `sweep` (e.g. results/baseline).
+        dir: PathBuf,
+        /// summary.csv metric of the sweep charts.
+        #[arg(long, default_value = "utilization")]
+        metric: String,
+        /// Grid point whose replicas the detail charts show (default: the first).
+        #[arg(long)]
+        point: Option<u64>,
+    },
 }
 
 /// Options shared by `run` and `sweep`.
@@ -74,6 +85,9 @@ struct ExecArgs {
     /// Cap on replicas per point with --target-ci.
     #[arg(long, default_value_t = 10_000)]
     max_replicas: u32,
+    /// Also write report.html and its charts into the results folder.
+    #[arg(long)]
+    report: bool,
 }
 
 #[derive(clap::Args, Default)]
@@ -113,6 +127,15 @@ impl From<output::OutputError> for Failure {
     }
 }
 
+impl From<output::report::ReportError> for Failure {
+    fn from(e: output::report::ReportError) -> Self {
+        Failure {
+            code: if e.is_bad_input() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -120,6 +143,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { config, set }) => check(config.as_deref(), &set),
         Some(Command::Sweep { experiment, exec }) => sweep(&experiment, &exec),
+        Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,6 +164,12 @@ fn load(config: Option<&Path>, overrides: &[String]) -> Result<(Scenario, String
 fn check(config: Option<&Path>, overrides: &[String]) -> Result<(), Failure> {
     let (scenario, source) = load(config, overrides)?;
     print!("{}", output::check_report(&scenario, &source));
+    Ok(())
+}
+
+fn report(dir: &Path, options: output::report::ReportOptions) -> Result<(), Failure> {
+    let path = output::report::write_report(dir, &options)?;
+    eprintln!("report -> {}", path.display());
     Ok(())
 }
 
@@ -275,6 +305,9 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
             "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
             target.metric, target.half_width, outcome.worst_half_width, outcome.replicas
         );
+    }
+    if exec.report {
+        report(dir, output::report::ReportOptions::default())?;
     }
     Ok(())
 }

@@ -16,6 +16,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub mod report;
+
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {

@@ -4,6 +4,7 @@ mod bad_configs;
 mod golden;
 mod model;
 mod money;
+mod report;
 mod scenarios;
 mod support;
 mod sweep;
