@@ -79,7 +79,7 @@ mod tests {
 /// Money is conserved exactly by construction and checked by
 /// [`Ledger::balance_error`]: funding + revenue + credit drawn = payments +
 /// costs + ending cash.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     /// Payment due in each month (index 0 = month 1), before waivers.
     plan: Vec<f64>,

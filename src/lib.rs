@@ -10,3 +10,4 @@ pub mod model;
 pub mod montecarlo;
 pub mod output;
 pub mod sweep;
+pub mod shard;

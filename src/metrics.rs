@@ -11,10 +11,10 @@
 //! compares them.
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Chip-second integrals of one replica (or one time step).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChipSeconds {
     /// Delivered, not retired.
     pub delivered: u128,
@@ -149,7 +149,7 @@ impl Integrator {
 }
 
 /// Cumulative totals at the end of one time-series step.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// End of the step, seconds.
     pub time: u64,
@@ -176,16 +176,20 @@ pub fn record_wait(h: &mut Histogram<u64>, seconds: u64) {
     h.saturating_record(seconds.max(1));
 }
 
-/// Everything one replica reports.
-#[derive(Debug, Clone)]
+/// Everything one replica reports. It serializes (for sharded sweeps) with
+/// histograms as their recorded (value, count) pairs, which rebuild them
+/// exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReplicaOutcome {
     /// The row for `replicas.csv`.
     pub row: ReplicaRow,
     /// End-of-step snapshots for `timeseries.csv`.
     pub series: Vec<Snapshot>,
     /// Research queue waits, seconds.
+    #[serde(with = "histogram_pairs")]
     pub research_waits: Histogram<u64>,
     /// Training queue waits (ready → first start), seconds.
+    #[serde(with = "histogram_pairs")]
     pub training_waits: Histogram<u64>,
     /// The exact integrals (for conservation checks).
     pub chip_seconds: ChipSeconds,
@@ -195,7 +199,7 @@ pub struct ReplicaOutcome {
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
 /// documents each. Chip-hours are of physical chips unless said otherwise.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ReplicaRow {
     /// Replica index within the grid point.
     pub replica: u32,
@@ -341,6 +345,26 @@ impl ReplicaRow {
 
 /// Columns of `replicas.csv` that identify a row rather than measure it.
 pub const ID_COLUMNS: [&str; 2] = ["replica", "seed"];
+
+/// Serde for a wait histogram as a list of (value, count) pairs.
+mod histogram_pairs {
+    use hdrhistogram::Histogram;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(h: &Histogram<u64>, s: S) -> Result<S::Ok, S::Error> {
+        let pairs: Vec<(u64, u64)> = h.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect();
+        pairs.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Histogram<u64>, D::Error> {
+        let pairs = Vec::<(u64, u64)>::deserialize(d)?;
+        let mut h = super::wait_histogram();
+        for (value, count) in pairs {
+            h.record_n(value, count).map_err(serde::de::Error::custom)?;
+        }
+        Ok(h)
+    }
+}
 
 /// Safe ratio: 0 when the denominator is 0.
 pub fn ratio(num: f64, den: f64) -> f64 {
