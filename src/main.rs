@@ -5,7 +5,7 @@
 use clap::{Parser, Subcommand};
 use mortgage_sim::config::{self, ConfigError, Scenario};
 use mortgage_sim::metrics::ReplicaRow;
-use mortgage_sim::{montecarlo, output, sweep};
+use mortgage_sim::{montecarlo, output, shard, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +40,21 @@ enum Command {
         /// Override a key: --set dotted.key=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+    },
+    /// Merge the shard folders of a sharded sweep into one results folder.
+    Merge {
+        /// Shard folders written by `sweep --shard I/N`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Results folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace the results folder if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Also write report.html.
+        #[arg(long)]
+        report: bool,
     },
     /// Write report.html and SVG charts into a results folder (readable offline).
     Report {
@@ -82,6 +97,14 @@ struct ExecArgs {
     /// replicas.csv column) is at most HALF_WIDTH at every point.
     #[arg(long, value_name = "METRIC=HALF_WIDTH")]
     target_ci: Option<String>,
+    /// Run only shard I of N of the (point × replica) work (sweep only);
+    /// writes a shard folder for `merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Number of shards, with the index taken from the array-job environment
+    /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    shard_count: Option<u32>,
     /// Cap on replicas per point with --target-ci.
     #[arg(long, default_value_t = 10_000)]
     max_replicas: u32,
@@ -106,6 +129,15 @@ struct Failure {
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<shard::ShardError> for Failure {
+    fn from(e: shard::ShardError) -> Self {
         Failure {
             code: 2,
             message: e.to_string(),
@@ -143,6 +175,12 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { config, set }) => check(config.as_deref(), &set),
         Some(Command::Sweep { experiment, exec }) => sweep(&experiment, &exec),
+        Some(Command::Merge {
+            shards,
+            out,
+            force,
+            report,
+        }) => merge(&shards, &out, force, report),
         Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
@@ -208,11 +246,104 @@ fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
         experiment.seed = exec.seed;
     }
     let points = sweep::expand(&experiment, &exec.set)?;
-    let dir = exec
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("results").join(&experiment.name));
-    execute(&points, &file.display().to_string(), &dir, exec)
+    let shard = match (&exec.shard, exec.shard_count) {
+        (Some(spec), _) => Some(spec.parse::<shard::Shard>()?),
+        (None, Some(count)) => Some(shard::Shard::from_env(count, |v| std::env::var(v).ok())?),
+        (None, None) => None,
+    };
+    let source = file.display().to_string();
+    let Some(shard) = shard else {
+        let dir = exec
+            .out
+            .clone()
+            .unwrap_or_else(|| Path::new("results").join(&experiment.name));
+        return execute(&points, &source, &dir, exec);
+    };
+    if exec.target_ci.is_some() || exec.report {
+        return Err(bad_input(
+            "--target-ci and --report do not apply to a shard; merge the shards first".into(),
+        ));
+    }
+    let name = format!("{}.shard-{}-of-{}", experiment.name, shard.index, shard.count);
+    let dir = exec.out.clone().unwrap_or_else(|| Path::new("results").join(name));
+    output::check_destination(&dir, exec.force)?;
+    let replicas = experiment.replicas;
+    let units: Vec<(usize, u32)> = (0..points.len())
+        .flat_map(|p| (0..replicas).map(move |r| (p, r)))
+        .filter(|&(p, r)| shard.owns(p, r, replicas))
+        .collect();
+    let pool = thread_pool(exec)?;
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    let bar = montecarlo::progress_bar(units.len() as u64, !exec.quiet && std::io::stderr().is_terminal());
+    let outcomes = pool.install(|| montecarlo::run_units(&scenarios, &units, &bar));
+    bar.finish_and_clear();
+    let (records, hash) = shard::describe(&points, replicas);
+    let meta = shard::ShardMeta {
+        format: 1,
+        version: env!("CARGO_PKG_VERSION").into(),
+        experiment: experiment.name.clone(),
+        source,
+        experiment_hash: hash,
+        replicas,
+        shard,
+        points: records,
+    };
+    let lines: Vec<(usize, u32, _)> = units.iter().zip(outcomes).map(|(&(p, r), o)| (p, r, o)).collect();
+    shard::write(&dir, &meta, &lines)?;
+    eprintln!(
+        "shard {}/{}: {} work units -> {}",
+        shard.index,
+        shard.count,
+        lines.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool) -> Result<(), Failure> {
+    output::check_destination(dir, force)?;
+    let merged = shard::merge(shards)?;
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let record = output::RunRecord {
+        source: &merged.meta.source,
+        points: merged
+            .points
+            .iter()
+            .zip(&merged.outcomes)
+            .map(|(p, outcomes)| output::PointResults {
+                id: p.id,
+                params: &p.params,
+                scenario: &p.scenario,
+                outcomes,
+            })
+            .collect(),
+        command: &command,
+        threads: 0,
+        wall_seconds: 0.0,
+        precision: None,
+    };
+    output::write_results(dir, force, &record)?;
+    eprintln!(
+        "merged {} shards of `{}` -> {}",
+        shards.len(),
+        merged.meta.experiment,
+        dir.display()
+    );
+    if with_report {
+        report(dir, output::report::ReportOptions::default())?;
+    }
+    Ok(())
+}
+
+fn thread_pool(exec: &ExecArgs) -> Result<rayon::ThreadPool, Failure> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = exec.threads {
+        pool = pool.num_threads(t);
+    }
+    pool.build().map_err(|e| Failure {
+        code: 1,
+        message: format!("cannot start worker threads: {e}"),
+    })
 }
 
 fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failure> {
@@ -251,14 +382,7 @@ fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failur
 fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArgs) -> Result<(), Failure> {
     let precision = parse_target(exec)?;
     output::check_destination(dir, exec.force)?;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = exec.threads {
-        pool = pool.num_threads(t);
-    }
-    let pool = pool.build().map_err(|e| Failure {
-        code: 1,
-        message: format!("cannot start worker threads: {e}"),
-    })?;
+    let pool = thread_pool(exec)?;
     let batch = points[0].scenario.replicas;
     let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
     let visible = !exec.quiet && std::io::stderr().is_terminal();

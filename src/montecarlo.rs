@@ -39,21 +39,27 @@ pub fn run_batch(
     let units: Vec<(usize, u32)> = (0..points.len())
         .flat_map(|p| range.clone().map(move |r| (p, r)))
         .collect();
-    let mut flat: Vec<ReplicaOutcome> = units
-        .into_par_iter()
-        .map(|(p, r)| {
-            let s = points[p];
-            let out = model::simulate(s, r, replica_seed(s.seed, r));
-            progress.inc(1);
-            out
-        })
-        .collect();
+    let mut flat = run_units(points, &units, progress);
     let mut grouped = Vec::with_capacity(points.len());
     for _ in 0..points.len() {
         let rest = flat.split_off(per_point);
         grouped.push(std::mem::replace(&mut flat, rest));
     }
     grouped
+}
+
+/// Runs the given (point, replica) work units in parallel; outcomes come
+/// back in the order of `units`.
+pub fn run_units(points: &[&Scenario], units: &[(usize, u32)], progress: &ProgressBar) -> Vec<ReplicaOutcome> {
+    units
+        .par_iter()
+        .map(|&(p, r)| {
+            let s = points[p];
+            let out = model::simulate(s, r, replica_seed(s.seed, r));
+            progress.inc(1);
+            out
+        })
+        .collect()
 }
 
 /// A precision target: run batches until the 95% CI half-width of `metric`

@@ -6,5 +6,6 @@ mod model;
 mod money;
 mod report;
 mod scenarios;
+mod shards;
 mod support;
 mod sweep;
