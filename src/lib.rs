@@ -9,5 +9,5 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod output;
-pub mod sweep;
 pub mod shard;
+pub mod sweep;

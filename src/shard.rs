@@ -23,7 +23,11 @@ use std::path::{Path, PathBuf};
 
 /// Environment variables that carry an array job's task index, in the
 /// order they are looked up: Slurm, Kubernetes Indexed Jobs, AWS Batch.
-pub const INDEX_VARIABLES: [&str; 3] = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+pub const INDEX_VARIABLES: [&str; 3] = [
+    "SLURM_ARRAY_TASK_ID",
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+];
 
 /// Which shard this process runs: `index` of `count` (0 ≤ index < count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +91,10 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> Result<Shard, ShardError> {
         let err = || ShardError::Spec(s.to_string());
         let (i, n) = s.split_once('/').ok_or_else(err)?;
-        let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+        let (index, count): (u32, u32) = (
+            i.trim().parse().map_err(|_| err())?,
+            n.trim().parse().map_err(|_| err())?,
+        );
         if count == 0 || index >= count {
             return Err(err());
         }
@@ -101,12 +108,17 @@ impl Shard {
     pub fn from_env(count: u32, lookup: impl Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
         for var in INDEX_VARIABLES {
             if let Some(value) = lookup(var) {
-                let index: u32 = value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|&i| i < count)
-                    .ok_or_else(|| ShardError::BadIndex { var, value: value.clone(), count })?;
+                let index: u32 =
+                    value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|&i| i < count)
+                        .ok_or_else(|| ShardError::BadIndex {
+                            var,
+                            value: value.clone(),
+                            count,
+                        })?;
                 return Ok(Shard { index, count });
             }
         }
@@ -176,23 +188,39 @@ struct Line {
 }
 
 fn read_err(path: &Path, problem: impl ToString) -> ShardError {
-    ShardError::Read { path: path.to_path_buf(), problem: problem.to_string() }
+    ShardError::Read {
+        path: path.to_path_buf(),
+        problem: problem.to_string(),
+    }
 }
 
 /// Writes a shard folder atomically (temporary name, renamed at the end).
 pub fn write(dir: &Path, meta: &ShardMeta, outcomes: &[(usize, u32, ReplicaOutcome)]) -> Result<(), ShardError> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "shard".into());
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "shard".into());
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let io = |p: &Path, e: std::io::Error| read_err(p, e);
     fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
     let meta_path = tmp.join("shard.json");
-    fs::write(&meta_path, serde_json::to_string_pretty(meta).expect("meta serializes") + "\n")
-        .map_err(|e| io(&meta_path, e))?;
+    fs::write(
+        &meta_path,
+        serde_json::to_string_pretty(meta).expect("meta serializes") + "\n",
+    )
+    .map_err(|e| io(&meta_path, e))?;
     let lines_path = tmp.join("outcomes.jsonl");
     let mut file = std::io::BufWriter::new(fs::File::create(&lines_path).map_err(|e| io(&lines_path, e))?);
     for (point, replica, outcome) in outcomes {
-        let line = Line { point: *point, replica: *replica, outcome: outcome.clone() };
+        let line = Line {
+            point: *point,
+            replica: *replica,
+            outcome: outcome.clone(),
+        };
         serde_json::to_writer(&mut file, &line).map_err(|e| read_err(&lines_path, e))?;
         file.write_all(b"\n").map_err(|e| io(&lines_path, e))?;
     }
@@ -252,16 +280,26 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
         let text = fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
         for (n, line) in text.lines().enumerate() {
             let l: Line = serde_json::from_str(line).map_err(|e| read_err(&path, format!("line {}: {e}", n + 1)))?;
-            let owned = l.point < slots.len() && l.replica < meta.replicas && m.shard.owns(l.point, l.replica, meta.replicas);
+            let owned =
+                l.point < slots.len() && l.replica < meta.replicas && m.shard.owns(l.point, l.replica, meta.replicas);
             if !owned {
-                return Err(read_err(&path, format!("line {}: unit ({}, {}) is not this shard's", n + 1, l.point, l.replica)));
+                return Err(read_err(
+                    &path,
+                    format!("line {}: unit ({}, {}) is not this shard's", n + 1, l.point, l.replica),
+                ));
             }
             slots[l.point][l.replica as usize] = Some(l.outcome);
         }
     }
-    let missing: Vec<String> = (0..count).filter(|i| !seen.contains_key(i)).map(|i| format!("{i}/{count}")).collect();
+    let missing: Vec<String> = (0..count)
+        .filter(|i| !seen.contains_key(i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
     if !missing.is_empty() {
-        return Err(ShardError::Coverage(format!("missing shard(s): {}", missing.join(", "))));
+        return Err(ShardError::Coverage(format!(
+            "missing shard(s): {}",
+            missing.join(", ")
+        )));
     }
     let mut outcomes = Vec::with_capacity(slots.len());
     for (p, replicas) in slots.into_iter().enumerate() {
@@ -269,7 +307,9 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
         for (r, o) in replicas.into_iter().enumerate() {
             let shard = (p as u64 * meta.replicas as u64 + r as u64) % count as u64;
             point.push(o.ok_or_else(|| {
-                ShardError::Coverage(format!("shard {shard}/{count} lacks point {p} replica {r} (incomplete shard?)"))
+                ShardError::Coverage(format!(
+                    "shard {shard}/{count} lacks point {p} replica {r} (incomplete shard?)"
+                ))
             })?);
         }
         outcomes.push(point);
@@ -281,7 +321,11 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
             let label = format!("{} (point {})", first_dir.join("shard.json").display(), rec.id);
             let scenario: Scenario = config::load_str(&rec.resolved_toml, &label, &[])
                 .map_err(|e| read_err(&first_dir.join("shard.json"), e))?;
-            Ok(GridPoint { id: rec.id, params: rec.params.clone(), scenario })
+            Ok(GridPoint {
+                id: rec.id,
+                params: rec.params.clone(),
+                scenario,
+            })
         })
         .collect::<Result<Vec<_>, ShardError>>()?;
     Ok(Merged { meta, points, outcomes })
@@ -310,8 +354,14 @@ mod tests {
         let env = |var: &'static str, value: &'static str| move |v: &str| (v == var).then(|| value.to_string());
         assert_eq!(Shard::from_env(4, env("SLURM_ARRAY_TASK_ID", "3")).unwrap().index, 3);
         assert_eq!(Shard::from_env(4, env("JOB_COMPLETION_INDEX", "1")).unwrap().index, 1);
-        assert_eq!(Shard::from_env(4, env("AWS_BATCH_JOB_ARRAY_INDEX", "0")).unwrap().index, 0);
-        assert!(matches!(Shard::from_env(4, env("SLURM_ARRAY_TASK_ID", "4")), Err(ShardError::BadIndex { .. })));
+        assert_eq!(
+            Shard::from_env(4, env("AWS_BATCH_JOB_ARRAY_INDEX", "0")).unwrap().index,
+            0
+        );
+        assert!(matches!(
+            Shard::from_env(4, env("SLURM_ARRAY_TASK_ID", "4")),
+            Err(ShardError::BadIndex { .. })
+        ));
         assert!(matches!(Shard::from_env(4, |_| None), Err(ShardError::NoIndex(4))));
     }
 }
