@@ -14,7 +14,8 @@
 //! payload and ignore stale ones; both styles are supported.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
+use std::collections::HashSet;
 use std::fmt;
 
 /// Simulation time: whole seconds since the start of the contract term.
@@ -111,17 +112,28 @@ pub struct EventQueue<E> {
     now: SimTime,
 }
 
+/// A heap entry. The key packs `(time, seq)` into one `u128` (time in the
+/// high 64 bits), so ordering is a single integer comparison; seq is unique,
+/// so keys never tie.
 #[derive(Debug)]
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    key: u128,
     event: E,
 }
 
-// Ordering looks only at (time, seq), which is unique per entry.
+impl<E> Entry<E> {
+    fn time(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
+    }
+
+    fn seq(&self) -> u64 {
+        self.key as u64
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -132,7 +144,7 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
+        self.key.cmp(&other.key)
     }
 }
 
@@ -169,7 +181,10 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let time = time.max(self.now);
-        self.heap.push(Reverse(Entry { time, seq, event }));
+        self.heap.push(Reverse(Entry {
+            key: (time.0 as u128) << 64 | seq as u128,
+            event,
+        }));
         EventId(seq)
     }
 
@@ -190,18 +205,18 @@ impl<E> EventQueue<E> {
     /// the clock to its time. Returns `None` when no event is left.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         while let Some(Reverse(entry)) = self.heap.pop() {
-            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
+            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq()) {
                 continue;
             }
-            self.now = entry.time;
-            return Some((entry.time, entry.event));
+            self.now = entry.time();
+            return Some((self.now, entry.event));
         }
         None
     }
 
     /// Time of the next event, including cancelled ones not yet skipped.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|Reverse(e)| e.time)
+        self.heap.peek().map(|Reverse(e)| e.time())
     }
 
     /// Number of entries in the heap (cancelled ones not yet skipped count).

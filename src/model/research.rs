@@ -3,13 +3,16 @@
 //! Jobs live in a slab (a `Vec` of slots reused through a free list), so a
 //! job is addressed by its slot and stale finish events are recognised by
 //! a per-slot token. Per generation, running jobs are kept both in a dense
-//! list (for picking a uniform victim of a failure) and ordered by start
-//! (for preempting the youngest first, which loses the least work).
+//! list (for picking a uniform victim of a failure) and in start order (for
+//! preempting the youngest first, which loses the least work). Jobs start
+//! in time order, so the start-order list is a stack that only grows at the
+//! end; a stopped job's entry goes stale (its slot token moved on) and is
+//! dropped when it reaches the end, or when stale entries outnumber live ones.
 //! A preempted job loses its work since its start, or since its last
 //! checkpoint when the scenario gives research jobs a checkpoint interval,
 //! and goes back to the head of the queue.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// One research job.
 #[derive(Debug, Clone)]
@@ -42,7 +45,8 @@ pub struct Research {
     /// Waiting jobs, FIFO (preempted jobs return to the front).
     pub queue: VecDeque<u32>,
     running_dense: Vec<Vec<u32>>,
-    running_by_start: Vec<BTreeSet<(u64, u32)>>,
+    /// Per generation: (slot, token at start) in start order, with stale entries.
+    running_by_start: Vec<Vec<(u32, u32)>>,
 }
 
 impl Research {
@@ -50,7 +54,7 @@ impl Research {
     pub fn new(generations: usize) -> Research {
         Research {
             running_dense: vec![Vec::new(); generations],
-            running_by_start: vec![BTreeSet::new(); generations],
+            running_by_start: vec![Vec::new(); generations],
             ..Research::default()
         }
     }
@@ -109,7 +113,14 @@ impl Research {
         job.first_start.get_or_insert(now);
         job.dense_pos = pos;
         self.running_dense[generation].push(slot);
-        self.running_by_start[generation].insert((now, slot));
+        let token = self.tokens[slot as usize];
+        let by_start = &mut self.running_by_start[generation];
+        by_start.push((slot, token));
+        // Amortised O(1): compact when stale entries outnumber live ones.
+        if by_start.len() > 64 && by_start.len() > 2 * self.running_dense[generation].len() {
+            let (slots, tokens) = (&self.slots, &self.tokens);
+            by_start.retain(|&(s, t)| Self::live(slots, tokens, s, t));
+        }
     }
 
     /// Takes a running job off its generation; returns (generation, start).
@@ -118,7 +129,6 @@ impl Research {
         let g = job.generation.take().expect("running job");
         let pos = job.dense_pos;
         let started = job.started;
-        self.running_by_start[g].remove(&(started, slot));
         let dense = &mut self.running_dense[g];
         dense.swap_remove(pos);
         if let Some(&moved) = dense.get(pos) {
@@ -148,9 +158,21 @@ impl Research {
         (g, self.job(slot).units, now - started)
     }
 
+    /// Whether a start-order entry (slot, token) is for a job still running.
+    fn live(slots: &[Option<Job>], tokens: &[u32], slot: u32, token: u32) -> bool {
+        tokens[slot as usize] == token && slots[slot as usize].as_ref().is_some_and(|j| j.generation.is_some())
+    }
+
     /// The most recently started job on `generation`, if any.
-    pub fn youngest(&self, generation: usize) -> Option<u32> {
-        self.running_by_start[generation].last().map(|&(_, s)| s)
+    pub fn youngest(&mut self, generation: usize) -> Option<u32> {
+        let by_start = &mut self.running_by_start[generation];
+        while let Some(&(slot, token)) = by_start.last() {
+            if Self::live(&self.slots, &self.tokens, slot, token) {
+                return Some(slot);
+            }
+            by_start.pop();
+        }
+        None
     }
 
     /// Number of jobs running on `generation`.
