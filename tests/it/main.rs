@@ -9,3 +9,4 @@ mod scenarios;
 mod shards;
 mod support;
 mod sweep;
+mod validation;
