@@ -105,6 +105,9 @@ struct ExecArgs {
     /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
     #[arg(long, value_name = "N", conflicts_with = "shard")]
     shard_count: Option<u32>,
+    /// Print where the time went: events by kind, events per second, replicas per second.
+    #[arg(long)]
+    stats: bool,
     /// Cap on replicas per point with --target-ci.
     #[arg(long, default_value_t = 10_000)]
     max_replicas: u32,
@@ -428,6 +431,12 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
         eprintln!(
             "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
             target.metric, target.half_width, outcome.worst_half_width, outcome.replicas
+        );
+    }
+    if exec.stats {
+        eprint!(
+            "{}",
+            output::stats_report(&results, wall_seconds, pool.current_num_threads())
         );
     }
     if exec.report {

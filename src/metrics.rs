@@ -195,6 +195,8 @@ pub struct ReplicaOutcome {
     pub chip_seconds: ChipSeconds,
     /// The buyer's ledger at the end (for money checks).
     pub ledger: crate::finance::Ledger,
+    /// Events handled, by kind (indexed like `model::Event::KINDS`), for `--stats`.
+    pub events_by_kind: Vec<u64>,
 }
 
 /// One row of `replicas.csv`. Field names are the column names; README.md

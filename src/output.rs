@@ -341,6 +341,35 @@ fn manifest(record: &RunRecord) -> String {
     serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
 }
 
+/// The `--stats` summary: events by kind (totals over all replicas, with
+/// their share), events per second and replicas per second of the run.
+pub fn stats_report(results: &[Vec<ReplicaOutcome>], wall_seconds: f64, threads: usize) -> String {
+    let kinds = crate::model::Event::KINDS;
+    let mut by_kind = vec![0u64; kinds.len()];
+    for o in results.iter().flatten() {
+        for (total, n) in by_kind.iter_mut().zip(&o.events_by_kind) {
+            *total += n;
+        }
+    }
+    let events: u64 = by_kind.iter().sum();
+    let replicas: usize = results.iter().map(Vec::len).sum();
+    let wall = wall_seconds.max(1e-9);
+    let mut out = format!(
+        "stats: {replicas} replicas, {events} events in {wall_seconds:.2} s on {threads} thread(s): \
+         {:.2}M events/s, {:.3} replicas/s, {:.0} events per replica\n",
+        events as f64 / wall / 1e6,
+        replicas as f64 / wall,
+        events as f64 / replicas.max(1) as f64
+    );
+    for (name, n) in kinds.iter().zip(&by_kind).filter(|(_, n)| **n > 0) {
+        out += &format!(
+            "  {name:<20} {n:>14} {:>6.2}%\n",
+            100.0 * *n as f64 / events.max(1) as f64
+        );
+    }
+    out
+}
+
 /// The derived figures `mortgage-sim check` prints for a valid scenario.
 pub fn check_report(scenario: &Scenario, source: &str) -> String {
     use crate::engine::SimTime;

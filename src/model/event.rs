@@ -66,3 +66,43 @@ pub enum Event {
     /// The contract term ends; the replica stops.
     EndOfTerm,
 }
+
+impl Event {
+    /// Names of the event kinds, indexed by [`Event::kind`] (for `--stats`).
+    pub const KINDS: [&'static str; 14] = [
+        "tranche_planned",
+        "tranche_arrives",
+        "tranche_retires",
+        "failure_candidate",
+        "forced_failure",
+        "unit_repaired",
+        "training_arrives",
+        "training_phase_ends",
+        "inference_step",
+        "research_arrives",
+        "research_finishes",
+        "month_end",
+        "sample",
+        "end_of_term",
+    ];
+
+    /// Index of this event's kind in [`Event::KINDS`].
+    pub fn kind(&self) -> usize {
+        match self {
+            Event::TranchePlanned { .. } => 0,
+            Event::TrancheArrives { .. } => 1,
+            Event::TrancheRetires { .. } => 2,
+            Event::FailureCandidate { .. } => 3,
+            Event::ForcedFailure => 4,
+            Event::UnitRepaired { .. } => 5,
+            Event::TrainingArrives { .. } => 6,
+            Event::TrainingPhaseEnds { .. } => 7,
+            Event::InferenceStep => 8,
+            Event::ResearchArrives => 9,
+            Event::ResearchFinishes { .. } => 10,
+            Event::MonthEnd => 11,
+            Event::Sample => 12,
+            Event::EndOfTerm => 13,
+        }
+    }
+}

@@ -65,6 +65,7 @@ impl Streams {
 #[derive(Debug, Clone, Default)]
 struct Counters {
     events: u64,
+    by_kind: [u64; Event::KINDS.len()],
     unit_failures: u64,
     training_interruptions: u64,
     training_cancelled: u32,
@@ -219,6 +220,7 @@ impl<'s> World<'s> {
             let now = time.secs();
             self.books.advance(now, &self.levels());
             self.counters.events += 1;
+            self.counters.by_kind[event.kind()] += 1;
             if self.handle(now, event) {
                 break;
             }
@@ -1032,6 +1034,7 @@ impl<'s> World<'s> {
             training_waits: self.training_waits,
             chip_seconds: self.books.totals,
             ledger: self.ledger,
+            events_by_kind: self.counters.by_kind.to_vec(),
         }
     }
 
