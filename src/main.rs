@@ -278,7 +278,7 @@ fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
     let pool = thread_pool(exec)?;
     let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
     let bar = montecarlo::progress_bar(units.len() as u64, !exec.quiet && std::io::stderr().is_terminal());
-    let outcomes = pool.install(|| montecarlo::run_units(&scenarios, &units, &bar));
+    let (outcomes, waits) = pool.install(|| montecarlo::run_units(&scenarios, &units, &bar));
     bar.finish_and_clear();
     let (records, hash) = shard::describe(&points, replicas);
     let meta = shard::ShardMeta {
@@ -292,7 +292,7 @@ fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
         points: records,
     };
     let lines: Vec<(usize, u32, _)> = units.iter().zip(outcomes).map(|(&(p, r), o)| (p, r, o)).collect();
-    shard::write(&dir, &meta, &lines)?;
+    shard::write(&dir, &meta, &lines, &waits)?;
     eprintln!(
         "shard {}/{}: {} work units -> {}",
         shard.index,
@@ -312,12 +312,13 @@ fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool) -> Resu
         points: merged
             .points
             .iter()
-            .zip(&merged.outcomes)
-            .map(|(p, outcomes)| output::PointResults {
+            .zip(merged.outcomes.iter().zip(&merged.waits))
+            .map(|(p, (outcomes, waits))| output::PointResults {
                 id: p.id,
                 params: &p.params,
                 scenario: &p.scenario,
                 outcomes,
+                waits,
             })
             .collect(),
         command: &command,
@@ -391,7 +392,8 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
     let visible = !exec.quiet && std::io::stderr().is_terminal();
     let bar = montecarlo::progress_bar(batch as u64 * points.len() as u64, visible);
     let started = Instant::now();
-    let (results, reached) = pool.install(|| montecarlo::run_points(&scenarios, batch, precision.as_ref(), &bar));
+    let (results, waits, reached) =
+        pool.install(|| montecarlo::run_points(&scenarios, batch, precision.as_ref(), &bar));
     bar.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
@@ -400,12 +402,13 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
         source,
         points: points
             .iter()
-            .zip(&results)
-            .map(|(p, outcomes)| output::PointResults {
+            .zip(results.iter().zip(&waits))
+            .map(|(p, (outcomes, waits))| output::PointResults {
                 id: p.id,
                 params: &p.params,
                 scenario: &p.scenario,
                 outcomes,
+                waits,
             })
             .collect(),
         command: &command,

@@ -176,21 +176,52 @@ pub fn record_wait(h: &mut Histogram<u64>, seconds: u64) {
     h.saturating_record(seconds.max(1));
 }
 
-/// Everything one replica reports. It serializes (for sharded sweeps) with
-/// histograms as their recorded (value, count) pairs, which rebuild them
-/// exactly.
+/// Queue-wait histograms (seconds). They serialize (for shard files) as
+/// their recorded (value, count) pairs, which rebuild them exactly, and add
+/// exactly, so pooling them is independent of order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Waits {
+    /// Research jobs: arrival to first start.
+    #[serde(with = "histogram_pairs")]
+    pub research: Histogram<u64>,
+    /// Training runs: ready to first start.
+    #[serde(with = "histogram_pairs")]
+    pub training: Histogram<u64>,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Waits {
+            research: wait_histogram(),
+            training: wait_histogram(),
+        }
+    }
+}
+
+impl Waits {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Waits) {
+        self.research
+            .add(&other.research)
+            .expect("wait histograms share bounds");
+        self.training
+            .add(&other.training)
+            .expect("wait histograms share bounds");
+    }
+}
+
+/// Everything one replica reports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReplicaOutcome {
     /// The row for `replicas.csv`.
     pub row: ReplicaRow,
     /// End-of-step snapshots for `timeseries.csv`.
     pub series: Vec<Snapshot>,
-    /// Research queue waits, seconds.
-    #[serde(with = "histogram_pairs")]
-    pub research_waits: Histogram<u64>,
-    /// Training queue waits (ready → first start), seconds.
-    #[serde(with = "histogram_pairs")]
-    pub training_waits: Histogram<u64>,
+    /// The replica's wait histograms, as the model returns them. A
+    /// histogram takes ~180 kB, so the Monte Carlo runner moves them into
+    /// one pooled set per grid point as replicas finish (leaving `None`);
+    /// memory then does not grow with them over thousands of replicas.
+    pub waits: Option<Waits>,
     /// The exact integrals (for conservation checks).
     pub chip_seconds: ChipSeconds,
     /// The buyer's ledger at the end (for money checks).

@@ -11,10 +11,11 @@
 
 use crate::config::Scenario;
 use crate::engine::derive_seed;
-use crate::metrics::{ReplicaOutcome, Snapshot};
+use crate::metrics::{ReplicaOutcome, Snapshot, Waits};
 use crate::model;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// The seed of replica `replica`, shared by every grid point.
 pub fn replica_seed(master: u64, replica: u32) -> u64 {
@@ -22,24 +23,31 @@ pub fn replica_seed(master: u64, replica: u32) -> u64 {
 }
 
 /// Runs `replicas` replicas of `scenario` in parallel on the current rayon
-/// pool, ticking `progress` once per replica.
+/// pool, ticking `progress` once per replica. Each outcome keeps its own
+/// wait histograms (for tests and small studies; sweeps pool them).
 pub fn run_point(scenario: &Scenario, replicas: u32, progress: &ProgressBar) -> Vec<ReplicaOutcome> {
-    run_batch(&[scenario], 0..replicas, progress).pop().expect("one point")
+    let units: Vec<(usize, u32)> = (0..replicas).map(|r| (0, r)).collect();
+    simulate_units(&[scenario], &units, progress, None)
 }
 
 /// Runs replicas `range` of every point as one flat parallel loop over
-/// (point × replica), so a slow point does not leave a core idle. Returns
-/// each point's outcomes in replica order.
+/// (point × replica), so a slow point does not leave a core idle, adding
+/// each replica's waits into `pooled[point]`. Returns each point's outcomes
+/// in replica order.
 pub fn run_batch(
     points: &[&Scenario],
     range: std::ops::Range<u32>,
     progress: &ProgressBar,
+    pooled: &mut [Waits],
 ) -> Vec<Vec<ReplicaOutcome>> {
     let per_point = range.len();
     let units: Vec<(usize, u32)> = (0..points.len())
         .flat_map(|p| range.clone().map(move |r| (p, r)))
         .collect();
-    let mut flat = run_units(points, &units, progress);
+    let (mut flat, waits) = run_units(points, &units, progress);
+    for (total, w) in pooled.iter_mut().zip(&waits) {
+        total.add(w);
+    }
     let mut grouped = Vec::with_capacity(points.len());
     for _ in 0..points.len() {
         let rest = flat.split_off(per_point);
@@ -48,14 +56,40 @@ pub fn run_batch(
     grouped
 }
 
-/// Runs the given (point, replica) work units in parallel; outcomes come
-/// back in the order of `units`.
-pub fn run_units(points: &[&Scenario], units: &[(usize, u32)], progress: &ProgressBar) -> Vec<ReplicaOutcome> {
+/// Runs the given (point, replica) work units in parallel. Outcomes come
+/// back in the order of `units`, without their wait histograms, which are
+/// pooled per point as replicas finish (histogram addition is exact and
+/// commutative, so the pooled result does not depend on thread timing).
+pub fn run_units(
+    points: &[&Scenario],
+    units: &[(usize, u32)],
+    progress: &ProgressBar,
+) -> (Vec<ReplicaOutcome>, Vec<Waits>) {
+    let pooled: Vec<Mutex<Waits>> = points.iter().map(|_| Mutex::new(Waits::default())).collect();
+    let outcomes = simulate_units(points, units, progress, Some(&pooled));
+    let waits = pooled
+        .into_iter()
+        .map(|m| m.into_inner().expect("no thread panicked holding it"))
+        .collect();
+    (outcomes, waits)
+}
+
+fn simulate_units(
+    points: &[&Scenario],
+    units: &[(usize, u32)],
+    progress: &ProgressBar,
+    pooled: Option<&[Mutex<Waits>]>,
+) -> Vec<ReplicaOutcome> {
     units
         .par_iter()
         .map(|&(p, r)| {
             let s = points[p];
-            let out = model::simulate(s, r, replica_seed(s.seed, r));
+            let mut out = model::simulate(s, r, replica_seed(s.seed, r));
+            if let Some(pooled) = pooled
+                && let Some(waits) = out.waits.take()
+            {
+                pooled[p].lock().expect("no thread panicked holding it").add(&waits);
+            }
             progress.inc(1);
             out
         })
@@ -94,10 +128,11 @@ pub fn run_points(
     batch: u32,
     precision: Option<&Precision>,
     progress: &ProgressBar,
-) -> (Vec<Vec<ReplicaOutcome>>, Option<PrecisionOutcome>) {
-    let mut results = run_batch(points, 0..batch, progress);
+) -> (Vec<Vec<ReplicaOutcome>>, Vec<Waits>, Option<PrecisionOutcome>) {
+    let mut pooled: Vec<Waits> = points.iter().map(|_| Waits::default()).collect();
+    let mut results = run_batch(points, 0..batch, progress, &mut pooled);
     let Some(target) = precision else {
-        return (results, None);
+        return (results, pooled, None);
     };
     loop {
         let done = results.first().map_or(0, |r| r.len() as u32);
@@ -115,6 +150,7 @@ pub fn run_points(
         if reached || done >= target.max_replicas {
             return (
                 results,
+                pooled,
                 Some(PrecisionOutcome {
                     reached,
                     replicas: done,
@@ -124,7 +160,10 @@ pub fn run_points(
         }
         let next = (done + batch.max(1)).min(target.max_replicas);
         progress.inc_length(((next - done) as usize * points.len()) as u64);
-        for (all, more) in results.iter_mut().zip(run_batch(points, done..next, progress)) {
+        for (all, more) in results
+            .iter_mut()
+            .zip(run_batch(points, done..next, progress, &mut pooled))
+        {
             all.extend(more);
         }
     }

@@ -8,7 +8,7 @@
 
 use crate::config::Scenario;
 use crate::finance;
-use crate::metrics::{ID_COLUMNS, ReplicaOutcome};
+use crate::metrics::{ID_COLUMNS, ReplicaOutcome, Waits};
 use crate::montecarlo::{self, BANDS, Precision, PrecisionOutcome, QUANTILES, SERIES_METRICS, Stats};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -61,6 +61,8 @@ pub struct PointResults<'a> {
     pub scenario: &'a Scenario,
     /// Replica outcomes in replica order.
     pub outcomes: &'a [ReplicaOutcome],
+    /// The point's wait histograms pooled over its replicas.
+    pub waits: &'a Waits,
 }
 
 /// Everything a results folder records about one run or sweep.
@@ -192,10 +194,10 @@ fn summary_csv(points: &[PointResults]) -> String {
             }
         }
         for (name, hist) in [
-            ("research_wait_hours_pooled", pooled(p.outcomes, |o| &o.research_waits)),
-            ("training_wait_hours_pooled", pooled(p.outcomes, |o| &o.training_waits)),
+            ("research_wait_hours_pooled", &p.waits.research),
+            ("training_wait_hours_pooled", &p.waits.training),
         ] {
-            if let Some(s) = histogram_stats(&hist) {
+            if let Some(s) = histogram_stats(hist) {
                 out.push_str(&stats_line(p.id, name, &s));
             }
         }
@@ -217,15 +219,6 @@ fn stats_line(point: u64, metric: &str, s: &Stats) -> String {
         s.min,
         s.max
     )
-}
-
-/// Merges one histogram per replica into one over all jobs.
-fn pooled(outcomes: &[ReplicaOutcome], pick: fn(&ReplicaOutcome) -> &Histogram<u64>) -> Histogram<u64> {
-    let mut all = crate::metrics::wait_histogram();
-    for o in outcomes {
-        all.add(pick(o)).expect("histograms share bounds");
-    }
-    all
 }
 
 /// Statistics of a pooled wait histogram (seconds) in hours: n jobs, mean,

@@ -5,14 +5,16 @@
 //! Work unit `u = point × replicas + replica` belongs to shard `u mod N`, so
 //! shards are balanced and every unit has exactly one owner. A shard folder
 //! holds `shard.json` (the experiment's resolved points, their hash, the
-//! shard's index and its units) and `outcomes.jsonl` (one replica outcome
-//! per line: its row, time-series snapshots and wait histograms). A replica's
+//! shard's index and its units), `outcomes.jsonl` (one replica outcome per
+//! line: its row and time-series snapshots) and `waits.json` (per point, the
+//! wait histograms pooled over the shard's replicas; pooling is exact and
+//! order-free, so shards add up to the whole). A replica's
 //! result depends only on its scenario and seed, and aggregation only on the
 //! rows in replica order, so merged files are byte-identical to a
 //! single-machine sweep's.
 
 use crate::config::{self, Scenario};
-use crate::metrics::ReplicaOutcome;
+use crate::metrics::{ReplicaOutcome, Waits};
 use crate::sweep::GridPoint;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -195,7 +197,12 @@ fn read_err(path: &Path, problem: impl ToString) -> ShardError {
 }
 
 /// Writes a shard folder atomically (temporary name, renamed at the end).
-pub fn write(dir: &Path, meta: &ShardMeta, outcomes: &[(usize, u32, ReplicaOutcome)]) -> Result<(), ShardError> {
+pub fn write(
+    dir: &Path,
+    meta: &ShardMeta,
+    outcomes: &[(usize, u32, ReplicaOutcome)],
+    waits: &[Waits],
+) -> Result<(), ShardError> {
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -226,6 +233,8 @@ pub fn write(dir: &Path, meta: &ShardMeta, outcomes: &[(usize, u32, ReplicaOutco
     }
     file.flush().map_err(|e| io(&lines_path, e))?;
     drop(file);
+    let waits_path = tmp.join("waits.json");
+    fs::write(&waits_path, serde_json::to_string(waits).expect("waits serialize")).map_err(|e| io(&waits_path, e))?;
     if dir.exists() {
         fs::remove_dir_all(dir).map_err(|e| io(dir, e))?;
     }
@@ -241,6 +250,8 @@ pub struct Merged {
     pub points: Vec<GridPoint>,
     /// Outcomes per point, in replica order.
     pub outcomes: Vec<Vec<ReplicaOutcome>>,
+    /// Wait histograms per point, pooled over all shards.
+    pub waits: Vec<Waits>,
 }
 
 /// Reads shard folders, checks they come from one experiment and cover
@@ -258,6 +269,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
     let count = meta.shard.count;
     let mut seen: BTreeMap<u32, &PathBuf> = BTreeMap::new();
     let mut slots: Vec<Vec<Option<ReplicaOutcome>>> = vec![vec![None; meta.replicas as usize]; meta.points.len()];
+    let mut waits: Vec<Waits> = meta.points.iter().map(|_| Waits::default()).collect();
     for dir in dirs {
         let m = read_meta(dir)?;
         if m.experiment_hash != meta.experiment_hash || m.shard.count != count {
@@ -275,6 +287,19 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
                 other.display(),
                 dir.display()
             )));
+        }
+        let waits_path = dir.join("waits.json");
+        let text = fs::read_to_string(&waits_path).map_err(|e| read_err(&waits_path, e))?;
+        let shard_waits: Vec<Waits> =
+            serde_json::from_str(&text).map_err(|e| read_err(&waits_path, format!("not wait histograms: {e}")))?;
+        if shard_waits.len() != waits.len() {
+            return Err(read_err(
+                &waits_path,
+                format!("{} points, expected {}", shard_waits.len(), waits.len()),
+            ));
+        }
+        for (total, w) in waits.iter_mut().zip(&shard_waits) {
+            total.add(w);
         }
         let path = dir.join("outcomes.jsonl");
         let text = fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
@@ -328,7 +353,12 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
             })
         })
         .collect::<Result<Vec<_>, ShardError>>()?;
-    Ok(Merged { meta, points, outcomes })
+    Ok(Merged {
+        meta,
+        points,
+        outcomes,
+        waits,
+    })
 }
 
 #[cfg(test)]

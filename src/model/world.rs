@@ -1030,8 +1030,10 @@ impl<'s> World<'s> {
         ReplicaOutcome {
             row,
             series: self.series,
-            research_waits: self.research_waits,
-            training_waits: self.training_waits,
+            waits: Some(metrics::Waits {
+                research: self.research_waits,
+                training: self.training_waits,
+            }),
             chip_seconds: self.books.totals,
             ledger: self.ledger,
             events_by_kind: self.counters.by_kind.to_vec(),

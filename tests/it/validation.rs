@@ -144,7 +144,7 @@ struct QueueReplica {
 }
 
 fn queue_replica(o: &ReplicaOutcome, hours: f64) -> QueueReplica {
-    let h = &o.research_waits;
+    let h = &o.waits.as_ref().expect("run_point keeps each replica's waits").research;
     let jobs = h.len() as f64;
     let (mut waited, mut total_wait) = (0u64, 0.0);
     for v in h.iter_recorded() {
