@@ -309,18 +309,7 @@ fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool) -> Resu
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let record = output::RunRecord {
         source: &merged.meta.source,
-        points: merged
-            .points
-            .iter()
-            .zip(merged.outcomes.iter().zip(&merged.waits))
-            .map(|(p, (outcomes, waits))| output::PointResults {
-                id: p.id,
-                params: &p.params,
-                scenario: &p.scenario,
-                outcomes,
-                waits,
-            })
-            .collect(),
+        points: output::point_results(&merged.points, &merged.outcomes, &merged.waits),
         command: &command,
         threads: 0,
         wall_seconds: 0.0,
@@ -400,17 +389,7 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let record = output::RunRecord {
         source,
-        points: points
-            .iter()
-            .zip(results.iter().zip(&waits))
-            .map(|(p, (outcomes, waits))| output::PointResults {
-                id: p.id,
-                params: &p.params,
-                scenario: &p.scenario,
-                outcomes,
-                waits,
-            })
-            .collect(),
+        points: output::point_results(points, &results, &waits),
         command: &command,
         threads: pool.current_num_threads(),
         wall_seconds,

@@ -65,6 +65,25 @@ pub struct PointResults<'a> {
     pub waits: &'a Waits,
 }
 
+/// Pairs grid points with their outcomes and pooled waits (same order).
+pub fn point_results<'a>(
+    points: &'a [crate::sweep::GridPoint],
+    outcomes: &'a [Vec<ReplicaOutcome>],
+    waits: &'a [Waits],
+) -> Vec<PointResults<'a>> {
+    points
+        .iter()
+        .zip(outcomes.iter().zip(waits))
+        .map(|(p, (outcomes, waits))| PointResults {
+            id: p.id,
+            params: &p.params,
+            scenario: &p.scenario,
+            outcomes,
+            waits,
+        })
+        .collect()
+}
+
 /// Everything a results folder records about one run or sweep.
 pub struct RunRecord<'a> {
     /// Where the scenario or experiment came from.

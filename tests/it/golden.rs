@@ -6,14 +6,6 @@
 use super::support;
 use std::fs;
 
-const FILES: [&str; 5] = [
-    "points.csv",
-    "replicas.csv",
-    "summary.csv",
-    "timeseries.csv",
-    "risk.csv",
-];
-
 #[test]
 fn golden_run_matches_exactly() {
     let data = support::repo().join("tests/data");
@@ -33,11 +25,11 @@ fn golden_run_matches_exactly() {
     let expected_dir = data.join("golden");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         fs::create_dir_all(&expected_dir).unwrap();
-        for f in FILES {
+        for f in support::RESULT_FILES {
             fs::copy(out.join(f), expected_dir.join(f)).unwrap();
         }
     }
-    for f in FILES {
+    for f in support::RESULT_FILES {
         let got = fs::read_to_string(out.join(f)).unwrap();
         let want = fs::read_to_string(expected_dir.join(f))
             .unwrap_or_else(|_| panic!("missing tests/data/golden/{f}; run with UPDATE_GOLDEN=1 once"));

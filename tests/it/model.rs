@@ -112,17 +112,9 @@ duration_days = 0.4166666666666667
     assert_eq!(out.chip_seconds.conservation_error(), 0);
 }
 
-#[test]
-fn a_research_job_preempted_by_inference_is_requeued_and_finishes_later() {
-    // Four 1-chip units. Inference demand is 2(1 + 0.5 sin(2πt/24h)):
-    // 2 units at t = 0, 3 units from 1 h, back to 2 units from 13 h. A
-    // 2-chip, 3-hour research job arriving at t = 0 starts on the two idle
-    // units, is preempted at 1 h when inference grows, waits at the head of
-    // the queue, restarts at 13 h and finishes at 16 h.
-    let s = tiny(
-        4,
-        1,
-        r#"
+/// Inference demand 2(1 + 0.5 sin(2πt/24h)) chips, stepped hourly, and a
+/// research stream with no natural arrivals whose jobs take 2 chips for 3 h.
+const DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB: &str = r#"
 [inference]
 base_demand_chips = 2
 step_hours = 1
@@ -142,8 +134,16 @@ chips = { dist = "fixed", value = 2 }
 min_chips = 1
 max_chips = 4
 duration_hours = { dist = "fixed", value = 3 }
-"#,
-    );
+"#;
+
+#[test]
+fn a_research_job_preempted_by_inference_is_requeued_and_finishes_later() {
+    // Four 1-chip units. Inference demand is 2(1 + 0.5 sin(2πt/24h)):
+    // 2 units at t = 0, 3 units from 1 h, back to 2 units from 13 h. A
+    // 2-chip, 3-hour research job arriving at t = 0 starts on the two idle
+    // units, is preempted at 1 h when inference grows, waits at the head of
+    // the queue, restarts at 13 h and finishes at 16 h.
+    let s = tiny(4, 1, DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB);
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime::ZERO, Event::ResearchArrives);
     let out = world.run();
@@ -170,28 +170,7 @@ fn research_checkpoints_keep_work_across_preemption() {
     let s = tiny(
         4,
         1,
-        r#"
-[inference]
-base_demand_chips = 2
-step_hours = 1
-noise_sigma = 0
-[inference.growth]
-drift_per_year = 0
-volatility_per_sqrt_year = 0
-commercial_failure_probability = 0
-failure_decay_per_year = 0
-[inference.seasonality]
-diurnal_amplitude = 0.5
-weekly_amplitude = 0
-[research]
-arrivals_per_hour = 0
-arrival_growth_per_year = 0
-chips = { dist = "fixed", value = 2 }
-min_chips = 1
-max_chips = 4
-duration_hours = { dist = "fixed", value = 3 }
-checkpoint_interval_hours = 1
-"#,
+        &format!("{DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB}checkpoint_interval_hours = 1\n"),
     );
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime::ZERO, Event::ResearchArrives);

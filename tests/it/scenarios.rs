@@ -88,13 +88,7 @@ fn outputs_are_byte_identical_for_one_and_two_threads() {
     };
     run("1", "one");
     run("2", "two");
-    for file in [
-        "points.csv",
-        "replicas.csv",
-        "summary.csv",
-        "timeseries.csv",
-        "risk.csv",
-    ] {
+    for file in support::RESULT_FILES {
         let a = fs::read(tmp.path().join("one").join(file)).unwrap();
         let b = fs::read(tmp.path().join("two").join(file)).unwrap();
         assert!(a == b, "{file} differs between 1 and 2 threads");

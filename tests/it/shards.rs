@@ -78,13 +78,7 @@ fn three_shards_merged_equal_the_whole_sweep_byte_for_byte() {
     args.extend(parts.iter().rev().map(|p| p.to_str().unwrap()));
     args.extend(["--out", merged.to_str().unwrap()]);
     ok(mortgage_sim(&args, &[]));
-    for f in [
-        "points.csv",
-        "replicas.csv",
-        "summary.csv",
-        "timeseries.csv",
-        "risk.csv",
-    ] {
+    for f in support::RESULT_FILES {
         let a = fs::read(whole.join(f)).unwrap();
         let b = fs::read(merged.join(f)).unwrap();
         assert!(a == b, "{f} differs between the whole sweep and the merged shards");

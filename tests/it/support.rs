@@ -8,6 +8,15 @@ pub fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mortgage-sim"))
 }
 
+/// The result files whose bytes are compared (the manifest carries timing).
+pub const RESULT_FILES: [&str; 5] = [
+    "points.csv",
+    "replicas.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "risk.csv",
+];
+
 /// The repository root (where Cargo.toml is).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

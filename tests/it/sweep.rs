@@ -9,14 +9,6 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-const FILES: [&str; 5] = [
-    "points.csv",
-    "replicas.csv",
-    "summary.csv",
-    "timeseries.csv",
-    "risk.csv",
-];
-
 fn sweep(out: &Path, threads: &str, extra: &[&str]) {
     let exp = support::repo().join("tests/data/sweep_small.toml");
     let o = support::binary()
@@ -39,7 +31,7 @@ fn a_sweep_is_byte_identical_for_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
     sweep(&tmp.path().join("one"), "1", &[]);
     sweep(&tmp.path().join("two"), "2", &[]);
-    for f in FILES {
+    for f in support::RESULT_FILES {
         let a = fs::read(tmp.path().join("one").join(f)).unwrap();
         let b = fs::read(tmp.path().join("two").join(f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 2 threads");
