@@ -19,8 +19,9 @@
 //! a column an older folder lacks — never fails: the chart says what is
 //! missing instead.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -763,7 +764,29 @@ impl Ranged for Categories {
     }
 }
 
+/// The label of the category at `v` on a [`Categories`] axis; `None` (a
+/// blank tick) unless `v` is, within rounding, the index of one of `labels`.
+fn category_label<S: AsRef<str>>(labels: &[S], v: f64) -> Option<&str> {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).map(AsRef::as_ref)
+    } else {
+        None
+    }
+}
+
+/// Tick label of a count axis: only whole numbers, as a fraction of a
+/// replica or a run means nothing.
+fn count_tick(v: &f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 const FONT: &str = "sans-serif";
@@ -773,6 +796,103 @@ const C_GREEN: RGBColor = RGBColor(26, 133, 80);
 const C_RED: RGBColor = RGBColor(200, 40, 40);
 const C_GRAY: RGBColor = RGBColor(90, 90, 90);
 const C_LIGHT: RGBColor = RGBColor(225, 225, 225);
+
+/// Text sizes and margin of a family of charts, so that charts shown at the
+/// same size read alike.
+#[derive(Clone, Copy)]
+struct Look {
+    caption: i32,
+    margin: i32,
+    axis_desc: i32,
+    ticks: i32,
+}
+
+/// The detail charts of one grid point, half or full page width.
+const DETAIL: Look = Look {
+    caption: 20,
+    margin: 12,
+    axis_desc: 15,
+    ticks: 13,
+};
+
+/// The sweep's small multiples, up to three panels a row.
+const PANEL: Look = Look {
+    caption: 16,
+    margin: 10,
+    axis_desc: 13,
+    ticks: 12,
+};
+
+/// The sweep heatmap and its colour bar.
+const HEATMAP: Look = Look {
+    caption: 20,
+    margin: 12,
+    axis_desc: 14,
+    ticks: 12,
+};
+
+impl Look {
+    /// A chart on `area` captioned `title`, with `label_areas` = (below,
+    /// left) pixels for the tick labels and axis descriptions.
+    fn chart<'a, 'b>(
+        self,
+        area: &'a Area<'b>,
+        title: &str,
+        label_areas: (u32, u32),
+    ) -> ChartBuilder<'a, 'static, SVGBackend<'b>> {
+        let mut builder = ChartBuilder::on(area);
+        builder
+            .caption(title, (FONT, self.caption))
+            .margin(self.margin)
+            .x_label_area_size(label_areas.0)
+            .y_label_area_size(label_areas.1);
+        builder
+    }
+
+    /// The mesh of `chart` with the look's text and only the bold grid
+    /// lines; the caller adds what differs per chart (axis descriptions,
+    /// tick labels, which grid lines) and draws it.
+    fn mesh<'m, 'a, 'b, X, Y, XT, YT>(
+        self,
+        chart: &'m mut Chart<'a, 'b, X, Y>,
+    ) -> MeshStyle<'a, 'm, X, Y, SVGBackend<'b>>
+    where
+        X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+        Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    {
+        let mut mesh = chart.configure_mesh();
+        mesh.axis_desc_style((FONT, self.axis_desc))
+            .label_style((FONT, self.ticks))
+            .light_line_style(WHITE.mix(0.0));
+        mesh
+    }
+}
+
+/// Draws the legend of `chart`'s labelled series in `corner`, on a nearly
+/// opaque box so it stays readable over the data.
+fn draw_legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    corner: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(corner)
+        .background_style(WHITE.mix(0.85))
+        .border_style(C_LIGHT)
+        .label_font((FONT, 13))
+        .draw()?;
+    Ok(())
+}
+
+/// A legend sample for a line series: a short stroke.
+fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
+}
+
+/// A legend sample for a band or bars: a filled box.
+fn legend_box(color: RGBAColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
+}
 
 /// Draws a chart of `w`×`h` pixels into an SVG string.
 fn svg(chart: &str, w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> Result<String, ReportError> {
@@ -790,6 +910,14 @@ fn svg(chart: &str, w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> R
         })?;
     }
     Ok(out)
+}
+
+/// Draws a detail chart of two panels side by side, each half the page wide.
+fn two_panels(chart: &str, draw: impl FnOnce(&Area, &Area) -> DrawResult) -> Result<String, ReportError> {
+    svg(chart, 1200, 330, |root| {
+        let (left, right) = root.split_horizontally(600);
+        draw(&left, &right)
+    })
 }
 
 /// A framed panel with a title and a message instead of a chart.
@@ -859,41 +987,29 @@ fn histogram(area: &Area, title: &str, values: &[f64], unit: Unit, x_desc: &str,
     }
     let top = *counts.iter().max().unwrap_or(&1) as f64;
     let (x0, x1) = (lo - 0.5 * width, hi + 0.5 * width);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 20))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(60)
+    let mut chart = DETAIL
+        .chart(area, title, (48, 60))
         .build_cartesian_2d(x0..x1, 0f64..top * 1.2)?;
     let x_fmt = |v: &f64| unit.tick(*v);
-    let y_fmt = |v: &f64| {
-        if v.fract() == 0.0 {
-            format!("{v:.0}")
-        } else {
-            String::new()
-        }
-    };
-    chart
-        .configure_mesh()
+    DETAIL
+        .mesh(&mut chart)
         .disable_x_mesh()
         .x_desc(x_desc)
         .y_desc("replicas (count)")
         .x_labels(6)
         .y_labels(6)
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .light_line_style(WHITE.mix(0.0))
+        .y_label_formatter(&count_tick)
         .draw()?;
-    chart.draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| {
-        let a = lo + width * i as f64;
-        Rectangle::new([(a, 0.0), (a + width, *c as f64)], color.mix(0.75).filled())
-    }))?;
-    chart.draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| {
-        let a = lo + width * i as f64;
-        Rectangle::new([(a, 0.0), (a + width, *c as f64)], WHITE.stroke_width(1))
-    }))?;
+    // White outlines over the fills keep neighbouring bars apart.
+    let bars = |style: ShapeStyle| {
+        counts.iter().enumerate().filter(|(_, c)| **c > 0).map(move |(i, c)| {
+            let a = lo + width * i as f64;
+            Rectangle::new([(a, 0.0), (a + width, *c as f64)], style)
+        })
+    };
+    chart.draw_series(bars(color.mix(0.75).filled()))?;
+    chart.draw_series(bars(WHITE.stroke_width(1)))?;
     let m = mean(values);
     chart
         .draw_series(DashedLineSeries::new(
@@ -903,15 +1019,8 @@ fn histogram(area: &Area, title: &str, values: &[f64], unit: Unit, x_desc: &str,
             C_GRAY.stroke_width(2),
         ))?
         .label(format!("mean {} (n = {})", unit.format(m), values.len()))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], C_GRAY.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(C_LIGHT)
-        .label_font((FONT, 13))
-        .draw()?;
-    Ok(())
+        .legend(legend_line(C_GRAY.stroke_width(2)));
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// A section of the report: a chart and its caption.
@@ -1058,29 +1167,28 @@ impl<'a> Detail<'a> {
         let file = "idle.svg";
         let fraction = self.present("idle_fraction").filter(|v| !v.is_empty());
         let cost = self.present("idle_cost_usd").filter(|v| !v.is_empty());
-        let svg = svg(file, 1200, 330, |root| {
-            let (left, right) = root.split_horizontally(600);
+        let svg = two_panels(file, |left, right| {
             match &fraction {
                 Some(v) => histogram(
-                    &left,
+                    left,
                     "Idle fraction across replicas",
                     v,
                     Unit::Percent,
                     "idle / delivered chip-hours (%)",
                     C_MAIN,
                 ),
-                None => placeholder(&left, "Idle fraction", "replicas.csv has no idle_fraction column."),
+                None => placeholder(left, "Idle fraction", "replicas.csv has no idle_fraction column."),
             }?;
             match &cost {
                 Some(v) => histogram(
-                    &right,
+                    right,
                     "Committed cost of idle capacity",
                     v,
                     Unit::Usd,
                     "idle chip-hours × contract price (USD)",
                     C_ACCENT,
                 ),
-                None => placeholder(&right, "Idle cost", "replicas.csv has no idle_cost_usd column."),
+                None => placeholder(right, "Idle cost", "replicas.csv has no idle_cost_usd column."),
             }
         })?;
         Ok(Section {
@@ -1104,15 +1212,14 @@ impl<'a> Detail<'a> {
         let loss = self.present("loss_usd");
         let term = self.term_months;
         let defaults = months.as_ref().map(|m| m.iter().flatten().count());
-        let svg = svg(file, 1200, 330, |root| {
-            let (left, right) = root.split_horizontally(600);
+        let svg = two_panels(file, |left, right| {
             match &months {
                 Some(m) => {
                     let m: Vec<f64> = m.iter().flatten().copied().collect();
-                    default_curve(&left, &m, n, term)
+                    default_curve(left, &m, n, term)
                 }
                 None => placeholder(
-                    &left,
+                    left,
                     "Cumulative probability of default",
                     "replicas.csv has no default_month column: this folder was written before the buyer \
                      and default model.",
@@ -1120,13 +1227,13 @@ impl<'a> Detail<'a> {
             }?;
             match &loss {
                 None => placeholder(
-                    &right,
+                    right,
                     "Loss at default",
                     "replicas.csv has no loss_usd column: this folder was written before the buyer \
                      and default model.",
                 ),
                 Some(l) if l.iter().all(|x| *x == 0.0) => placeholder(
-                    &right,
+                    right,
                     "Loss at default",
                     &format!(
                         "No loss: the provider's loss is $0 in all {} replicas (no replica defaulted, or \
@@ -1135,7 +1242,7 @@ impl<'a> Detail<'a> {
                     ),
                 ),
                 Some(l) => histogram(
-                    &right,
+                    right,
                     "Provider's loss across replicas",
                     l,
                     Unit::Usd,
@@ -1182,26 +1289,25 @@ impl<'a> Detail<'a> {
             .iter()
             .find(|(l, _)| *l == "planned")
             .is_some_and(|(_, v)| v.iter().any(|x| *x > 0.0));
-        let svg = svg(file, 1200, 330, |root| {
-            let (left, right) = root.split_horizontally(600);
+        let svg = two_panels(file, |left, right| {
             if outcomes.is_empty() || !planned_any {
                 placeholder(
-                    &left,
+                    left,
                     "Training runs by outcome",
                     "No training run was on the roadmap within the term at this point.",
                 )?;
             } else {
-                run_outcomes(&left, &outcomes, median.map(|(i, _)| i))?;
+                run_outcomes(left, &outcomes, median.map(|(i, _)| i))?;
             }
             if delay.is_empty() {
                 placeholder(
-                    &right,
+                    right,
                     "Training delay",
                     "No replica completed a training run, so there is no delay to show.",
                 )
             } else {
                 histogram(
-                    &right,
+                    right,
                     "Mean delay of completed runs",
                     &delay,
                     Unit::Days,
@@ -1334,33 +1440,35 @@ impl<'a> Detail<'a> {
     }
 }
 
+/// Draws the axes of a chart over the term (x: month of the term), one time
+/// axis for the fan, capacity and default charts so they read together.
+fn draw_term_axes(
+    chart: &mut Chart<'_, '_, RangedCoordf64, RangedCoordf64>,
+    y_desc: &str,
+    y_ticks: &dyn Fn(&f64) -> String,
+) -> DrawResult {
+    DETAIL
+        .mesh(chart)
+        .x_desc("month of the term")
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| human(*v))
+        .y_label_formatter(y_ticks)
+        .draw()?;
+    Ok(())
+}
+
 /// The fan chart of utilization over the term.
 fn fan(area: &Area, b: &[Band], term: f64) -> DrawResult {
     let top = b.iter().map(|x| x.p95).fold(1.0_f64, f64::max).min(1.5);
-    let mut chart = ChartBuilder::on(area)
-        .caption("Utilization over the term", (FONT, 20))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = DETAIL
+        .chart(area, "Utilization over the term", (44, 64))
         .build_cartesian_2d(0f64..term.max(1.0), 0f64..top * 1.02)?;
-    let pct = |v: &f64| Unit::Percent.tick(*v);
-    let month = |v: &f64| human(*v);
-    chart
-        .configure_mesh()
-        .x_desc("month of the term")
-        .y_desc("utilization (%)")
-        .x_label_formatter(&month)
-        .y_label_formatter(&pct)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_term_axes(&mut chart, "utilization (%)", &|v| Unit::Percent.tick(*v))?;
     let band = |lo: fn(&Band) -> f64, hi: fn(&Band) -> f64| -> Vec<(f64, f64)> {
         let mut pts: Vec<(f64, f64)> = b.iter().map(|x| (x.month, hi(x))).collect();
         pts.extend(b.iter().rev().map(|x| (x.month, lo(x))));
         pts
     };
-    let legend_box = |c: RGBAColor| move |(x, y): (i32, i32)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled());
     chart
         .draw_series(std::iter::once(Polygon::new(
             band(|x| x.p5, |x| x.p95),
@@ -1381,7 +1489,7 @@ fn fan(area: &Area, b: &[Band], term: f64) -> DrawResult {
             C_MAIN.stroke_width(3),
         ))?
         .label("median")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], C_MAIN.stroke_width(3)));
+        .legend(legend_line(C_MAIN.stroke_width(3)));
     chart
         .draw_series(DashedLineSeries::new(
             b.iter().map(|x| (x.month, x.mean)),
@@ -1390,19 +1498,12 @@ fn fan(area: &Area, b: &[Band], term: f64) -> DrawResult {
             C_GRAY.stroke_width(1),
         ))?
         .label("mean")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], C_GRAY.stroke_width(1)));
+        .legend(legend_line(C_GRAY.stroke_width(1)));
     if b.len() == 1 {
         let x = b[0];
         chart.draw_series(std::iter::once(Circle::new((x.month, x.p50), 5, C_MAIN.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(C_LIGHT)
-        .label_font((FONT, 13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// Delivered capacity (median, p5–p95) and planned capacity over the term.
@@ -1426,51 +1527,30 @@ fn capacity(area: &Area, delivered: &[Band], undelivered: Option<&[Band]>, term:
         .chain(planned.iter().map(|p| p.1))
         .fold(0.0_f64, f64::max);
     let top = if peak > 0.0 { peak * 1.15 } else { 1.0 };
-    let mut chart = ChartBuilder::on(area)
-        .caption("Delivered and planned capacity", (FONT, 20))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = DETAIL
+        .chart(area, "Delivered and planned capacity", (44, 64))
         .build_cartesian_2d(0f64..term.max(1.0), 0f64..top)?;
-    let chips = |v: &f64| human(*v);
-    let month = |v: &f64| human(*v);
-    chart
-        .configure_mesh()
-        .x_desc("month of the term")
-        .y_desc("chips")
-        .x_label_formatter(&month)
-        .y_label_formatter(&chips)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_term_axes(&mut chart, "chips", &|v| human(*v))?;
     let mut pts: Vec<(f64, f64)> = delivered.iter().map(|x| (x.month, x.p95)).collect();
     pts.extend(delivered.iter().rev().map(|x| (x.month, x.p5)));
     chart
         .draw_series(std::iter::once(Polygon::new(pts, C_GREEN.mix(0.2))))?
         .label("delivered, p5–p95")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], C_GREEN.mix(0.2).filled()));
+        .legend(legend_box(C_GREEN.mix(0.2)));
     chart
         .draw_series(LineSeries::new(
             delivered.iter().map(|x| (x.month, x.p50)),
             C_GREEN.stroke_width(3),
         ))?
         .label("delivered, median")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], C_GREEN.stroke_width(3)));
+        .legend(legend_line(C_GREEN.stroke_width(3)));
     if !planned.is_empty() {
         chart
             .draw_series(DashedLineSeries::new(planned, 8, 5, BLACK.stroke_width(2)))?
             .label("planned (mean delivered + undelivered)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
+            .legend(legend_line(BLACK.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(C_LIGHT)
-        .label_font((FONT, 13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// P(default by month m) over the term, with a Wilson band.
@@ -1483,24 +1563,10 @@ fn default_curve(area: &Area, months: &[f64], n: usize, term: f64) -> DrawResult
         })
         .collect();
     let top = steps.iter().map(|s| s.3).fold(0.05_f64, f64::max).min(1.0) * 1.05;
-    let mut chart = ChartBuilder::on(area)
-        .caption("Cumulative probability of default", (FONT, 20))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(60)
+    let mut chart = DETAIL
+        .chart(area, "Cumulative probability of default", (48, 60))
         .build_cartesian_2d(0f64..term.max(1.0), 0f64..top)?;
-    let pct = |v: &f64| Unit::Percent.tick(*v);
-    let month = |v: &f64| human(*v);
-    chart
-        .configure_mesh()
-        .x_desc("month of the term")
-        .y_desc("P(default by month) (%)")
-        .x_label_formatter(&month)
-        .y_label_formatter(&pct)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_term_axes(&mut chart, "P(default by month) (%)", &|v| Unit::Percent.tick(*v))?;
     // Step functions: the value at month m holds until m + 1.
     let stair = |f: fn(&(f64, f64, f64, f64)) -> f64| -> Vec<(f64, f64)> {
         let mut pts = Vec::new();
@@ -1516,7 +1582,7 @@ fn default_curve(area: &Area, months: &[f64], n: usize, term: f64) -> DrawResult
     chart
         .draw_series(std::iter::once(Polygon::new(band, C_RED.mix(0.15))))?
         .label("95% interval (Wilson)")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], C_RED.mix(0.15).filled()));
+        .legend(legend_box(C_RED.mix(0.15)));
     let k = months.len();
     // The legend goes where the curve is not: top left while defaults are
     // rare, bottom right once most replicas have defaulted.
@@ -1528,15 +1594,8 @@ fn default_curve(area: &Area, months: &[f64], n: usize, term: f64) -> DrawResult
     chart
         .draw_series(LineSeries::new(stair(|s| s.1), C_RED.stroke_width(3)))?
         .label(format!("defaulted: {k} of {n} replicas"))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], C_RED.stroke_width(3)));
-    chart
-        .configure_series_labels()
-        .position(corner)
-        .background_style(WHITE.mix(0.85))
-        .border_style(C_LIGHT)
-        .label_font((FONT, 13))
-        .draw()?;
-    Ok(())
+        .legend(legend_line(C_RED.stroke_width(3)));
+    draw_legend(&mut chart, corner)
 }
 
 /// Training runs per replica by outcome: median bar, p5–p95 whisker, and the
@@ -1547,38 +1606,18 @@ fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<u
         .flat_map(|(_, v)| v.iter().copied())
         .fold(1.0_f64, f64::max);
     let k = outcomes.len();
-    let mut chart = ChartBuilder::on(area)
-        .caption("Training runs by outcome, per replica", (FONT, 20))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(60)
+    let mut chart = DETAIL
+        .chart(area, "Training runs by outcome, per replica", (48, 60))
         .build_cartesian_2d(Categories::new(k), 0f64..top * 1.55)?;
     let labels: Vec<&str> = outcomes.iter().map(|(l, _)| *l).collect();
-    let x_fmt = |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 {
-            labels.get(i as usize).map(|s| s.to_string()).unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
-    let y_fmt = |v: &f64| {
-        if v.fract() == 0.0 {
-            format!("{v:.0}")
-        } else {
-            String::new()
-        }
-    };
-    chart
-        .configure_mesh()
+    let x_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
+    DETAIL
+        .mesh(&mut chart)
         .disable_x_mesh()
         .x_desc("outcome")
         .y_desc("training runs (count)")
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .light_line_style(WHITE.mix(0.0))
+        .y_label_formatter(&count_tick)
         .draw()?;
     let stats: Vec<(f64, f64, f64)> = outcomes
         .iter()
@@ -1595,7 +1634,7 @@ fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<u
                 .map(|(i, s)| Rectangle::new([(i as f64 - 0.3, 0.0), (i as f64 + 0.3, s.1)], C_MAIN.mix(0.6).filled())),
         )?
         .label("median across replicas")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], C_MAIN.mix(0.6).filled()));
+        .legend(legend_box(C_MAIN.mix(0.6)));
     chart
         .draw_series(stats.iter().enumerate().flat_map(|(i, s)| {
             let x = i as f64;
@@ -1618,14 +1657,7 @@ fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<u
             .label("median replica")
             .legend(|(x, y)| Circle::new((x + 9, y), 5, C_ACCENT.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(C_LIGHT)
-        .label_font((FONT, 13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 // ---------------------------------------------------------------------------
@@ -1768,36 +1800,24 @@ impl<'a> Sweep<'a> {
             .map(|p| p.1.2.max(p.1.0))
             .fold(f64::NEG_INFINITY, f64::max);
         let (y0, y1) = range(lo, hi, 0.1);
-        let mut chart = ChartBuilder::on(area)
-            .caption(title, (FONT, 16))
-            .margin(10)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
+        let mut chart = PANEL
+            .chart(area, &title, (44, 64))
             .build_cartesian_2d(Categories::new(k), y0..y1)?;
         let per_label = (label_chars / k.max(1)).clamp(6, 40);
         let x_fmt = |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 {
-                axis.labels
-                    .get(i as usize)
-                    .map(|s| clip(s, per_label))
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
+            category_label(&axis.labels, *v)
+                .map(|s| clip(s, per_label))
+                .unwrap_or_default()
         };
         let y_fmt = |v: &f64| unit.tick(*v);
         let y_desc = format!("{} ({})", clip(self.metric, 28), unit.axis());
-        chart
-            .configure_mesh()
+        PANEL
+            .mesh(&mut chart)
             .disable_x_mesh()
             .x_desc("swept value")
             .y_desc(y_desc)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .axis_desc_style((FONT, 13))
-            .label_style((FONT, 12))
-            .light_line_style(WHITE.mix(0.0))
             .draw()?;
         let marginal: Vec<(f64, f64)> = (0..k)
             .filter_map(|c| {
@@ -1811,16 +1831,21 @@ impl<'a> Sweep<'a> {
         let per_value = (0..k)
             .map(|c| present.iter().filter(|p| p.0 == c).count())
             .collect::<Vec<_>>();
+        let xs: Vec<f64> = present
+            .iter()
+            .map(|(c, _)| {
+                let j = nth[*c];
+                nth[*c] += 1;
+                let spread = if per_value[*c] > 1 {
+                    -0.2 + 0.4 * j as f64 / (per_value[*c] - 1) as f64
+                } else {
+                    0.0
+                };
+                *c as f64 + spread
+            })
+            .collect();
         let mut shapes = Vec::new();
-        for (c, (m, l, h)) in &present {
-            let j = nth[*c];
-            nth[*c] += 1;
-            let spread = if per_value[*c] > 1 {
-                -0.2 + 0.4 * j as f64 / (per_value[*c] - 1) as f64
-            } else {
-                0.0
-            };
-            let x = *c as f64 + spread;
+        for (&x, (_, (m, l, h))) in xs.iter().zip(&present) {
             shapes.push(PathElement::new(vec![(x, *l), (x, *h)], C_GRAY.stroke_width(1)));
             shapes.push(PathElement::new(
                 vec![(x - 0.02, *m), (x + 0.02, *m)],
@@ -1828,19 +1853,11 @@ impl<'a> Sweep<'a> {
             ));
         }
         chart.draw_series(shapes)?;
-        let mut nth = vec![0usize; k];
-        let mut dots = Vec::new();
-        for (c, (m, _, _)) in &present {
-            let j = nth[*c];
-            nth[*c] += 1;
-            let spread = if per_value[*c] > 1 {
-                -0.2 + 0.4 * j as f64 / (per_value[*c] - 1) as f64
-            } else {
-                0.0
-            };
-            dots.push(Circle::new((*c as f64 + spread, *m), 4, C_ACCENT.filled()));
-        }
-        chart.draw_series(dots)?;
+        chart.draw_series(
+            xs.iter()
+                .zip(&present)
+                .map(|(&x, (_, (m, _, _)))| Circle::new((x, *m), 4, C_ACCENT.filled())),
+        )?;
         Ok(())
     }
 
@@ -1961,32 +1978,25 @@ fn heat(
 ) -> DrawResult {
     let (nx, ny) = (ax.labels.len(), ay.labels.len());
     let ylabel_chars = 22;
-    let mut chart = ChartBuilder::on(area)
-        .caption(format!("{metric} by swept value"), (FONT, 20))
-        .margin(12)
-        .x_label_area_size(60)
-        .y_label_area_size(ylabel_chars as u32 * 8 + 30)
+    let mut chart = HEATMAP
+        .chart(
+            area,
+            &format!("{metric} by swept value"),
+            (60, ylabel_chars as u32 * 8 + 30),
+        )
         .build_cartesian_2d(Categories::new(nx), Categories::new(ny))?;
     let per_x = (110 / nx.max(1)).clamp(6, 40);
-    let label = |labels: &[String], v: f64, max: usize| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 {
-            labels.get(i as usize).map(|s| clip(s, max)).unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let label =
+        |labels: &[String], v: f64, max: usize| category_label(labels, v).map(|s| clip(s, max)).unwrap_or_default();
     let x_fmt = |v: &f64| label(&ax.labels, *v, per_x);
     let y_fmt = |v: &f64| label(&ay.labels, *v, ylabel_chars);
-    chart
-        .configure_mesh()
+    HEATMAP
+        .mesh(&mut chart)
         .disable_mesh()
         .x_desc(clip(&ax.keys.join(" + "), 100))
         .y_desc(clip(&ay.keys.join(" + "), 50))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .axis_desc_style((FONT, 14))
-        .label_style((FONT, 12))
         .draw()?;
     let mut rects = Vec::new();
     let mut texts = Vec::new();
@@ -2045,12 +2055,11 @@ fn colorbar(area: &Area, span: (f64, f64), unit: Unit) -> DrawResult {
         .y_label_area_size(70)
         .build_cartesian_2d(0f64..1f64, lo..hi)?;
     let y_fmt = |v: &f64| unit.tick(*v);
-    chart
-        .configure_mesh()
+    HEATMAP
+        .mesh(&mut chart)
         .disable_mesh()
         .disable_x_axis()
         .y_label_formatter(&y_fmt)
-        .label_style((FONT, 12))
         .draw()?;
     let steps = 60;
     chart.draw_series((0..steps).map(|s| {
