@@ -33,3 +33,39 @@ sweep EXPERIMENT *ARGS:
 # Write report.html and its SVG charts into a results folder (default: the baseline run's).
 report DIR="results/baseline" *ARGS:
     cargo run --release -- report {{DIR}} {{ARGS}}
+
+# Extra arguments go to both sbatch calls (e.g. --partition=cpu --account=lab).
+# Environment: OUT_DIR (default results/<name>), SHARDS_DIR, THREADS, SWEEP_ARGS, MERGE_ARGS.
+# Run an experiment on Slurm: N shards as an array job, then a dependent merge job.
+[positional-arguments]
+slurm-sweep EXPERIMENT N *SBATCH_ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    experiment="$1"; n="$2"; shift 2
+    [[ -f "$experiment" ]] || { echo "slurm-sweep: no experiment file $experiment" >&2; exit 2; }
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "slurm-sweep: N must be a positive whole number, not $n" >&2; exit 2; }
+    name="$(sed -n 's/^name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$experiment" | head -n 1)"
+    name="${name:-$(basename "$experiment" .toml)}"
+    out_dir="${OUT_DIR:-results/$name}"
+    out_dir="$(realpath -m "$out_dir")"
+    shards_dir="$(realpath -m "${SHARDS_DIR:-$out_dir.shards}")"
+    if [[ -e "$out_dir" && " ${MERGE_ARGS:-} " != *" --force "* ]]; then
+        echo "slurm-sweep: $out_dir exists; remove it, set OUT_DIR, or MERGE_ARGS=--force" >&2
+        exit 2
+    fi
+    cargo build --release
+    mkdir -p "$shards_dir/logs"
+    EXPERIMENT="$(realpath "$experiment")"
+    MORTGAGE_SIM="$(realpath target/release/mortgage-sim)"
+    export EXPERIMENT MORTGAGE_SIM OUT_DIR="$out_dir" SHARDS_DIR="$shards_dir" SHARD_COUNT="$n"
+    array_id="$(sbatch --parsable --export=ALL --array="0-$((n - 1))" \
+        --output="$shards_dir/logs/sweep-%A_%a.out" "$@" experiments/slurm/sweep.sbatch)"
+    array_id="${array_id%%;*}"
+    merge_id="$(sbatch --parsable --export=ALL --dependency="afterok:$array_id" --kill-on-invalid-dep=yes \
+        --output="$shards_dir/logs/merge-%j.out" "$@" experiments/slurm/merge.sbatch)"
+    merge_id="${merge_id%%;*}"
+    echo "sweep array job: $array_id ($n shards -> $shards_dir/shard-0 ... shard-$((n - 1)))"
+    echo "merge job:       $merge_id (after every shard succeeds)"
+    echo "results:         $out_dir"
+    echo "logs:            $shards_dir/logs/"
+    echo "watch with:      squeue -j $array_id,$merge_id"
