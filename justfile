@@ -21,10 +21,13 @@ lint:
 golden:
     UPDATE_GOLDEN=1 cargo test --release --test it golden
 
-# Baseline replicas per second on 1 and 2 threads (figures go to BENCHMARKS.md).
+# Benchmarks (figures go to BENCHMARKS.md): the event queue, whole replicas
+# and chip-count scaling (criterion), then baseline replicas/s on 1 and 2 threads.
 bench:
+    cargo bench --bench engine
+    cargo bench --bench replica
     cargo build --release
-    for t in 1 2; do ./target/release/mortgage-sim run --replicas 8 --threads $t --quiet --force --out target/bench-$t; done
+    for t in 1 2; do ./target/release/mortgage-sim run --replicas 8 --threads $t --quiet --force --out target/bench-$t --stats; done
 
 # Run an experiment (experiments/*.toml) and write results/<name>/.
 sweep EXPERIMENT *ARGS:
