@@ -331,7 +331,7 @@ fn manifest(record: &RunRecord) -> String {
     let value = json!({
         "tool": "mortgage-sim",
         "version": env!("CARGO_PKG_VERSION"),
-        "git_commit": option_env!("MORTGAGE_SIM_GIT_COMMIT"),
+        "git_commit": Some(env!("MORTGAGE_SIM_GIT_COMMIT")).filter(|c| !c.is_empty()),
         "command": record.command,
         "source": record.source,
         "master_seed": first.scenario.seed,
