@@ -100,8 +100,8 @@ pub struct RunRecord<'a> {
     pub precision: Option<(Precision, PrecisionOutcome)>,
 }
 
-/// Writes `points.csv`, `replicas.csv`, `summary.csv`, `timeseries.csv` and
-/// `manifest.json` into `dir`, atomically.
+/// Writes `points.csv`, `replicas.csv`, `summary.csv`, `timeseries.csv`,
+/// `risk.csv`, `training_runs.csv` and `manifest.json` into `dir`, atomically.
 pub fn write_results(dir: &Path, force: bool, record: &RunRecord) -> Result<(), OutputError> {
     check_destination(dir, force)?;
     let parent = dir
@@ -141,7 +141,45 @@ fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {
     put("summary.csv", summary_csv(&record.points))?;
     put("timeseries.csv", timeseries_csv(&record.points))?;
     put("risk.csv", risk_csv(&record.points))?;
+    write_training_runs(&dir.join("training_runs.csv"), &record.points)?;
     put("manifest.json", manifest(record))
+}
+
+/// Writes `training_runs.csv` row by row (it has a row per run per replica,
+/// so it is streamed rather than built in memory).
+fn write_training_runs(path: &Path, points: &[PointResults]) -> Result<(), OutputError> {
+    let file = fs::File::create(path).map_err(io(path))?;
+    let mut w = std::io::BufWriter::new(file);
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut write = || -> std::io::Result<()> {
+        w.write_all(
+            b"point,replica,run,chips,generation,ready_month,start_month,planned_finish_month,finish_month,\
+              interruptions,outcome\n",
+        )?;
+        for p in points {
+            for o in p.outcomes {
+                for r in &o.training_runs {
+                    writeln!(
+                        w,
+                        "{},{},{},{},{},{},{},{},{},{},{}",
+                        p.id,
+                        o.row.replica,
+                        r.run,
+                        r.chips,
+                        cell(&r.generation),
+                        r.ready_month,
+                        opt(r.start_month),
+                        r.planned_finish_month,
+                        opt(r.finish_month),
+                        r.interruptions,
+                        r.outcome.as_str()
+                    )?;
+                }
+            }
+        }
+        w.flush()
+    };
+    write().map_err(io(path))
 }
 
 /// Quotes a CSV cell when it needs it (values of swept tables contain commas
@@ -348,7 +386,15 @@ fn manifest(record: &RunRecord) -> String {
             "price_derived": f.price_derived,
         },
         "points": points,
-        "files": ["points.csv", "replicas.csv", "summary.csv", "timeseries.csv", "risk.csv", "manifest.json"],
+        "files": [
+            "points.csv",
+            "replicas.csv",
+            "summary.csv",
+            "timeseries.csv",
+            "risk.csv",
+            "training_runs.csv",
+            "manifest.json"
+        ],
     });
     serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
 }

@@ -133,6 +133,8 @@ pub struct Run {
     pub ready: u64,
     /// Generation it runs on, once started.
     pub generation: Option<usize>,
+    /// Generation it ran on last (kept when it migrates back to the queue).
+    pub last_generation: Option<usize>,
     /// Compute to do on its generation, seconds (baseline work / speed).
     pub work: u64,
     /// Compute secured by completed checkpoints.
@@ -164,6 +166,7 @@ impl Run {
             baseline_work,
             ready,
             generation: None,
+            last_generation: None,
             work: 0,
             saved: 0,
             compute_done: 0,

@@ -18,7 +18,9 @@ use crate::config::Scenario;
 use crate::engine::{EventQueue, SimTime, derive_seed, seconds_from_f64};
 use crate::finance::{self, Ledger};
 use crate::metrics::ChipSeconds;
-use crate::metrics::{self, Integrator, Levels, ReplicaOutcome, ReplicaRow, Snapshot, ratio};
+use crate::metrics::{
+    self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, TrainingRunRecord, ratio,
+};
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1};
@@ -649,6 +651,7 @@ impl<'s> World<'s> {
             self.give_training_units(now, g, r, units, limit);
             let run = &mut self.runs[r];
             run.generation = Some(g);
+            run.last_generation = Some(g);
             run.work = ((run.baseline_work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
             if run.started.is_none() {
                 run.started = Some(now);
@@ -1027,6 +1030,7 @@ impl<'s> World<'s> {
         }
         self.snapshot(now);
         let row = self.row();
+        let training_runs = self.run_records();
         ReplicaOutcome {
             row,
             series: self.series,
@@ -1037,7 +1041,51 @@ impl<'s> World<'s> {
             chip_seconds: self.books.totals,
             ledger: self.ledger,
             events_by_kind: self.counters.by_kind.to_vec(),
+            training_runs,
         }
+    }
+
+    /// One record per training run, at the end of the term.
+    fn run_records(&self) -> Vec<TrainingRunRecord> {
+        let month = |s: u64| s as f64 / SimTime::MONTH as f64;
+        self.runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                // Failure-free compute: what earlier generations did (and,
+                // once done, the last), plus what is left — on its current
+                // generation, or at baseline speed while it is not on one.
+                let failure_free = match (r.phase, r.generation) {
+                    (Phase::Done, _) => r.compute_done,
+                    (_, Some(_)) => r.compute_done + r.work,
+                    (_, None) => r.compute_done + r.baseline_work,
+                };
+                let outcome = match r.phase {
+                    Phase::Done => RunOutcome::Completed,
+                    Phase::Restarting | Phase::Computing | Phase::WaitingForUnits => RunOutcome::RunningAtTermEnd,
+                    // Ready times lie within the term, so a planned run has
+                    // arrived; `Planned` cannot last to the end.
+                    Phase::Queued | Phase::Planned => RunOutcome::QueuedAtTermEnd,
+                    Phase::Cancelled => RunOutcome::Cancelled,
+                    Phase::Infeasible => RunOutcome::Infeasible,
+                    Phase::Abandoned => RunOutcome::AbandonedAtDefault,
+                };
+                TrainingRunRecord {
+                    run: i as u32,
+                    chips: self.chips(r.units),
+                    generation: r
+                        .last_generation
+                        .map(|g| self.scenario.cluster.generations[g].name.clone())
+                        .unwrap_or_default(),
+                    ready_month: month(r.ready),
+                    start_month: r.started.map(month),
+                    planned_finish_month: month(r.ready.saturating_add(failure_free)),
+                    finish_month: r.finished.map(month),
+                    interruptions: r.interruptions,
+                    outcome,
+                }
+            })
+            .collect()
     }
 
     fn row(&self) -> ReplicaRow {

@@ -8,7 +8,8 @@
 //! Charts: utilization over the term as a fan chart with delivered and
 //! planned capacity on the same time axis; idle fraction and idle cost
 //! across replicas; the cumulative probability of default by month and the
-//! loss distribution; training runs by outcome and their delay; and, for a
+//! loss distribution; training runs by outcome and their delay; the
+//! median replica's training run timelines (`training_runs.csv`); and, for a
 //! sweep, one small-multiples panel per swept axis and a heatmap when two
 //! axes vary.
 //!
@@ -118,11 +119,12 @@ impl ReportError {
 }
 
 /// Names of the chart files the report may write in `charts/`.
-pub const CHART_FILES: [&str; 6] = [
+pub const CHART_FILES: [&str; 7] = [
     "utilization_fan.svg",
     "idle.svg",
     "default_and_loss.svg",
     "training.svg",
+    "training_timeline.svg",
     "sweep_small_multiples.svg",
     "sweep_heatmap.svg",
 ];
@@ -139,6 +141,7 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
         detail.idle_chart()?,
         detail.default_chart()?,
         detail.training_chart()?,
+        detail.timeline_chart()?,
     ];
     if !folder.keys.is_empty() {
         let sweep = Sweep::new(&folder, &options.metric);
@@ -298,6 +301,21 @@ struct Band {
     p95: f64,
 }
 
+/// A row of `training_runs.csv` (months of the term).
+struct RunRow {
+    point: u64,
+    replica: f64,
+    run: f64,
+    chips: f64,
+    generation: String,
+    ready: f64,
+    start: Option<f64>,
+    planned: f64,
+    finish: Option<f64>,
+    interruptions: f64,
+    outcome: String,
+}
+
 /// The replicas.csv columns the report reads (others are ignored, so a
 /// folder with more or fewer columns still reports).
 const REPLICA_COLUMNS: [&str; 15] = [
@@ -333,6 +351,8 @@ struct Folder {
     columns: BTreeMap<String, Vec<Option<f64>>>,
     summary: Vec<SummaryRow>,
     series: BTreeMap<(u64, String), Vec<Band>>,
+    /// `training_runs.csv`; `None` for folders written before it existed.
+    runs: Option<Vec<RunRow>>,
     manifest: Option<Value>,
 }
 
@@ -442,6 +462,11 @@ impl Folder {
             bands.sort_by(|a, b| a.month.total_cmp(&b.month));
         }
 
+        let runs = match Table::read(dir, "training_runs.csv")? {
+            Some(t) => Some(read_runs(&t)?),
+            None => None,
+        };
+
         let manifest_path = dir.join("manifest.json");
         let manifest = if manifest_path.exists() {
             let text = fs::read_to_string(&manifest_path).map_err(|e| ReportError::Garbled {
@@ -467,6 +492,7 @@ impl Folder {
             columns,
             summary,
             series,
+            runs,
             manifest,
         })
     }
@@ -517,6 +543,42 @@ impl Folder {
             other => Some(other.to_string()),
         }
     }
+}
+
+/// The rows of `training_runs.csv`.
+fn read_runs(t: &Table) -> Result<Vec<RunRow>, ReportError> {
+    let names = [
+        "point",
+        "replica",
+        "run",
+        "chips",
+        "generation",
+        "ready_month",
+        "start_month",
+        "planned_finish_month",
+        "finish_month",
+        "interruptions",
+        "outcome",
+    ];
+    let c = names.iter().map(|n| t.column(n)).collect::<Result<Vec<_>, _>>()?;
+    let text = |row: usize, col: usize| t.rows[row].get(col).unwrap_or("").trim().to_string();
+    (0..t.rows.len())
+        .map(|row| {
+            Ok(RunRow {
+                point: t.id(row, c[0])?,
+                replica: t.value(row, c[1])?,
+                run: t.value(row, c[2])?,
+                chips: t.value(row, c[3])?,
+                generation: text(row, c[4]),
+                ready: t.value(row, c[5])?,
+                start: t.number(row, c[6])?,
+                planned: t.value(row, c[7])?,
+                finish: t.number(row, c[8])?,
+                interruptions: t.value(row, c[9])?,
+                outcome: text(row, c[10]),
+            })
+        })
+        .collect()
 }
 
 fn list(items: impl Iterator<Item = String>) -> String {
@@ -1346,12 +1408,128 @@ impl<'a> Detail<'a> {
                 "Left: training runs per replica by outcome — bar = median across the {} replicas, \
                  whisker = p5–p95. {median_text} Right: each replica's mean delay over its completed \
                  runs (queueing, failures and checkpoint overhead beyond the failure-free time). \
-                 <em>Not shown:</em> per-run timelines (planned vs actual completion of each run) — \
-                 the results files carry per-replica counts only; drawing them needs a per-run file, \
-                 e.g. <code>training_runs.csv</code> with point, replica, run, chips, generation, \
-                 ready month, start month, finish month (empty if unfinished), failure-free days, \
-                 interruptions and whether it was cancelled.",
+                 The next chart shows each run of one replica.",
                 self.n()
+            ),
+        })
+    }
+
+    /// The replica whose utilization is the median of the point's (the
+    /// lower middle one for an even count): (row among the point's, replica
+    /// index, utilization).
+    fn median_utilization_replica(&self) -> Option<(usize, f64, f64)> {
+        let util = self.column("utilization")?;
+        let values: Vec<(usize, f64)> = util.iter().enumerate().filter_map(|(i, u)| Some((i, (*u)?))).collect();
+        let mut order = values.clone();
+        order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let (row, u) = *order.get(order.len().checked_sub(1)? / 2)?;
+        Some((row, self.folder.replica_index[self.rows[row]], u))
+    }
+
+    fn timeline_chart(&self) -> Result<Section, ReportError> {
+        let file = "training_timeline.svg";
+        let title = "Training run timelines, median replica";
+        let term = self.term_months;
+        let median = self.median_utilization_replica();
+        let runs: Option<Vec<&RunRow>> = self.folder.runs.as_ref().map(|all| {
+            let mut r: Vec<&RunRow> = match median {
+                Some((_, replica, _)) => all
+                    .iter()
+                    .filter(|r| r.point == self.point && r.replica == replica)
+                    .collect(),
+                None => Vec::new(),
+            };
+            r.sort_by(|a, b| a.run.total_cmp(&b.run));
+            r
+        });
+        let default_month = median.and_then(|(row, _, _)| self.column("default_month").and_then(|d| d[row]));
+        const MAX_RUNS: usize = 60;
+        let shown = runs.as_ref().map_or(0, |r| r.len().min(MAX_RUNS));
+        let height = (110 + 26 * shown as u32).max(330);
+        let svg = svg(file, 1200, height, |root| match (&runs, median) {
+            (None, _) => placeholder(
+                root,
+                title,
+                "This folder has no training_runs.csv: it was written before per-run records existed. \
+                 Re-run the scenario to get them.",
+            ),
+            (Some(_), None) => placeholder(
+                root,
+                title,
+                "replicas.csv has no utilization values, so there is no median replica to show.",
+            ),
+            (Some(r), Some(_)) if r.is_empty() => placeholder(
+                root,
+                title,
+                "No training run was on the roadmap within the term for the median replica.",
+            ),
+            (Some(r), Some(_)) => timeline(root, &r[..shown], term, default_month),
+        })?;
+        let which = match median {
+            Some((_, replica, u)) if self.n() == 1 => {
+                format!(
+                    "the only replica, replica {} (utilization {})",
+                    human(replica),
+                    percent(u)
+                )
+            }
+            Some((_, replica, u)) => format!(
+                "replica {}, whose utilization ({}) is the median of the {} replicas'",
+                human(replica),
+                percent(u),
+                self.n()
+            ),
+            None => "no replica (no utilization values)".into(),
+        };
+        let more = match &runs {
+            Some(r) if r.len() > MAX_RUNS => format!(" Only its first {MAX_RUNS} of {} runs are drawn.", r.len()),
+            _ => String::new(),
+        };
+        let counts = match &runs {
+            Some(r) if !r.is_empty() => {
+                let n = |o: &str| r.iter().filter(|x| x.outcome == o).count();
+                let late: Vec<f64> = r
+                    .iter()
+                    .filter_map(|x| Some(x.finish? - x.planned))
+                    .map(|m| m * 30.4375)
+                    .collect();
+                let late_text = if late.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", finishing on average {} days after their planned finish",
+                        human(mean(&late))
+                    )
+                };
+                let interruptions: f64 = r.iter().map(|x| x.interruptions).sum();
+                format!(
+                    " Of its {} runs, {} completed{late_text}; {} were still running and {} still queued at \
+                     the term's end; {} cancelled, {} infeasible, {} abandoned at the buyer's default; {} \
+                     interruptions in all.",
+                    r.len(),
+                    n("completed"),
+                    n("running_at_term_end"),
+                    n("queued_at_term_end"),
+                    n("cancelled"),
+                    n("infeasible"),
+                    n("abandoned_at_default"),
+                    human(interruptions)
+                )
+            }
+            _ => String::new(),
+        };
+        Ok(Section {
+            id: "timeline",
+            file,
+            heading: "Training run timelines (planned vs actual)".into(),
+            svg: Some(svg),
+            caption: format!(
+                "Each training run of {which} (<code>training_runs.csv</code>), one row per run: the bar \
+                 runs from its first start to its finish — blue if it completed, orange if it was still \
+                 unfinished at the term's end (or, red, when the buyer defaulted); the thin gray line \
+                 from its ready time is the wait to start; the black cross is its planned finish (ready \
+                 + failure-free compute time), so a bar ending right of its cross finished late. Runs \
+                 that never started show only their ready time, planned finish and outcome.{counts}{more}"
             ),
         })
     }
@@ -1657,6 +1835,145 @@ fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<u
             .label("median replica")
             .legend(|(x, y)| Circle::new((x + 9, y), 5, C_ACCENT.filled()));
     }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// One replica's training runs, one row each (the first at the top): wait
+/// from ready to start, a bar from start to finish (or the term's end, or
+/// the default), the planned finish, and the outcome of runs that never ran.
+fn timeline(area: &Area, runs: &[&RunRow], term: f64, default_month: Option<f64>) -> DrawResult {
+    let n = runs.len();
+    let end = runs
+        .iter()
+        .flat_map(|r| [r.planned, r.finish.unwrap_or(0.0)])
+        .fold(term.max(1.0), f64::max);
+    // Row i (run order) sits at y = n − 1 − i, so the first run is on top.
+    let y = |i: usize| (n - 1 - i) as f64;
+    let labels: Vec<String> = (0..n)
+        .rev()
+        .map(|i| {
+            let r = runs[i];
+            let generation = if r.generation.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", clip(&r.generation, 10))
+            };
+            format!("run {} · {} chips{generation}", human(r.run), human(r.chips))
+        })
+        .collect();
+    let mut chart = DETAIL
+        .chart(area, "Training run timelines, median replica", (44, 190))
+        .build_cartesian_2d(0f64..end, Categories::new(n))?;
+    let y_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
+    DETAIL
+        .mesh(&mut chart)
+        .disable_y_mesh()
+        .x_desc("month of the term")
+        .y_desc("training run")
+        .x_label_formatter(&|v| human(*v))
+        .y_label_formatter(&y_fmt)
+        .y_labels(n.max(1))
+        .draw()?;
+    if end > term {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(term, -0.5), (term, n as f64 - 0.5)],
+            4,
+            4,
+            C_GRAY.stroke_width(1),
+        ))?;
+    }
+    if let Some(d) = default_month {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(d, -0.5), (d, n as f64 - 0.5)],
+                6,
+                4,
+                C_RED.stroke_width(2),
+            ))?
+            .label(format!("buyer defaults (month {})", human(d)))
+            .legend(legend_line(C_RED.stroke_width(2)));
+    }
+    // Waits: ready to start (or to the end of the bar-less run's life).
+    chart
+        .draw_series(runs.iter().enumerate().filter_map(|(i, r)| {
+            let to = r.start?;
+            Some(PathElement::new(
+                vec![(r.ready, y(i)), (to, y(i))],
+                C_GRAY.stroke_width(1),
+            ))
+        }))?
+        .label("waiting since ready")
+        .legend(legend_line(C_GRAY.stroke_width(1)));
+    chart
+        .draw_series(
+            runs.iter()
+                .enumerate()
+                .map(|(i, r)| Circle::new((r.ready, y(i)), 4, C_GRAY.filled())),
+        )?
+        .label("ready")
+        .legend(|(x, y)| Circle::new((x + 9, y), 4, C_GRAY.filled()));
+    let bar_end = |r: &RunRow| match (r.finish, r.outcome.as_str(), default_month) {
+        (Some(f), _, _) => f,
+        (None, "abandoned_at_default", Some(d)) => d,
+        (None, _, _) => term,
+    };
+    let color = |r: &RunRow| match (r.finish, r.outcome.as_str()) {
+        (Some(_), _) => C_MAIN,
+        (None, "abandoned_at_default") => C_RED,
+        _ => C_ACCENT,
+    };
+    for (label, pick) in [
+        ("completed", C_MAIN),
+        ("unfinished at the term's end", C_ACCENT),
+        ("stopped by the default", C_RED),
+    ] {
+        let bars: Vec<_> = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.start.is_some() && color(r) == pick)
+            .map(|(i, r)| {
+                let (a, b) = (r.start.unwrap_or(r.ready), bar_end(r));
+                Rectangle::new([(a, y(i) - 0.3), (b.max(a), y(i) + 0.3)], pick.mix(0.75).filled())
+            })
+            .collect();
+        if !bars.is_empty() {
+            chart
+                .draw_series(bars)?
+                .label(format!("running: {label}"))
+                .legend(legend_box(pick.mix(0.75)));
+        }
+    }
+    chart
+        .draw_series(
+            runs.iter()
+                .enumerate()
+                .map(|(i, r)| Cross::new((r.planned, y(i)), 6, BLACK.stroke_width(2))),
+        )?
+        .label("planned finish")
+        .legend(|(x, y)| Cross::new((x + 9, y), 5, BLACK.stroke_width(2)));
+    // Runs that never started: their outcome in words, right of the cross
+    // in the first half of the term, left of the ready dot in the second.
+    let gap = 0.012 * end;
+    chart.draw_series(
+        runs.iter()
+            .enumerate()
+            .filter(|(_, r)| r.start.is_none())
+            .map(|(i, r)| {
+                let (x, anchor) = if r.ready < 0.5 * end {
+                    (r.planned.max(r.ready) + gap, HPos::Left)
+                } else {
+                    (r.ready - gap, HPos::Right)
+                };
+                Text::new(
+                    format!("never started: {}", r.outcome.replace('_', " ")),
+                    (x, y(i)),
+                    (FONT, 13)
+                        .into_font()
+                        .color(&C_GRAY)
+                        .pos(Pos::new(anchor, VPos::Center)),
+                )
+            }),
+    )?;
     draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 

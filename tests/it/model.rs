@@ -255,6 +255,25 @@ fn a_run_whose_generation_retires_moves_on_keeping_its_checkpoints() {
     assert!((delay_hours - 0.5).abs() < 1e-9, "delay {delay_hours} h");
     assert_eq!(out.chip_seconds.training_rework, 32 * HOUR as u128 / 2);
     assert_eq!(out.chip_seconds.conservation_error(), 0);
+    // Its training_runs.csv record: completed on "new", uninterrupted (a
+    // retirement is no interruption), finishing 0.5 h after its planned
+    // finish (failure-free time on both generations).
+    assert_eq!(out.training_runs.len(), 1);
+    let rec = &out.training_runs[0];
+    assert_eq!(
+        (
+            rec.run,
+            rec.chips,
+            rec.generation.as_str(),
+            rec.outcome.as_str(),
+            rec.interruptions
+        ),
+        (0, 32, "new", "completed", 0)
+    );
+    let month_hours = SimTime::MONTH as f64 / HOUR as f64;
+    assert_eq!((rec.ready_month, rec.start_month), (0.0, Some(0.0)));
+    let late_hours = (rec.finish_month.expect("finished") - rec.planned_finish_month) * month_hours;
+    assert!((late_hours - 0.5).abs() < 1e-6, "late by {late_hours} h");
 }
 
 #[test]
@@ -265,7 +284,18 @@ fn a_run_no_generation_could_ever_hold_does_not_block_the_queue() {
         "[[training.runs]]\nstart_month = 0\nchips = 64\nduration_days = 1\n\
          [[training.runs]]\nstart_month = 0.1\nchips = 16\nduration_days = 1\n",
     );
-    let r = World::new(&s, 0, 3).run().row;
+    let out = World::new(&s, 0, 3).run();
+    let r = &out.row;
     assert_eq!(r.training_runs_infeasible, 1);
     assert_eq!(r.training_runs_completed, 1);
+    let never = &out.training_runs[0];
+    assert_eq!(never.outcome.as_str(), "infeasible");
+    assert_eq!(
+        (never.generation.as_str(), never.start_month, never.finish_month),
+        ("", None, None)
+    );
+    // Planned at baseline speed: 1 day after ready.
+    let day = SimTime::DAY as f64 / SimTime::MONTH as f64;
+    assert!((never.planned_finish_month - never.ready_month - day).abs() < 1e-9);
+    assert_eq!(out.training_runs[1].outcome.as_str(), "completed");
 }

@@ -41,7 +41,7 @@ fn html(dir: &Path) -> String {
     fs::read_to_string(dir.join("report.html")).unwrap()
 }
 
-/// Checks what every report has: the four detail charts inline and as
+/// Checks what every report has: the five detail charts inline and as
 /// files, no reference to anything outside the page.
 fn check_detail_charts(dir: &Path) -> String {
     let page = html(dir);
@@ -50,6 +50,7 @@ fn check_detail_charts(dir: &Path) -> String {
         "idle.svg",
         "default_and_loss.svg",
         "training.svg",
+        "training_timeline.svg",
     ] {
         let text = fs::read_to_string(dir.join("charts").join(chart)).unwrap();
         assert!(text.contains("<svg") && text.contains("</svg>"), "{chart}");
@@ -61,6 +62,7 @@ fn check_detail_charts(dir: &Path) -> String {
         "Idle fraction across replicas",
         "Cumulative probability of default",
         "Training runs by outcome",
+        "Training run timelines, median replica",
     ] {
         assert!(page.contains(heading), "missing chart `{heading}`");
     }
@@ -92,6 +94,8 @@ fn a_run_with_report_shows_its_own_numbers() {
     );
     assert!(!page.contains("Sweep:"), "a plain run has no sweep charts");
     assert!(!out.join("charts/sweep_heatmap.svg").exists());
+    // The timeline shows the median replica by utilization, named in the caption.
+    assert!(page.contains("is the median of the 3 replicas"), "{page}");
 }
 
 #[test]
@@ -101,6 +105,10 @@ fn a_single_replica_reports() {
     run_golden(&out, &["--replicas", "1"]);
     let page = check_detail_charts(&out);
     assert!(page.contains("<b>Replicas</b> 1<"));
+    assert!(
+        page.contains("Each training run of the only replica, replica 0"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -216,6 +224,7 @@ fn an_old_folder_without_finance_columns_still_reports() {
     run_golden(&out, &[]);
     fs::remove_file(out.join("risk.csv")).unwrap();
     fs::remove_file(out.join("manifest.json")).unwrap();
+    fs::remove_file(out.join("training_runs.csv")).unwrap();
     drop_columns(
         &out,
         &[
@@ -230,6 +239,8 @@ fn an_old_folder_without_finance_columns_still_reports() {
     let page = check_detail_charts(&out);
     assert!(page.contains("no default_month column"));
     assert!(page.contains("no loss_usd column"));
+    let timeline = fs::read_to_string(out.join("charts/training_timeline.svg")).unwrap();
+    assert!(timeline.contains("no training_runs.csv"), "{timeline}");
 }
 
 fn fails_with(o: Output, code: i32, needle: &str) {

@@ -9,12 +9,13 @@ pub fn binary() -> Command {
 }
 
 /// The result files whose bytes are compared (the manifest carries timing).
-pub const RESULT_FILES: [&str; 5] = [
+pub const RESULT_FILES: [&str; 6] = [
     "points.csv",
     "replicas.csv",
     "summary.csv",
     "timeseries.csv",
     "risk.csv",
+    "training_runs.csv",
 ];
 
 /// The repository root (where Cargo.toml is).
