@@ -40,17 +40,8 @@ policy = "priority"
 
 const HOUR: u64 = SimTime::HOUR;
 
-#[test]
-fn one_failure_costs_the_work_since_the_last_checkpoint_plus_the_restart() {
-    // A 16-chip run (one unit) of 10 h, τ = 1 h, δ = 0.1 h, R = 0.5 h, on a
-    // cluster of exactly one unit; the unit fails at 2.5 h and is repaired
-    // at once. Two checkpoints are complete (2.2 h), 0.3 h of compute is
-    // lost, the restart takes 0.5 h, and the remaining 8 h need 8 more
-    // checkpoints: finish = 3.0 + 8.8 = 11.8 h instead of 11.0 h.
-    let s = tiny(
-        16,
-        16,
-        r#"
+/// A 16-chip run of 10 h with τ = 1 h, δ = 0.1 h and R = 0.5 h.
+const ONE_TEN_HOUR_RUN: &str = r#"
 [training]
 checkpoint_interval_hours = 1.0
 checkpoint_cost_hours = 0.1
@@ -59,8 +50,16 @@ restart_overhead_hours = 0.5
 start_month = 0
 chips = 16
 duration_days = 0.4166666666666667
-"#,
-    );
+"#;
+
+#[test]
+fn one_failure_costs_the_work_since_the_last_checkpoint_plus_the_restart() {
+    // A 16-chip run (one unit) of 10 h, τ = 1 h, δ = 0.1 h, R = 0.5 h, on a
+    // cluster of exactly one unit; the unit fails at 2.5 h and is repaired
+    // at once. Two checkpoints are complete (2.2 h), 0.3 h of compute is
+    // lost, the restart takes 0.5 h, and the remaining 8 h need 8 more
+    // checkpoints: finish = 3.0 + 8.8 = 11.8 h instead of 11.0 h.
+    let s = tiny(16, 16, ONE_TEN_HOUR_RUN);
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime(5 * HOUR / 2), Event::ForcedFailure);
     let out = world.run();
@@ -85,20 +84,7 @@ duration_days = 0.4166666666666667
 fn a_failure_during_the_restart_restarts_it() {
     // As above, with a second failure 0.2 h into the restart: the restart
     // begins again, so the run finishes 0.2 h later (no compute is lost).
-    let s = tiny(
-        16,
-        16,
-        r#"
-[training]
-checkpoint_interval_hours = 1.0
-checkpoint_cost_hours = 0.1
-restart_overhead_hours = 0.5
-[[training.runs]]
-start_month = 0
-chips = 16
-duration_days = 0.4166666666666667
-"#,
-    );
+    let s = tiny(16, 16, ONE_TEN_HOUR_RUN);
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime(5 * HOUR / 2), Event::ForcedFailure);
     world.inject(SimTime(27 * HOUR / 10), Event::ForcedFailure);
