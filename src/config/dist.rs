@@ -21,7 +21,7 @@ pub const DIST_KINDS: &str = "fixed {value}, exp {mean}, uniform {low, high}, \
 /// A distribution as written in a scenario file.
 ///
 /// Serialized as a table tagged by `dist`. Deserialization is hand-written
-/// (see [`DistVisitor`]) rather than serde's internally tagged form, which
+/// (see `DistVisitor`) rather than serde's internally tagged form, which
 /// buffers the table and so loses the key of a bad parameter: here a wrong
 /// type is reported at `….repair_hours.sigma`, and an unknown or missing
 /// parameter is named with the parameters that kind takes.

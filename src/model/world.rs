@@ -4,7 +4,7 @@
 //! random streams and the books. Each [`Event`] has one handler. Capacity
 //! moves between classes only through a few primitives (`take`,
 //! `preempt_youngest_research`, `release`), and after every release or
-//! arrival [`World::dispatch`] hands free capacity out in policy order:
+//! arrival `World::dispatch` hands free capacity out in policy order:
 //! training runs waiting for replacement units, queued training runs,
 //! inference shortfall, then the research queue.
 
