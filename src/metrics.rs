@@ -171,9 +171,11 @@ pub fn wait_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 100 * 31_557_600, 3).expect("static histogram bounds are valid")
 }
 
-/// Records `seconds` (0 is recorded as 1 s, the histogram's floor).
+/// Records a wait of `seconds`. A zero wait is recorded as 0 (the
+/// histogram's first bucket holds it exactly), so means are not biased up by
+/// jobs that never waited.
 pub fn record_wait(h: &mut Histogram<u64>, seconds: u64) {
-    h.saturating_record(seconds.max(1));
+    h.saturating_record(seconds);
 }
 
 /// Queue-wait histograms (seconds). They serialize (for shard files) as
@@ -472,6 +474,17 @@ pub fn ratio(num: f64, den: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_waits_count_as_zero() {
+        let mut h = wait_histogram();
+        record_wait(&mut h, 0);
+        record_wait(&mut h, 0);
+        record_wait(&mut h, 7200);
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.min(), 0);
+        assert!((h.mean() - 2400.0).abs() < 2400.0 * 1e-3, "{}", h.mean());
+    }
 
     #[test]
     fn integrator_is_exact_and_books_balance() {
