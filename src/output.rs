@@ -18,6 +18,17 @@ use std::path::{Path, PathBuf};
 
 pub mod report;
 
+/// The CSV files of a results folder (besides `manifest.json`), in the
+/// order they are written. Their bytes depend only on the config and seed.
+pub const CSV_FILES: [&str; 6] = [
+    "points.csv",
+    "replicas.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "risk.csv",
+    "training_runs.csv",
+];
+
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -386,15 +397,7 @@ fn manifest(record: &RunRecord) -> String {
             "price_derived": f.price_derived,
         },
         "points": points,
-        "files": [
-            "points.csv",
-            "replicas.csv",
-            "summary.csv",
-            "timeseries.csv",
-            "risk.csv",
-            "training_runs.csv",
-            "manifest.json"
-        ],
+        "files": CSV_FILES.iter().chain(["manifest.json"].iter()).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
 }

@@ -9,14 +9,7 @@ pub fn binary() -> Command {
 }
 
 /// The result files whose bytes are compared (the manifest carries timing).
-pub const RESULT_FILES: [&str; 6] = [
-    "points.csv",
-    "replicas.csv",
-    "summary.csv",
-    "timeseries.csv",
-    "risk.csv",
-    "training_runs.csv",
-];
+pub const RESULT_FILES: [&str; 6] = mortgage_sim::output::CSV_FILES;
 
 /// The repository root (where Cargo.toml is).
 pub fn repo() -> PathBuf {
