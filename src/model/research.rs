@@ -11,6 +11,14 @@
 //! A preempted job loses its work since its start, or since its last
 //! checkpoint when the scenario gives research jobs a checkpoint interval,
 //! and goes back to the head of the queue.
+//!
+//! Jobs that have arrived but never reached the head of the queue are only
+//! their arrival times (4 bytes each): the queue is strict FIFO, so nothing
+//! looks at a job's size or duration before it is at the head, and they are
+//! drawn then, in arrival order, from a stream of their own. The law of the
+//! model is unchanged (sizes and durations are i.i.d. and independent of
+//! arrivals) while a backlog of millions of jobs — demand that outgrows the
+//! cluster — costs megabytes, not the ~80 bytes per job of a full record.
 
 use std::collections::VecDeque;
 
@@ -42,8 +50,11 @@ pub struct Research {
     /// slot's previous job never matches its next one.
     tokens: Vec<u32>,
     free: Vec<u32>,
-    /// Waiting jobs, FIFO (preempted jobs return to the front).
-    pub queue: VecDeque<u32>,
+    /// Waiting jobs with a record (the head, preempted jobs), in queue
+    /// order, ahead of all of `unstarted`.
+    queue: VecDeque<u32>,
+    /// Arrival times (seconds) of the jobs behind them, in arrival order.
+    unstarted: VecDeque<u32>,
     running_dense: Vec<Vec<u32>>,
     /// Per generation: (slot, token at start) in start order, with stale entries.
     running_by_start: Vec<Vec<(u32, u32)>>,
@@ -59,18 +70,54 @@ impl Research {
         }
     }
 
-    /// Adds an arriving job to the back of the queue; returns its slot.
-    pub fn arrive(&mut self, units: u64, baseline_work: u64, now: u64) -> u32 {
-        let job = Job {
-            units,
-            baseline_work,
-            arrived: now,
-            first_start: None,
-            started: now,
-            generation: None,
-            dense_pos: 0,
-        };
-        let slot = match self.free.pop() {
+    /// Adds a job arriving at `now` to the back of the queue.
+    pub fn arrive(&mut self, now: u64) {
+        let now = u32::try_from(now).expect("simulation time fits 32 bits (terms are at most 100 years)");
+        self.unstarted.push_back(now);
+    }
+
+    /// The job at the head of the queue, if any. When the head is a job that
+    /// has only an arrival time, `draw` gives its (units, baseline work in
+    /// seconds) and it gets a record and a slot.
+    pub fn head(&mut self, draw: impl FnOnce() -> (u64, u64)) -> Option<u32> {
+        if self.queue.is_empty() {
+            let arrived = self.unstarted.pop_front()?;
+            let (units, baseline_work) = draw();
+            let slot = self.insert(Job {
+                units,
+                baseline_work,
+                arrived: arrived.into(),
+                first_start: None,
+                started: 0,
+                generation: None,
+                dense_pos: 0,
+            });
+            self.queue.push_back(slot);
+        }
+        self.queue.front().copied()
+    }
+
+    /// Takes the head job (from [`Research::head`]) off the queue.
+    pub fn pop_head(&mut self) {
+        self.queue.pop_front();
+    }
+
+    /// Number of waiting jobs.
+    pub fn waiting(&self) -> usize {
+        self.queue.len() + self.unstarted.len()
+    }
+
+    /// Drops every waiting job (the buyer defaulted).
+    pub fn drop_waiting(&mut self) {
+        for slot in self.queue.drain(..) {
+            self.slots[slot as usize] = None;
+            self.free.push(slot);
+        }
+        self.unstarted.clear();
+    }
+
+    fn insert(&mut self, job: Job) -> u32 {
+        match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(job);
                 s
@@ -80,9 +127,7 @@ impl Research {
                 self.tokens.push(0);
                 (self.slots.len() - 1) as u32
             }
-        };
-        self.queue.push_back(slot);
-        slot
+        }
     }
 
     /// The job in `slot`.
@@ -205,23 +250,36 @@ mod tests {
     #[test]
     fn preempts_youngest_and_requeues_at_front() {
         let mut r = Research::new(1);
-        let a = r.arrive(1, 100, 0);
-        let b = r.arrive(2, 100, 0);
-        let c = r.arrive(1, 100, 5);
-        for (s, t) in [(a, 1), (b, 2)] {
-            assert_eq!(r.queue.pop_front(), Some(s));
-            r.start(s, 0, t);
+        for t in [0, 0, 5] {
+            r.arrive(t);
         }
+        assert_eq!(r.waiting(), 3);
+        let mut sizes = [(1, 100), (2, 100), (1, 100)].into_iter();
+        let mut started = Vec::new();
+        for t in [1, 2] {
+            let s = r.head(|| sizes.next().unwrap()).unwrap();
+            r.pop_head();
+            r.start(s, 0, t);
+            started.push(s);
+        }
+        let (a, b) = (started[0], started[1]);
         assert_eq!(r.youngest(0), Some(b));
         assert_eq!(r.preempt(b, 10), (0, 2, 8));
-        assert_eq!(r.queue.iter().copied().collect::<Vec<_>>(), vec![b, c]);
+        // The preempted job is at the head, ahead of the one never drawn.
+        assert_eq!(r.head(|| unreachable!("the head has a record")), Some(b));
+        assert_eq!(r.waiting(), 2);
         assert_eq!(r.token(b), 1);
         assert!(!r.is_current(b, 0));
         assert_eq!(r.running(0), 1);
         assert_eq!(r.finish(a).1.first_start, Some(1));
         assert_eq!(r.running(0), 0);
-        // The freed slot is reused, with a fresh token.
-        assert_eq!(r.arrive(1, 1, 20), a);
-        assert_eq!(r.token(a), 1);
+        // The third job gets its record only once it is at the head; its
+        // slot is the one job `a` freed, with a fresh token.
+        r.pop_head();
+        r.start(b, 0, 11);
+        let c = r.head(|| sizes.next().unwrap()).unwrap();
+        assert_eq!((c, r.token(c), r.job(c).arrived, r.job(c).units), (a, 1, 5, 1));
+        r.drop_waiting();
+        assert_eq!(r.waiting(), 0);
     }
 }

@@ -40,8 +40,11 @@ pub struct Streams {
     pub training: Xoshiro256PlusPlus,
     /// Inference demand path.
     pub inference: Xoshiro256PlusPlus,
-    /// Research arrivals, sizes and durations.
+    /// Research arrival times.
     pub research: Xoshiro256PlusPlus,
+    /// Research job sizes and durations, drawn when a job reaches the head
+    /// of the queue (see `model::research`).
+    pub research_jobs: Xoshiro256PlusPlus,
     /// Which research job a failure hits. Kept apart from `failures`, whose
     /// draws must not depend on the workload (so that failure times and
     /// repairs are common random numbers across grid points).
@@ -59,6 +62,7 @@ impl Streams {
             inference: stream(4),
             research: stream(5),
             victims: stream(6),
+            research_jobs: stream(7),
         }
     }
 }
@@ -883,16 +887,7 @@ impl<'s> World<'s> {
     }
 
     fn research_arrives(&mut self, now: u64) {
-        let spec = self
-            .scenario
-            .research
-            .as_ref()
-            .expect("research arrivals need a research spec");
-        let chips = spec.chips.sample(&mut self.streams.research);
-        let units = ((chips / self.cluster.unit_chips as f64).ceil() as u64).clamp(spec.min_units, spec.max_units);
-        let hours = spec.duration_hours.sample(&mut self.streams.research);
-        let work = seconds_from_f64(hours * SimTime::HOUR as f64).max(1);
-        self.research.arrive(units, work, now);
+        self.research.arrive(now);
         self.counters.research_arrived += 1;
         self.schedule_research_arrival();
         self.dispatch(now);
@@ -901,7 +896,17 @@ impl<'s> World<'s> {
     /// Starts queued research jobs in FIFO order on idle units, fastest
     /// generation first; the head job blocks the queue until it fits.
     fn start_research(&mut self, now: u64) {
-        while let Some(&slot) = self.research.queue.front() {
+        let Some(spec) = self.scenario.research.as_ref() else {
+            return;
+        };
+        let (stream, unit_chips) = (&mut self.streams.research_jobs, self.cluster.unit_chips as f64);
+        let mut draw_job = || {
+            let chips = spec.chips.sample(stream);
+            let units = ((chips / unit_chips).ceil() as u64).clamp(spec.min_units, spec.max_units);
+            let hours = spec.duration_hours.sample(stream);
+            (units, seconds_from_f64(hours * SimTime::HOUR as f64).max(1))
+        };
+        while let Some(slot) = self.research.head(&mut draw_job) {
             let units = self.research.job(slot).units;
             let Some(g) = self
                 .cluster
@@ -912,7 +917,7 @@ impl<'s> World<'s> {
             else {
                 break;
             };
-            self.research.queue.pop_front();
+            self.research.pop_head();
             let first = self.research.job(slot).first_start.is_none();
             if first {
                 let arrived = self.research.job(slot).arrived;
@@ -993,7 +998,7 @@ impl<'s> World<'s> {
         for slot in running {
             self.preempt_research(now, slot);
         }
-        self.research.queue.clear();
+        self.research.drop_waiting();
         self.demand = 0.0;
         for p in &mut self.cluster.pools {
             p.idle += p.inference;
