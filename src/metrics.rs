@@ -148,8 +148,9 @@ impl Integrator {
     }
 }
 
-/// Cumulative totals at the end of one time-series step.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// Cumulative totals at an instant (the start of the term, or the end of a
+/// time-series step).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// End of the step, seconds.
     pub time: u64,
@@ -159,6 +160,72 @@ pub struct Snapshot {
     pub demand: f64,
     /// Inference served up to `time`, baseline-chip-seconds.
     pub served: f64,
+}
+
+/// The time-series metrics of `timeseries.csv`, in column order, with how
+/// each is computed from the snapshots at a step's start and end.
+pub const STEP_METRICS: [(&str, StepMetric); 11] = [
+    ("delivered_chips", |a, b| {
+        avg(b.totals.delivered - a.totals.delivered, a, b)
+    }),
+    ("undelivered_chips", |a, b| {
+        avg(b.totals.undelivered - a.totals.undelivered, a, b)
+    }),
+    ("busy_chips", |a, b| avg(b.totals.busy() - a.totals.busy(), a, b)),
+    ("idle_chips", |a, b| avg(b.totals.idle - a.totals.idle, a, b)),
+    ("down_chips", |a, b| avg(b.totals.down - a.totals.down, a, b)),
+    ("training_chips", |a, b| {
+        avg(b.totals.training_held - a.totals.training_held, a, b)
+    }),
+    ("inference_chips", |a, b| {
+        avg(b.totals.inference - a.totals.inference, a, b)
+    }),
+    ("research_chips", |a, b| {
+        avg(b.totals.research_held - a.totals.research_held, a, b)
+    }),
+    ("utilization", |a, b| {
+        let d = b.totals.delivered - a.totals.delivered;
+        if d == 0 {
+            0.0
+        } else {
+            (b.totals.busy() - a.totals.busy()) as f64 / d as f64
+        }
+    }),
+    ("inference_demand_chips", |a, b| (b.demand - a.demand) / dt(a, b)),
+    ("inference_served_chips", |a, b| (b.served - a.served) / dt(a, b)),
+];
+
+/// A per-step metric computed from the snapshots at a step's start and end.
+pub type StepMetric = fn(&Snapshot, &Snapshot) -> f64;
+
+fn dt(a: &Snapshot, b: &Snapshot) -> f64 {
+    (b.time - a.time).max(1) as f64
+}
+
+fn avg(chip_seconds: u128, a: &Snapshot, b: &Snapshot) -> f64 {
+    chip_seconds as f64 / dt(a, b)
+}
+
+/// One time-series step of one replica: the [`STEP_METRICS`] over the step.
+/// A replica keeps these (96 bytes a step) rather than its cumulative
+/// snapshots (240 bytes), since thousands of replicas are held until the
+/// files are written.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// End of the step, seconds.
+    pub time: u64,
+    /// Values of [`STEP_METRICS`], in order.
+    pub values: [f64; STEP_METRICS.len()],
+}
+
+impl Step {
+    /// The step from snapshot `a` to snapshot `b`.
+    pub fn between(a: &Snapshot, b: &Snapshot) -> Step {
+        Step {
+            time: b.time,
+            values: STEP_METRICS.map(|(_, f)| f(a, b)),
+        }
+    }
 }
 
 /// Chip-seconds to chip-hours, for output.
@@ -217,8 +284,8 @@ impl Waits {
 pub struct ReplicaOutcome {
     /// The row for `replicas.csv`.
     pub row: ReplicaRow,
-    /// End-of-step snapshots for `timeseries.csv`.
-    pub series: Vec<Snapshot>,
+    /// The time-series steps, for `timeseries.csv`.
+    pub series: Vec<Step>,
     /// The replica's wait histograms, as the model returns them. A
     /// histogram takes ~180 kB, so the Monte Carlo runner moves them into
     /// one pooled set per grid point as replicas finish (leaving `None`);

@@ -11,7 +11,7 @@
 
 use crate::config::Scenario;
 use crate::engine::derive_seed;
-use crate::metrics::{ReplicaOutcome, Snapshot, Waits};
+use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -245,60 +245,6 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
-/// A per-step metric computed from the snapshots at a step's start and end.
-pub type StepMetric = fn(&Snapshot, &Snapshot) -> f64;
-
-/// The per-step time-series metrics, with how each is computed from two
-/// consecutive snapshots (`dt` = step length in seconds).
-pub const SERIES_METRICS: [(&str, StepMetric); 11] = [
-    ("delivered_chips", |a, b| {
-        avg(b.totals.delivered - a.totals.delivered, a, b)
-    }),
-    ("undelivered_chips", |a, b| {
-        avg(b.totals.undelivered - a.totals.undelivered, a, b)
-    }),
-    ("busy_chips", |a, b| avg(b.totals.busy() - a.totals.busy(), a, b)),
-    ("idle_chips", |a, b| avg(b.totals.idle - a.totals.idle, a, b)),
-    ("down_chips", |a, b| avg(b.totals.down - a.totals.down, a, b)),
-    ("training_chips", |a, b| {
-        avg(b.totals.training_held - a.totals.training_held, a, b)
-    }),
-    ("inference_chips", |a, b| {
-        avg(b.totals.inference - a.totals.inference, a, b)
-    }),
-    ("research_chips", |a, b| {
-        avg(b.totals.research_held - a.totals.research_held, a, b)
-    }),
-    ("utilization", |a, b| {
-        let d = b.totals.delivered - a.totals.delivered;
-        if d == 0 {
-            0.0
-        } else {
-            (b.totals.busy() - a.totals.busy()) as f64 / d as f64
-        }
-    }),
-    ("inference_demand_chips", |a, b| (b.demand - a.demand) / dt(a, b)),
-    ("inference_served_chips", |a, b| (b.served - a.served) / dt(a, b)),
-];
-
-fn dt(a: &Snapshot, b: &Snapshot) -> f64 {
-    (b.time - a.time).max(1) as f64
-}
-
-fn avg(chip_seconds: u128, a: &Snapshot, b: &Snapshot) -> f64 {
-    chip_seconds as f64 / dt(a, b)
-}
-
-/// The start-of-term snapshot every series is differenced against.
-pub fn origin() -> Snapshot {
-    Snapshot {
-        time: 0,
-        totals: Default::default(),
-        demand: 0.0,
-        served: 0.0,
-    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@
 
 use crate::config::Scenario;
 use crate::finance;
+use crate::metrics::STEP_METRICS;
 use crate::metrics::{ID_COLUMNS, ReplicaOutcome, Waits};
-use crate::montecarlo::{self, BANDS, Precision, PrecisionOutcome, QUANTILES, SERIES_METRICS, Stats};
+use crate::montecarlo::{BANDS, Precision, PrecisionOutcome, QUANTILES, Stats};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use std::fs;
@@ -148,49 +149,55 @@ fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {
             .map_err(io(&path))
     };
     put("points.csv", points_csv(&record.points))?;
-    put("replicas.csv", replicas_csv(&record.points))?;
+    write_streamed(&dir.join("replicas.csv"), |w| write_replicas(w, &record.points))?;
     put("summary.csv", summary_csv(&record.points))?;
     put("timeseries.csv", timeseries_csv(&record.points))?;
     put("risk.csv", risk_csv(&record.points))?;
-    write_training_runs(&dir.join("training_runs.csv"), &record.points)?;
+    write_streamed(&dir.join("training_runs.csv"), |w| {
+        write_training_runs(w, &record.points)
+    })?;
     put("manifest.json", manifest(record))
 }
 
-/// Writes `training_runs.csv` row by row (it has a row per run per replica,
-/// so it is streamed rather than built in memory).
-fn write_training_runs(path: &Path, points: &[PointResults]) -> Result<(), OutputError> {
-    let file = fs::File::create(path).map_err(io(path))?;
-    let mut w = std::io::BufWriter::new(file);
+/// Writes a file through a buffer, row by row: `replicas.csv` and
+/// `training_runs.csv` have a row per replica (per run), so they are
+/// streamed rather than built in memory.
+fn write_streamed(
+    path: &Path,
+    rows: impl FnOnce(&mut std::io::BufWriter<fs::File>) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    let mut w = std::io::BufWriter::new(fs::File::create(path).map_err(io(path))?);
+    rows(&mut w).and_then(|()| w.flush()).map_err(io(path))
+}
+
+fn write_training_runs(w: &mut impl Write, points: &[PointResults]) -> std::io::Result<()> {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    let mut write = || -> std::io::Result<()> {
-        w.write_all(
-            b"point,replica,run,chips,generation,ready_month,start_month,planned_finish_month,finish_month,\
-              interruptions,outcome\n",
-        )?;
-        for p in points {
-            for o in p.outcomes {
-                for r in &o.training_runs {
-                    writeln!(
-                        w,
-                        "{},{},{},{},{},{},{},{},{},{},{}",
-                        p.id,
-                        o.row.replica,
-                        r.run,
-                        r.chips,
-                        cell(&r.generation),
-                        r.ready_month,
-                        opt(r.start_month),
-                        r.planned_finish_month,
-                        opt(r.finish_month),
-                        r.interruptions,
-                        r.outcome.as_str()
-                    )?;
-                }
+    w.write_all(
+        b"point,replica,run,chips,generation,ready_month,start_month,planned_finish_month,finish_month,\
+          interruptions,outcome\n",
+    )?;
+    for p in points {
+        for o in p.outcomes {
+            for r in &o.training_runs {
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{},{},{},{},{},{}",
+                    p.id,
+                    o.row.replica,
+                    r.run,
+                    r.chips,
+                    cell(&r.generation),
+                    r.ready_month,
+                    opt(r.start_month),
+                    r.planned_finish_month,
+                    opt(r.finish_month),
+                    r.interruptions,
+                    r.outcome.as_str()
+                )?;
             }
         }
-        w.flush()
-    };
-    write().map_err(io(path))
+    }
+    Ok(())
 }
 
 /// Quotes a CSV cell when it needs it (values of swept tables contain commas
@@ -222,25 +229,27 @@ fn points_csv(points: &[PointResults]) -> String {
     out
 }
 
-fn replicas_csv(points: &[PointResults]) -> String {
-    let mut out = String::new();
-    for (i, o) in points
+fn write_replicas(w: &mut impl Write, points: &[PointResults]) -> std::io::Result<()> {
+    for (i, (id, outcome)) in points
         .iter()
         .flat_map(|p| p.outcomes.iter().map(move |o| (p.id, o)))
         .enumerate()
     {
-        let (id, outcome) = o;
         let cells = outcome.row.cells();
         if i == 0 {
-            out.push_str("point");
-            cells.iter().for_each(|(k, _)| out.push_str(&format!(",{k}")));
-            out.push('\n');
+            w.write_all(b"point")?;
+            for (k, _) in &cells {
+                write!(w, ",{k}")?;
+            }
+            writeln!(w)?;
         }
-        out.push_str(&id.to_string());
-        cells.iter().for_each(|(_, v)| out.push_str(&format!(",{v}")));
-        out.push('\n');
+        write!(w, "{id}")?;
+        for (_, v) in &cells {
+            write!(w, ",{v}")?;
+        }
+        writeln!(w)?;
     }
-    out
+    Ok(())
 }
 
 fn summary_csv(points: &[PointResults]) -> String {
@@ -250,14 +259,22 @@ fn summary_csv(points: &[PointResults]) -> String {
         q_names.join(",")
     );
     for p in points {
-        let rows: Vec<Vec<(String, String)>> = p.outcomes.iter().map(|o| o.row.cells()).collect();
-        let Some(first) = rows.first() else { continue };
-        for (col, (name, _)) in first.iter().enumerate() {
+        // One column of numbers per metric, filled a row at a time (holding
+        // every row's cells as strings would take ~5 kB per replica).
+        let Some(names) = p.outcomes.first().map(|o| o.row.cells()) else {
+            continue;
+        };
+        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(p.outcomes.len()); names.len()];
+        for o in p.outcomes {
+            for (column, (_, cell)) in columns.iter_mut().zip(o.row.cells()) {
+                column.extend(cell.parse::<f64>().ok());
+            }
+        }
+        for ((name, _), values) in names.iter().zip(&columns) {
             if ID_COLUMNS.contains(&name.as_str()) {
                 continue;
             }
-            let values: Vec<f64> = rows.iter().filter_map(|r| r[col].1.parse::<f64>().ok()).collect();
-            if let Some(s) = Stats::of(&values, &QUANTILES) {
+            if let Some(s) = Stats::of(values, &QUANTILES) {
                 out.push_str(&stats_line(p.id, name, &s));
             }
         }
@@ -313,17 +330,12 @@ fn histogram_stats(h: &Histogram<u64>) -> Option<Stats> {
 fn timeseries_csv(points: &[PointResults]) -> String {
     let bands: Vec<String> = BANDS.iter().map(|q| format!("p{}", (q * 100.0).round())).collect();
     let mut out = format!("point,month,metric,mean,{}\n", bands.join(","));
-    let origin = montecarlo::origin();
     for p in points {
         let Some(first) = p.outcomes.first() else { continue };
         for step in 0..first.series.len() {
             let month = first.series[step].time as f64 / crate::engine::SimTime::MONTH as f64;
-            for (metric, f) in SERIES_METRICS {
-                let values: Vec<f64> = p
-                    .outcomes
-                    .iter()
-                    .map(|o| f(if step == 0 { &origin } else { &o.series[step - 1] }, &o.series[step]))
-                    .collect();
+            for (m, (metric, _)) in STEP_METRICS.iter().enumerate() {
+                let values: Vec<f64> = p.outcomes.iter().map(|o| o.series[step].values[m]).collect();
                 let s = Stats::of(&values, &BANDS).expect("at least one replica");
                 let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
                 out.push_str(&format!("{},{month:.4},{metric},{},{}\n", p.id, s.mean, qs.join(",")));

@@ -19,7 +19,7 @@ use crate::engine::{EventQueue, SimTime, derive_seed, seconds_from_f64};
 use crate::finance::{self, Ledger};
 use crate::metrics::ChipSeconds;
 use crate::metrics::{
-    self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, TrainingRunRecord, ratio,
+    self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, Step, TrainingRunRecord, ratio,
 };
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
@@ -90,7 +90,9 @@ pub struct World<'s> {
     streams: Streams,
     books: Integrator,
     counters: Counters,
-    series: Vec<Snapshot>,
+    series: Vec<Step>,
+    /// Totals at the start of the current time-series step.
+    step_start: Snapshot,
     // Capacity
     undelivered_units: u64,
     failure_epoch: u32,
@@ -181,7 +183,9 @@ impl<'s> World<'s> {
             streams,
             books: Integrator::default(),
             counters: Counters::default(),
-            series: Vec::new(),
+            // One step per Sample event plus the last, ending with the term.
+            series: Vec::with_capacity(term.div_ceil(scenario.timeseries_step) as usize),
+            step_start: Snapshot::default(),
             undelivered_units: 0,
             failure_epoch: 0,
             checkpointing,
@@ -346,13 +350,16 @@ impl<'s> World<'s> {
         l
     }
 
+    /// Ends a time-series step at `now`.
     fn snapshot(&mut self, now: u64) {
-        self.series.push(Snapshot {
+        let snapshot = Snapshot {
             time: now,
             totals: self.books.totals,
             demand: self.books.demand,
             served: self.books.served,
-        });
+        };
+        self.series.push(Step::between(&self.step_start, &snapshot));
+        self.step_start = snapshot;
     }
 
     // ---- capacity -------------------------------------------------------
