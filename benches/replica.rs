@@ -6,7 +6,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mortgage_sim::config::{self, Scenario};
-use mortgage_sim::model;
+use mortgage_sim::{model, montecarlo};
 use std::time::Instant;
 
 fn scenario(file: Option<&str>, overrides: &[String]) -> Scenario {
@@ -49,7 +49,10 @@ fn replicas(c: &mut Criterion) {
 
     // Chip-count scaling: the baseline with every chip figure multiplied by
     // k and the job arrival rate too, so events per chip stay the same
-    // order; time per event should stay flat.
+    // order; time per event should stay flat. Each case runs replicas 0, 1,
+    // 2, … until at least 20 s have passed (so the 15k-chip case, ~10 ms a
+    // replica, is timed over a thousand replicas, and the 15M-chip case
+    // over one), and reports time per event over all of them.
     for k in [0.01, 0.1, 1.0, 10.0] {
         let chips = |x: f64| format!("{}", ((x * k / 16.0).round() as u64).max(1) * 16);
         let s = scenario(
@@ -63,9 +66,21 @@ fn replicas(c: &mut Criterion) {
                 format!("research.arrivals_per_hour={}", 40.0 * k),
             ],
         );
-        // Timed once each (printed): at 15M chips a replica has ~10x the
-        // baseline's events, too slow for criterion's ten samples.
-        report_rate(&format!("{}_chips", (1.5e6 * k) as u64), &s);
+        let (mut events, mut replicas) = (0u64, 0u64);
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() < 20.0 {
+            let r = replicas as u32;
+            events += model::simulate(&s, r, montecarlo::replica_seed(s.seed, r)).row.events;
+            replicas += 1;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{}_chips: {replicas} replicas, {:.0} events each, {:.1} ns per event = {:.2}M events/s",
+            (1.5e6 * k) as u64,
+            events as f64 / replicas as f64,
+            secs * 1e9 / events as f64,
+            events as f64 / secs / 1e6
+        );
     }
 }
 
