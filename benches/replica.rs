@@ -2,7 +2,8 @@
 //! a research-only queueing scenario, and scaling in chip count with job
 //! counts scaled to match. Each reports time per replica; events per
 //! second are printed once per scenario (from the replica's event count);
-//! the chip-count scaling cases are only timed once each.
+//! the chip-count scaling cases run replicas for 20 s each and print time
+//! per event.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mortgage_sim::config::{self, Scenario};

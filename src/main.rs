@@ -282,7 +282,7 @@ fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let (records, hash) = shard::describe(&points, replicas);
     let meta = shard::ShardMeta {
-        format: 1,
+        format: shard::SHARD_FORMAT,
         version: env!("CARGO_PKG_VERSION").into(),
         experiment: experiment.name.clone(),
         source,

@@ -152,7 +152,7 @@ impl Integrator {
 /// time-series step).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// End of the step, seconds.
+    /// The instant, seconds.
     pub time: u64,
     /// Chip-second totals up to `time`.
     pub totals: ChipSeconds,

@@ -144,6 +144,10 @@ pub struct PointRecord {
     pub resolved_toml: String,
 }
 
+/// Format of shard folders written by this build. 2: each replica's time
+/// series is per-step values (`metrics::Step`), not cumulative snapshots.
+pub const SHARD_FORMAT: u32 = 2;
+
 /// `shard.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShardMeta {
@@ -263,7 +267,19 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
     let read_meta = |dir: &Path| -> Result<ShardMeta, ShardError> {
         let path = dir.join("shard.json");
         let text = fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
-        serde_json::from_str(&text).map_err(|e| read_err(&path, format!("not a shard description: {e}")))
+        let meta: ShardMeta =
+            serde_json::from_str(&text).map_err(|e| read_err(&path, format!("not a shard description: {e}")))?;
+        if meta.format != SHARD_FORMAT {
+            return Err(read_err(
+                &path,
+                format!(
+                    "shard format {} (written by mortgage-sim {}); this build reads format {SHARD_FORMAT}: \
+                     rerun the shard with this build",
+                    meta.format, meta.version
+                ),
+            ));
+        }
+        Ok(meta)
     };
     let meta = read_meta(first_dir)?;
     let count = meta.shard.count;

@@ -894,6 +894,10 @@ impl<'s> World<'s> {
     }
 
     fn research_arrives(&mut self, now: u64) {
+        assert!(
+            self.scenario.research.is_some(),
+            "research arrivals need a research spec"
+        );
         self.research.arrive(now);
         self.counters.research_arrived += 1;
         self.schedule_research_arrival();

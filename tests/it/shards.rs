@@ -127,3 +127,23 @@ fn a_missing_or_doubled_shard_is_an_error_naming_it() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("from another experiment"));
 }
+
+#[test]
+fn a_shard_in_an_older_format_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = shards(tmp.path());
+    let meta_path = parts[1].join("shard.json");
+    let mut meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["format"] = 1.into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let out = tmp.path().join("m");
+    let args: Vec<&str> = parts.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = mortgage_sim(
+        &[&["merge"], &args[..], &["--out", out.to_str().unwrap()]].concat(),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("shard.json") && err.contains("shard format 1"), "{err}");
+    assert!(!out.exists(), "no results folder after a failed merge");
+}
