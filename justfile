@@ -21,13 +21,20 @@ lint:
 golden:
     UPDATE_GOLDEN=1 cargo test --release --test it golden
 
-# Benchmarks (figures go to BENCHMARKS.md): the event queue, whole replicas
-# and chip-count scaling (criterion), then baseline replicas/s on 1 and 2 threads.
+# Figures for BENCHMARKS.md: the event queue, whole replicas and chip scaling (criterion), replicas/s on 1 and 2 threads.
 bench:
     cargo bench --bench engine
     cargo bench --bench replica
     cargo build --release
     for t in 1 2; do ./target/release/mortgage-sim run --replicas 8 --threads $t --quiet --force --out target/bench-$t --stats; done
+
+# Peak memory of 10,000 replicas of the baseline's shape (60 monthly steps) at 15k chips, for BENCHMARKS.md.
+bench-memory:
+    cargo build --release
+    /usr/bin/time -f "10,000 replicas: peak RSS %M kB, %e s" ./target/release/mortgage-sim run --replicas 10000 --quiet --force --out target/bench-memory \
+        --set cluster.tranches.0.chips=10000 --set cluster.tranches.1.chips=4992 \
+        --set training.generator.initial_chips=992 --set training.generator.max_chips=3008 \
+        --set inference.base_demand_chips=2500 --set research.arrivals_per_hour=0.4
 
 # Run an experiment (experiments/*.toml) and write results/<name>/.
 sweep EXPERIMENT *ARGS:
