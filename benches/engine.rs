@@ -32,7 +32,7 @@ fn hold(q: &mut EventQueue<Event>, rng: &mut Xoshiro256PlusPlus, pairs: u64) {
 
 fn steady_queue(depth: u64, seed: u64) -> (EventQueue<Event>, Xoshiro256PlusPlus) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut q = EventQueue::with_capacity(depth as usize);
+    let mut q = EventQueue::new();
     for _ in 0..depth {
         q.schedule(SimTime(rng.random_range(0..MAX_DELAY)), Event::Sample);
     }

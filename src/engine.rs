@@ -127,23 +127,13 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// An empty queue with the clock at zero.
+    /// An empty queue with the clock at zero. (Buckets grow as events are
+    /// filed and keep their capacity; there is no single buffer to size up
+    /// front.)
     pub fn new() -> Self {
-        Self::with_capacity(0)
-    }
-
-    /// An empty queue with room for about `capacity` events before
-    /// reallocating.
-    pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
             current: VecDeque::new(),
-            buckets: std::array::from_fn(|b| {
-                if b == 32 {
-                    Vec::with_capacity(capacity)
-                } else {
-                    Vec::new()
-                }
-            }),
+            buckets: std::array::from_fn(|_| Vec::new()),
             occupied: 0,
             now: 0,
             len: 0,

@@ -103,7 +103,8 @@ impl Research {
     }
 
     /// Number of waiting jobs.
-    pub fn waiting(&self) -> usize {
+    #[cfg(test)]
+    fn waiting(&self) -> usize {
         self.queue.len() + self.unstarted.len()
     }
 

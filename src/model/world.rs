@@ -129,7 +129,7 @@ impl<'s> World<'s> {
         let cl = &scenario.cluster;
         let mut streams = Streams::new(seed);
         let term = scenario.contract.term;
-        let mut queue = EventQueue::with_capacity(1024);
+        let mut queue = EventQueue::new();
         for (i, t) in cl.tranches.iter().enumerate() {
             let delay = seconds_from_f64(t.delay_months.sample(&mut streams.deliveries) * SimTime::MONTH as f64);
             queue.schedule(SimTime(t.planned), Event::TranchePlanned { tranche: i });
