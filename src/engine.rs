@@ -11,7 +11,6 @@
 //! they pop (see `model::Event`). Removing an arbitrary entry is what a radix
 //! heap cannot do cheaply, and the model never needs it.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 /// Simulation time: whole seconds since the start of the contract term.
@@ -94,6 +93,12 @@ pub fn derive_seed(parent: u64, index: u64) -> u64 {
     splitmix(splitmix(parent) ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03))
 }
 
+/// The radix bucket of an event at `time` when the clock reads `now`: one
+/// more than the highest bit where they differ, 0 when equal.
+fn bucket_index(time: u32, now: u32) -> usize {
+    (u32::BITS - (time ^ now).leading_zeros()) as usize
+}
+
 /// The latest time the queue can hold: 2³² − 1 seconds, about 136 years —
 /// beyond any contract term (config allows at most 100 years). Events
 /// scheduled later are held at the horizon, i.e. after the end of any run.
@@ -105,36 +110,57 @@ pub const HORIZON: SimTime = SimTime(u32::MAX as u64);
 /// It is a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) on the 32-bit
 /// time, which works because simulation time never goes backwards: bucket
 /// `b` (1 ≤ b ≤ 32) holds the events whose time first differs from `now` at
-/// bit `b − 1`, and `current` holds those at `now`, first-in first-out.
-/// Scheduling is O(1); when `current` runs dry, the lowest non-empty bucket
-/// is spread over the buckets below it, so an event moves at most 32 times
-/// in all, however many are pending. Equal times always share a bucket and
-/// every move keeps bucket order, so ties pop in the order scheduled.
+/// bit `b − 1`, and bucket 0 those at `now`, first-in first-out. Scheduling
+/// is O(1); when bucket 0 runs dry, the lowest non-empty bucket is spread
+/// over the buckets below it, so an event moves at most 32 times in all,
+/// however many are pending. Equal times always share a bucket and every
+/// move keeps bucket order, so ties pop in the order scheduled.
+///
+/// For speed, events are `Copy` and move with their time as one block (the
+/// model's events are 16 bytes, 24 with the time), each bucket keeps its
+/// earliest time so spreading it is a single pass, and the buckets below the
+/// one being spread are borrowed apart from it rather than taken out and put
+/// back. BENCHMARKS.md has the figures that chose this layout.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    current: VecDeque<E>,
-    buckets: [Vec<(u32, E)>; 33],
-    /// Bit `b` is set when `buckets[b]` is non-empty.
+    /// `buckets[0]` holds the events at `now`, popped from `head` on (it is
+    /// cleared once drained); bucket `b ≥ 1` the events whose time first
+    /// differs from `now` at bit `b − 1`.
+    buckets: [Vec<Filed<E>>; 33],
+    /// Index of the next event to pop in `buckets[0]`.
+    head: usize,
+    /// For `b ≥ 1`, bit `b` is set when `buckets[b]` is non-empty (bit 0 is
+    /// not maintained: bucket 0 is tracked by `head`).
     occupied: u64,
+    /// For `b ≥ 1`, the earliest time in `buckets[b]` (`u32::MAX` if empty).
+    mins: [u32; 33],
     now: u32,
     len: usize,
 }
 
-impl<E> Default for EventQueue<E> {
+/// An event in a radix bucket with its time. Moved whole, never taken apart
+/// and rebuilt, so the copy is a plain block move.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct Filed<E> {
+    time: u32,
+    event: E,
+}
+
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
-    /// An empty queue with the clock at zero. (Buckets grow as events are
-    /// filed and keep their capacity; there is no single buffer to size up
-    /// front.)
+impl<E: Copy> EventQueue<E> {
+    /// An empty queue with the clock at zero.
     pub fn new() -> Self {
         EventQueue {
-            current: VecDeque::new(),
             buckets: std::array::from_fn(|_| Vec::new()),
+            head: 0,
             occupied: 0,
+            mins: [u32::MAX; 33],
             now: 0,
             len: 0,
         }
@@ -151,18 +177,10 @@ impl<E> EventQueue<E> {
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let time = time.0.clamp(self.now.into(), HORIZON.0) as u32;
         self.len += 1;
-        if time == self.now {
-            self.current.push_back(event);
-        } else {
-            self.file(time, event);
-        }
-    }
-
-    /// Puts an event later than now into its bucket.
-    fn file(&mut self, time: u32, event: E) {
-        let b = (u32::BITS - (time ^ self.now).leading_zeros()) as usize;
-        self.buckets[b].push((time, event));
+        let b = bucket_index(time, self.now);
+        self.buckets[b].push(Filed { time, event });
         self.occupied |= 1 << b;
+        self.mins[b] = self.mins[b].min(time);
     }
 
     /// Schedules `event` `delay_secs` seconds from now.
@@ -173,26 +191,32 @@ impl<E> EventQueue<E> {
     /// Removes and returns the next event, advancing the clock to its time.
     /// Returns `None` when no event is left.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.current.is_empty() {
-            if self.occupied == 0 {
+        if self.head == self.buckets[0].len() {
+            self.buckets[0].clear();
+            self.head = 0;
+            let later = self.occupied & !1;
+            if later == 0 {
                 return None;
             }
-            let b = self.occupied.trailing_zeros() as usize;
-            self.occupied &= !(1 << b);
-            let mut moving = std::mem::take(&mut self.buckets[b]);
-            self.now = moving.iter().map(|&(t, _)| t).min().expect("an occupied bucket");
-            for (time, event) in moving.drain(..) {
-                if time == self.now {
-                    self.current.push_back(event);
-                } else {
-                    self.file(time, event);
-                }
+            let b = later.trailing_zeros() as usize;
+            let (lower, upper) = self.buckets.split_at_mut(b);
+            let moving = &mut upper[0];
+            self.now = self.mins[b];
+            self.mins[b] = u32::MAX;
+            let mut occupied = self.occupied & !(1 << b);
+            for &filed in moving.iter() {
+                let to = bucket_index(filed.time, self.now);
+                lower[to].push(filed);
+                occupied |= 1 << to;
+                self.mins[to] = self.mins[to].min(filed.time);
             }
-            self.buckets[b] = moving; // keep its capacity
+            moving.clear();
+            self.occupied = occupied;
         }
-        let event = self.current.pop_front()?;
+        let filed = self.buckets[0][self.head];
+        self.head += 1;
         self.len -= 1;
-        Some((self.now(), event))
+        Some((self.now(), filed.event))
     }
 
     /// Number of pending events.
