@@ -227,6 +227,24 @@ fn check(ok: bool, param: &'static str, problem: impl Into<String>) -> Result<()
     }
 }
 
+/// `param` must be a finite number > 0.
+fn check_positive(x: f64, param: &'static str) -> Result<(), DistError> {
+    check(
+        x.is_finite() && x > 0.0,
+        param,
+        format!("is {x}; allowed: a finite number > 0"),
+    )
+}
+
+/// `param` must be a finite number ≥ 0.
+fn check_non_negative(x: f64, param: &'static str) -> Result<(), DistError> {
+    check(
+        x.is_finite() && x >= 0.0,
+        param,
+        format!("is {x}; allowed: a finite number ≥ 0"),
+    )
+}
+
 impl TryFrom<&DistSpec> for Dist {
     type Error = DistError;
 
@@ -234,27 +252,15 @@ impl TryFrom<&DistSpec> for Dist {
         let finite = |x: f64| x.is_finite();
         let (kind, mean) = match *spec {
             DistSpec::Fixed { value } => {
-                check(
-                    finite(value) && value >= 0.0,
-                    "value",
-                    format!("is {value}; allowed: a finite number ≥ 0"),
-                )?;
+                check_non_negative(value, "value")?;
                 (DistKind::Fixed(value), value)
             }
             DistSpec::Exp { mean } => {
-                check(
-                    finite(mean) && mean > 0.0,
-                    "mean",
-                    format!("is {mean}; allowed: a finite number > 0"),
-                )?;
+                check_positive(mean, "mean")?;
                 (DistKind::Exp(Exp::new(1.0 / mean).expect("checked rate")), mean)
             }
             DistSpec::Uniform { low, high } => {
-                check(
-                    finite(low) && low >= 0.0,
-                    "low",
-                    format!("is {low}; allowed: a finite number ≥ 0"),
-                )?;
+                check_non_negative(low, "low")?;
                 check(
                     finite(high) && high >= low,
                     "high",
@@ -263,44 +269,20 @@ impl TryFrom<&DistSpec> for Dist {
                 (DistKind::Uniform { low, width: high - low }, 0.5 * (low + high))
             }
             DistSpec::Lognormal { median, sigma } => {
-                check(
-                    finite(median) && median > 0.0,
-                    "median",
-                    format!("is {median}; allowed: a finite number > 0"),
-                )?;
-                check(
-                    finite(sigma) && sigma >= 0.0,
-                    "sigma",
-                    format!("is {sigma}; allowed: a finite number ≥ 0"),
-                )?;
+                check_positive(median, "median")?;
+                check_non_negative(sigma, "sigma")?;
                 let d = LogNormal::new(median.ln(), sigma).expect("checked parameters");
                 (DistKind::Lognormal(d), median * (0.5 * sigma * sigma).exp())
             }
             DistSpec::Gamma { shape, scale } => {
-                check(
-                    finite(shape) && shape > 0.0,
-                    "shape",
-                    format!("is {shape}; allowed: a finite number > 0"),
-                )?;
-                check(
-                    finite(scale) && scale > 0.0,
-                    "scale",
-                    format!("is {scale}; allowed: a finite number > 0"),
-                )?;
+                check_positive(shape, "shape")?;
+                check_positive(scale, "scale")?;
                 let d = Gamma::new(shape, scale).expect("checked parameters");
                 (DistKind::Gamma(d), shape * scale)
             }
             DistSpec::Weibull { shape, scale } => {
-                check(
-                    finite(shape) && shape > 0.0,
-                    "shape",
-                    format!("is {shape}; allowed: a finite number > 0"),
-                )?;
-                check(
-                    finite(scale) && scale > 0.0,
-                    "scale",
-                    format!("is {scale}; allowed: a finite number > 0"),
-                )?;
+                check_positive(shape, "shape")?;
+                check_positive(scale, "scale")?;
                 let d = Weibull::new(scale, shape).expect("checked parameters");
                 (DistKind::Weibull(d), scale * gamma_fn(1.0 + 1.0 / shape))
             }
