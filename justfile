@@ -36,6 +36,24 @@ bench-memory:
         --set training.generator.initial_chips=992 --set training.generator.max_chips=3008 \
         --set inference.base_demand_chips=2500 --set research.arrivals_per_hour=0.4
 
+# Peak memory of 10,000 replicas of the full baseline (1.5M chips) on both cores: about 80 minutes on a calm 2-core machine.
+bench-memory-baseline:
+    cargo build --release
+    /usr/bin/time -f "10,000 baseline replicas: peak RSS %M kB, %e s" ./target/release/mortgage-sim run --replicas 10000 --quiet --force --out target/bench-memory-baseline --stats
+
+# Instructions per event under callgrind, which counts instructions, not seconds: the same on a loaded machine as on a calm one.
+bench-instructions:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release
+    for cfg in configs/baseline.toml benches/queueing.toml; do
+        log="$(valgrind --tool=callgrind --callgrind-out-file=/dev/null ./target/release/mortgage-sim run "$cfg" \
+            --replicas 1 --threads 1 --quiet --force --out target/bench-instructions --stats 2>&1)"
+        instructions="$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' <<<"$log")"
+        events="$(sed -n 's/^stats: 1 replicas, \([0-9]*\) events.*/\1/p' <<<"$log")"
+        echo "$cfg: $instructions instructions, $events events, $((instructions / events)) instructions per event"
+    done
+
 # Run an experiment (experiments/*.toml) and write results/<name>/.
 sweep EXPERIMENT *ARGS:
     cargo run --release -- sweep {{EXPERIMENT}} {{ARGS}}
