@@ -17,7 +17,7 @@ pub mod scenario;
 
 pub use dist::{Dist, DistSpec};
 pub use raw::RawScenario;
-pub use scenario::{KeyError, PolicyKind, Scenario};
+pub use scenario::{KeyError, PolicyKind, Scenario, check_name};
 
 use std::path::Path;
 
@@ -109,6 +109,20 @@ fn syntax_message(text: &str, e: &toml::de::Error) -> String {
         content.to_string()
     };
     format!("line {line}, column {column}: {what}; the line reads `{content}`")
+}
+
+/// A text value as a message shows it: quoted and escaped (a NUL shows as
+/// `\0`), and cut after 60 characters with the full length said, so that a
+/// 100 kB value does not flood the terminal.
+pub fn quote_value(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let length = text.chars().count();
+    if length <= SHOWN {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(SHOWN).collect();
+        format!("{head:?}… ({length} characters)")
+    }
 }
 
 /// Joins a possibly multi-line message into one line.

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod engine;
 pub mod finance;
+pub mod folder;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;

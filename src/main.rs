@@ -124,6 +124,38 @@ struct RunArgs {
     exec: ExecArgs,
 }
 
+/// Writes a line to stderr. A closed or failing stderr is ignored: what
+/// could be said about it, and where?
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Writes to stderr without a newline, ignoring a closed stderr.
+macro_rules! note_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Writes `text` to stdout. A reader that stops early (`check | head -1`)
+/// closes the pipe: that is a normal end, as in ripgrep, so a broken pipe
+/// is not an error; any other write error is (exit code 1).
+fn print_stdout(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure {
+            code: 1,
+            message: format!("writing to stdout: {e}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A failure and its exit code.
 struct Failure {
     code: u8,
@@ -142,7 +174,7 @@ impl From<ConfigError> for Failure {
 impl From<shard::ShardError> for Failure {
     fn from(e: shard::ShardError) -> Self {
         Failure {
-            code: 2,
+            code: e.exit_code(),
             message: e.to_string(),
         }
     }
@@ -150,13 +182,8 @@ impl From<shard::ShardError> for Failure {
 
 impl From<output::OutputError> for Failure {
     fn from(e: output::OutputError) -> Self {
-        let code = if matches!(e, output::OutputError::Exists(_)) {
-            2
-        } else {
-            1
-        };
         Failure {
-            code,
+            code: e.exit_code(),
             message: e.to_string(),
         }
     }
@@ -189,7 +216,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            note!("error: {}", f.message);
             ExitCode::from(f.code)
         }
     }
@@ -204,13 +231,12 @@ fn load(config: Option<&Path>, overrides: &[String]) -> Result<(Scenario, String
 
 fn check(config: Option<&Path>, overrides: &[String]) -> Result<(), Failure> {
     let (scenario, source) = load(config, overrides)?;
-    print!("{}", output::check_report(&scenario, &source));
-    Ok(())
+    print_stdout(&output::check_report(&scenario, &source))
 }
 
 fn report(dir: &Path, options: output::report::ReportOptions) -> Result<(), Failure> {
     let path = output::report::write_report(dir, &options)?;
-    eprintln!("report -> {}", path.display());
+    note!("report -> {}", path.display());
     Ok(())
 }
 
@@ -292,8 +318,8 @@ fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
         points: records,
     };
     let lines: Vec<(usize, u32, _)> = units.iter().zip(outcomes).map(|(&(p, r), o)| (p, r, o)).collect();
-    shard::write(&dir, &meta, &lines, &waits)?;
-    eprintln!(
+    shard::write(&dir, exec.force, &meta, &lines, &waits)?;
+    note!(
         "shard {}/{}: {} work units -> {}",
         shard.index,
         shard.count,
@@ -316,7 +342,7 @@ fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool) -> Resu
         precision: None,
     };
     output::write_results(dir, force, &record)?;
-    eprintln!(
+    note!(
         "merged {} shards of `{}` -> {}",
         shards.len(),
         merged.meta.experiment,
@@ -398,7 +424,7 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
     output::write_results(dir, exec.force, &record)?;
     let replicas: usize = results.iter().map(Vec::len).sum();
     let events: u64 = results.iter().flatten().map(|o| o.row.events).sum();
-    eprintln!(
+    note!(
         "{replicas} replicas over {} point(s) in {wall_seconds:.1} s ({:.2e} events/s) -> {}",
         points.len(),
         events as f64 / wall_seconds.max(1e-9),
@@ -410,13 +436,16 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
         } else {
             "NOT reached (--max-replicas hit)"
         };
-        eprintln!(
+        note!(
             "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
-            target.metric, target.half_width, outcome.worst_half_width, outcome.replicas
+            target.metric,
+            target.half_width,
+            outcome.worst_half_width,
+            outcome.replicas
         );
     }
     if exec.stats {
-        eprint!(
+        note_raw!(
             "{}",
             output::stats_report(&results, wall_seconds, pool.current_num_threads())
         );

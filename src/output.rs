@@ -15,7 +15,7 @@ use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub mod report;
 
@@ -30,38 +30,8 @@ pub const CSV_FILES: [&str; 6] = [
     "training_runs.csv",
 ];
 
-/// Why results could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    /// The destination exists; nothing was touched. Pass `--force` to
-    /// replace it, or choose another `--out`.
-    #[error("{0}: results folder already exists (use --force to replace it, or --out to choose another)")]
-    Exists(PathBuf),
-    /// A file could not be written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Fails early, before any simulation, if `dir` exists and `force` is off.
-pub fn check_destination(dir: &Path, force: bool) -> Result<(), OutputError> {
-    if dir.exists() && !force {
-        Err(OutputError::Exists(dir.to_path_buf()))
-    } else {
-        Ok(())
-    }
-}
+use crate::folder::io_error as io;
+pub use crate::folder::{FolderError as OutputError, check_destination};
 
 /// One grid point's results.
 pub struct PointResults<'a> {
@@ -115,30 +85,7 @@ pub struct RunRecord<'a> {
 /// Writes `points.csv`, `replicas.csv`, `summary.csv`, `timeseries.csv`,
 /// `risk.csv`, `training_runs.csv` and `manifest.json` into `dir`, atomically.
 pub fn write_results(dir: &Path, force: bool, record: &RunRecord) -> Result<(), OutputError> {
-    check_destination(dir, force)?;
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "results".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let written = write_files(&tmp, record);
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(io(dir))?;
-    }
-    fs::rename(&tmp, dir).map_err(io(dir))
+    crate::folder::write_atomically(dir, force, |tmp| write_files(tmp, record))
 }
 
 fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {

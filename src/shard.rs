@@ -14,6 +14,7 @@
 //! single-machine sweep's.
 
 use crate::config::{self, Scenario};
+use crate::folder::{self, FolderError, io_error};
 use crate::metrics::{ReplicaOutcome, Waits};
 use crate::sweep::GridPoint;
 use serde::{Deserialize, Serialize};
@@ -85,6 +86,20 @@ pub enum ShardError {
     /// The shards do not cover every unit exactly once.
     #[error("{0}")]
     Coverage(String),
+    /// The shard folder could not be written.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+}
+
+impl ShardError {
+    /// The process exit code: 1 when the shard folder could not be
+    /// written, 2 for bad input (everything else).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ShardError::Folder(e) => e.exit_code(),
+            _ => 2,
+        }
+    }
 }
 
 impl std::str::FromStr for Shard {
@@ -203,46 +218,36 @@ fn read_err(path: &Path, problem: impl ToString) -> ShardError {
 /// Writes a shard folder atomically (temporary name, renamed at the end).
 pub fn write(
     dir: &Path,
+    force: bool,
     meta: &ShardMeta,
     outcomes: &[(usize, u32, ReplicaOutcome)],
     waits: &[Waits],
-) -> Result<(), ShardError> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "shard".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |p: &Path, e: std::io::Error| read_err(p, e);
-    fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
-    let meta_path = tmp.join("shard.json");
-    fs::write(
-        &meta_path,
-        serde_json::to_string_pretty(meta).expect("meta serializes") + "\n",
-    )
-    .map_err(|e| io(&meta_path, e))?;
-    let lines_path = tmp.join("outcomes.jsonl");
-    let mut file = std::io::BufWriter::new(fs::File::create(&lines_path).map_err(|e| io(&lines_path, e))?);
-    for (point, replica, outcome) in outcomes {
-        let line = Line {
-            point: *point,
-            replica: *replica,
-            outcome: outcome.clone(),
-        };
-        serde_json::to_writer(&mut file, &line).map_err(|e| read_err(&lines_path, e))?;
-        file.write_all(b"\n").map_err(|e| io(&lines_path, e))?;
-    }
-    file.flush().map_err(|e| io(&lines_path, e))?;
-    drop(file);
-    let waits_path = tmp.join("waits.json");
-    fs::write(&waits_path, serde_json::to_string(waits).expect("waits serialize")).map_err(|e| io(&waits_path, e))?;
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(|e| io(dir, e))?;
-    }
-    fs::rename(&tmp, dir).map_err(|e| io(dir, e))
+) -> Result<(), FolderError> {
+    folder::write_atomically(dir, force, |tmp| {
+        let meta_path = tmp.join("shard.json");
+        fs::write(
+            &meta_path,
+            serde_json::to_string_pretty(meta).expect("meta serializes") + "\n",
+        )
+        .map_err(io_error(&meta_path))?;
+        let lines_path = tmp.join("outcomes.jsonl");
+        let mut file = std::io::BufWriter::new(fs::File::create(&lines_path).map_err(io_error(&lines_path))?);
+        for (point, replica, outcome) in outcomes {
+            let line = Line {
+                point: *point,
+                replica: *replica,
+                outcome: outcome.clone(),
+            };
+            serde_json::to_writer(&mut file, &line)
+                .map_err(std::io::Error::from)
+                .and_then(|()| file.write_all(b"\n"))
+                .map_err(io_error(&lines_path))?;
+        }
+        file.flush().map_err(io_error(&lines_path))?;
+        drop(file);
+        let waits_path = tmp.join("waits.json");
+        fs::write(&waits_path, serde_json::to_string(waits).expect("waits serialize")).map_err(io_error(&waits_path))
+    })
 }
 
 /// Merged shards: the experiment's points (rebuilt and re-validated from

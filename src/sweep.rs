@@ -100,6 +100,7 @@ pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
         let (key, problem) = config::describe_de_error(&e);
         key_err(key, problem)
     })?;
+    config::check_name(&raw.name).map_err(|problem| key_err("name".into(), problem))?;
     if raw.replicas == 0 {
         return Err(key_err("replicas".into(), "is 0; allowed: at least 1".into()));
     }

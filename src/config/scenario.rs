@@ -67,6 +67,25 @@ fn months(m: f64) -> u64 {
     seconds_from_f64(m * SimTime::MONTH as f64)
 }
 
+/// Checks a name that becomes a folder name (`results/<name>/`): letters,
+/// digits, `-`, `_` and `.`, not starting with `.`, at most 100 characters —
+/// so no name can be empty, absolute, `.`/`..` or climb out of its folder.
+/// Returns the problem in the words of a key error.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "is {}; allowed: 1 to 100 letters, digits, '-', '_' and '.', not starting with '.' (it names the results folder)",
+            crate::config::quote_value(name)
+        ))
+    }
+}
+
 /// A validated scenario in simulation units.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -271,16 +290,7 @@ impl TryFrom<RawScenario> for Scenario {
     type Error = KeyError;
 
     fn try_from(raw: RawScenario) -> Result<Self, KeyError> {
-        require(
-            !raw.name.is_empty()
-                && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                && !raw.name.starts_with('.'),
-            "name",
-            format!(
-                "is {:?}; allowed: letters, digits, '-', '_' and '.', not starting with '.' (it names the results folder)",
-                raw.name
-            ),
-        )?;
+        check_name(&raw.name).map_err(|problem| bad("name", problem))?;
         let sim = &raw.simulation;
         require(sim.replicas >= 1, "simulation.replicas", "is 0; allowed: at least 1")?;
         let step_months = positive(sim.timeseries_step_months, "simulation.timeseries_step_months")?;

@@ -5,6 +5,7 @@ mod golden;
 mod model;
 mod money;
 mod report;
+mod safety;
 mod scenarios;
 mod shards;
 mod support;
