@@ -11,8 +11,10 @@
 //!
 //! All failures are a [`ConfigError`] that names the file and the key.
 
+pub mod contract;
 pub mod dist;
 pub mod raw;
+pub mod rules;
 pub mod scenario;
 
 pub use dist::{Dist, DistSpec};

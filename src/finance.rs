@@ -1,7 +1,7 @@
 //! The contract's money: the price of a chip-hour and what idle capacity
 //! costs the buyer. (Cash, default and loss build on this.)
 
-use crate::config::Scenario;
+use crate::config::scenario::ContractSpec;
 use crate::engine::SimTime;
 
 /// Derived contract figures, for `check` and the manifest.
@@ -21,9 +21,8 @@ pub struct ContractFigures {
     pub monthly_payment_usd: f64,
 }
 
-/// The contract figures of a scenario.
-pub fn contract_figures(scenario: &Scenario) -> ContractFigures {
-    let c = &scenario.contract;
+/// The derived figures of a contract.
+pub fn contract_figures(c: &ContractSpec) -> ContractFigures {
     let months = c.term as f64 / SimTime::MONTH as f64;
     ContractFigures {
         term_years: c.term as f64 / SimTime::YEAR as f64,
@@ -33,11 +32,6 @@ pub fn contract_figures(scenario: &Scenario) -> ContractFigures {
         price_derived: c.price_derived,
         monthly_payment_usd: c.committed_usd / months,
     }
-}
-
-/// What `idle_chip_hours` of committed capacity cost at the contract price.
-pub fn idle_cost_usd(scenario: &Scenario, idle_chip_hours: f64) -> f64 {
-    idle_chip_hours * scenario.contract.price_per_chip_hour_usd
 }
 
 #[cfg(test)]
@@ -57,7 +51,7 @@ mod tests {
         crate::config::apply_override(&mut doc, "cluster.tranches.0.chips=1500000").unwrap();
         doc["cluster"]["tranches"].as_array_mut().unwrap().truncate(1);
         let s = crate::config::from_table(doc, "baseline").unwrap();
-        let f = contract_figures(&s);
+        let f = contract_figures(&s.contract);
         assert!((f.planned_chip_hours - 1.5e6 * 5.0 * 8766.0).abs() < 1.0);
         assert!(
             (f.price_per_chip_hour_usd - 1.5207).abs() < 1e-3,
@@ -167,22 +161,6 @@ impl Ledger {
     }
 }
 
-/// Scales `weights` (one per month) so that they sum to `committed`, after
-/// applying an escalation of `escalation_per_year` (payment in month k
-/// proportional to weight × (1 + e)^{(k−1)/12}).
-pub fn payment_plan(weights: &[f64], committed: f64, escalation_per_year: f64) -> Vec<f64> {
-    let raw: Vec<f64> = weights
-        .iter()
-        .enumerate()
-        .map(|(k, w)| w * (1.0 + escalation_per_year).powf(k as f64 / 12.0))
-        .collect();
-    let total: f64 = raw.iter().sum();
-    if total <= 0.0 {
-        return vec![0.0; weights.len()];
-    }
-    raw.iter().map(|r| r / total * committed).collect()
-}
-
 #[cfg(test)]
 mod ledger_tests {
     use super::*;
@@ -211,140 +189,5 @@ mod ledger_tests {
         assert_eq!(l.default_month, Some(4));
         assert_eq!((l.waived, l.payments, l.credit_drawn), (4.0, 26.0, 8.0));
         assert!(l.balance_error() < 1e-9, "{l:?}");
-    }
-
-    #[test]
-    fn payment_plans_sum_to_the_commitment() {
-        let p = payment_plan(&[1.0; 60], 100e9, 0.0);
-        assert!((p[0] - 100e9 / 60.0).abs() < 1e-3);
-        let e = payment_plan(&[1.0; 24], 1.0, 0.1);
-        assert!((e.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert!((e[12] / e[0] - 1.1).abs() < 1e-12);
-    }
-}
-
-/// One figure of `risk.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RiskFigure {
-    /// Name, e.g. `p_default_by_year_3` or `var95_loss_usd`.
-    pub name: String,
-    /// The estimate.
-    pub value: f64,
-    /// Its standard error where one is defined (probabilities, means).
-    pub stderr: Option<f64>,
-    /// Replicas it is computed from.
-    pub n: usize,
-}
-
-/// Value at risk and conditional value at risk of `values` at level `q`
-/// (e.g. 0.95): the q-quantile, and the mean of the values at or above it.
-pub fn var_cvar(values: &[f64], q: f64) -> (f64, f64) {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let var = crate::montecarlo::quantile_sorted(&sorted, q);
-    let tail: Vec<f64> = sorted.iter().copied().filter(|&v| v >= var).collect();
-    (var, tail.iter().sum::<f64>() / tail.len() as f64)
-}
-
-/// The counterparty-risk figures of one grid point from its replica rows:
-/// probability of default by the end of each contract year, expected loss,
-/// VaR95/VaR99/CVaR95 of loss and of idle cost, the default month's
-/// median and 5–95% range among defaulting replicas, and the probability
-/// that some whole contract year has utilization below `threshold`.
-pub fn risk_figures(rows: &[&crate::metrics::ReplicaRow], term_years: f64, threshold: f64) -> Vec<RiskFigure> {
-    let n = rows.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    let proportion = |name: String, hits: usize| {
-        let p = hits as f64 / n as f64;
-        RiskFigure {
-            name,
-            value: p,
-            stderr: Some((p * (1.0 - p) / n as f64).sqrt()),
-            n,
-        }
-    };
-    for year in 1..=(term_years.ceil() as u32) {
-        let by = rows
-            .iter()
-            .filter(|r| r.default_month.is_some_and(|m| m <= 12 * year))
-            .count();
-        out.push(proportion(format!("p_default_by_year_{year}"), by));
-    }
-    let losses: Vec<f64> = rows.iter().map(|r| r.loss_usd).collect();
-    let idle: Vec<f64> = rows.iter().map(|r| r.idle_cost_usd).collect();
-    for (label, values) in [("loss_usd", &losses), ("idle_cost_usd", &idle)] {
-        let s = crate::montecarlo::Stats::of(values, &[]).expect("non-empty");
-        out.push(RiskFigure {
-            name: format!("expected_{label}"),
-            value: s.mean,
-            stderr: Some(s.stderr),
-            n,
-        });
-        let (var95, cvar95) = var_cvar(values, 0.95);
-        let (var99, _) = var_cvar(values, 0.99);
-        for (name, value) in [("var95", var95), ("var99", var99), ("cvar95", cvar95)] {
-            out.push(RiskFigure {
-                name: format!("{name}_{label}"),
-                value,
-                stderr: None,
-                n,
-            });
-        }
-    }
-    let months: Vec<f64> = rows.iter().filter_map(|r| r.default_month.map(f64::from)).collect();
-    if !months.is_empty() {
-        let s = crate::montecarlo::Stats::of(&months, &[0.05, 0.5, 0.95]).expect("non-empty");
-        for (name, value) in [
-            ("default_month_p5", s.quantiles[0]),
-            ("default_month_p50", s.quantiles[1]),
-            ("default_month_p95", s.quantiles[2]),
-        ] {
-            out.push(RiskFigure {
-                name: name.into(),
-                value,
-                stderr: None,
-                n: months.len(),
-            });
-        }
-    }
-    let below = rows
-        .iter()
-        .filter(|r| r.min_year_utilization.is_some_and(|u| u < threshold))
-        .count();
-    out.push(proportion(format!("p_year_utilization_below_{threshold}"), below));
-    out
-}
-
-#[cfg(test)]
-mod risk_tests {
-    use super::*;
-    use crate::metrics::ReplicaRow;
-
-    #[test]
-    fn var_and_cvar_of_a_known_sample() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        let (var, cvar) = var_cvar(&v, 0.95);
-        assert!((var - 95.05).abs() < 1e-9);
-        assert!((cvar - 98.0).abs() < 1e-9, "{cvar}"); // mean of 96..=100
-    }
-
-    #[test]
-    fn default_probabilities_accumulate_by_year() {
-        let row = |m: Option<u32>, loss: f64| ReplicaRow {
-            default_month: m,
-            loss_usd: loss,
-            ..ReplicaRow::default()
-        };
-        let rows = [row(Some(3), 10.0), row(Some(14), 5.0), row(None, 0.0), row(None, 0.0)];
-        let refs: Vec<&ReplicaRow> = rows.iter().collect();
-        let f = risk_figures(&refs, 2.0, 0.5);
-        let get = |name: &str| f.iter().find(|x| x.name == name).unwrap().value;
-        assert_eq!(get("p_default_by_year_1"), 0.25);
-        assert_eq!(get("p_default_by_year_2"), 0.5);
-        assert_eq!(get("expected_loss_usd"), 3.75);
-        assert_eq!(get("default_month_p50"), 8.5);
     }
 }

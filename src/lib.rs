@@ -11,4 +11,5 @@ pub mod model;
 pub mod montecarlo;
 pub mod output;
 pub mod shard;
+pub mod stats;
 pub mod sweep;

@@ -10,6 +10,8 @@
 //! research work) when they close. [`ChipSeconds::conservation_error`]
 //! compares them.
 
+pub mod risk;
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 

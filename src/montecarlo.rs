@@ -13,6 +13,7 @@ use crate::config::Scenario;
 use crate::engine::derive_seed;
 use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model;
+use crate::stats::Summary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -140,7 +141,7 @@ pub fn run_points(
             .iter()
             .map(|outs| {
                 let v: Vec<f64> = outs.iter().filter_map(|o| o.row.metric(&target.metric)).collect();
-                match Stats::of(&v, &[]) {
+                match Summary::of(&v, &[]) {
                     Some(s) if s.n >= 2 => s.ci95_half_width(),
                     _ => f64::INFINITY,
                 }
@@ -185,84 +186,9 @@ pub fn progress_bar(total: u64, visible: bool) -> ProgressBar {
     bar
 }
 
-/// Distribution of one metric across replicas.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stats {
-    /// Number of values.
-    pub n: usize,
-    /// Sample mean.
-    pub mean: f64,
-    /// Standard error of the mean (sample sd / √n; 0 when n < 2).
-    pub stderr: f64,
-    /// Quantiles at [`QUANTILES`], linear interpolation between order
-    /// statistics (numpy's default, "type 7").
-    pub quantiles: Vec<f64>,
-    /// Smallest value.
-    pub min: f64,
-    /// Largest value.
-    pub max: f64,
-}
-
-/// Quantile levels reported in `summary.csv`.
-pub const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
-
-/// Quantile levels (bands) reported in `timeseries.csv`.
-pub const BANDS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-impl Stats {
-    /// Statistics of `values` with quantiles at `levels`; `None` if empty.
-    pub fn of(values: &[f64], levels: &[f64]) -> Option<Stats> {
-        if values.is_empty() {
-            return None;
-        }
-        let n = values.len();
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let var = if n > 1 {
-            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
-        } else {
-            0.0
-        };
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        Some(Stats {
-            n,
-            mean,
-            stderr: (var / n as f64).sqrt(),
-            quantiles: levels.iter().map(|&q| quantile_sorted(&sorted, q)).collect(),
-            min: sorted[0],
-            max: sorted[n - 1],
-        })
-    }
-
-    /// Half-width of the normal-approximation 95% confidence interval.
-    pub fn ci95_half_width(&self) -> f64 {
-        1.959_963_984_540_054 * self.stderr
-    }
-}
-
-/// Quantile `q` of sorted values, interpolating linearly.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_interpolate_like_numpy() {
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(quantile_sorted(&v, 0.5), 2.5);
-        assert_eq!(quantile_sorted(&v, 0.25), 1.75);
-        assert_eq!(quantile_sorted(&v, 1.0), 4.0);
-        let s = Stats::of(&[2.0, 4.0, 6.0], &QUANTILES).unwrap();
-        assert_eq!(s.mean, 4.0);
-        assert!((s.stderr - (4.0f64 / 3.0).sqrt()).abs() < 1e-12);
-        assert_eq!((s.min, s.max), (2.0, 6.0));
-        assert!(Stats::of(&[], &QUANTILES).is_none());
-    }
 
     #[test]
     fn replica_seeds_depend_on_master_and_replica_only() {

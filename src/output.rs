@@ -10,7 +10,8 @@ use crate::config::Scenario;
 use crate::finance;
 use crate::metrics::STEP_METRICS;
 use crate::metrics::{ID_COLUMNS, ReplicaOutcome, Waits};
-use crate::montecarlo::{BANDS, Precision, PrecisionOutcome, QUANTILES, Stats};
+use crate::montecarlo::{Precision, PrecisionOutcome};
+use crate::stats::{Summary, Z95};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use std::fs;
@@ -32,6 +33,12 @@ pub const CSV_FILES: [&str; 6] = [
 
 use crate::folder::io_error as io;
 pub use crate::folder::{FolderError as OutputError, check_destination};
+
+/// Quantile levels reported in `summary.csv`.
+pub const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+/// Quantile levels (bands) reported in `timeseries.csv`.
+pub const BANDS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// One grid point's results.
 pub struct PointResults<'a> {
@@ -221,7 +228,7 @@ fn summary_csv(points: &[PointResults]) -> String {
             if ID_COLUMNS.contains(&name.as_str()) {
                 continue;
             }
-            if let Some(s) = Stats::of(values, &QUANTILES) {
+            if let Some(s) = Summary::of(values, &QUANTILES) {
                 out.push_str(&stats_line(p.id, name, &s));
             }
         }
@@ -237,7 +244,7 @@ fn summary_csv(points: &[PointResults]) -> String {
     out
 }
 
-fn stats_line(point: u64, metric: &str, s: &Stats) -> String {
+fn stats_line(point: u64, metric: &str, s: &Summary) -> String {
     let h = s.ci95_half_width();
     let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
     format!(
@@ -255,13 +262,13 @@ fn stats_line(point: u64, metric: &str, s: &Stats) -> String {
 
 /// Statistics of a pooled wait histogram (seconds) in hours: n jobs, mean,
 /// stderr of the mean, quantiles (to the histogram's 3 significant figures).
-fn histogram_stats(h: &Histogram<u64>) -> Option<Stats> {
+fn histogram_stats(h: &Histogram<u64>) -> Option<Summary> {
     if h.is_empty() {
         return None;
     }
     let hours = |s: f64| s / 3600.0;
     let n = h.len() as usize;
-    Some(Stats {
+    Some(Summary {
         n,
         mean: hours(h.mean()),
         stderr: hours(h.stdev()) / (n as f64).sqrt(),
@@ -283,7 +290,7 @@ fn timeseries_csv(points: &[PointResults]) -> String {
             let month = first.series[step].time as f64 / crate::engine::SimTime::MONTH as f64;
             for (m, (metric, _)) in STEP_METRICS.iter().enumerate() {
                 let values: Vec<f64> = p.outcomes.iter().map(|o| o.series[step].values[m]).collect();
-                let s = Stats::of(&values, &BANDS).expect("at least one replica");
+                let s = Summary::of(&values, &BANDS).expect("at least one replica");
                 let qs: Vec<String> = s.quantiles.iter().map(|q| q.to_string()).collect();
                 out.push_str(&format!("{},{month:.4},{metric},{},{}\n", p.id, s.mean, qs.join(",")));
             }
@@ -297,10 +304,10 @@ fn risk_csv(points: &[PointResults]) -> String {
     for p in points {
         let rows: Vec<_> = p.outcomes.iter().map(|o| &o.row).collect();
         let term_years = p.scenario.contract.term as f64 / crate::engine::SimTime::YEAR as f64;
-        for f in finance::risk_figures(&rows, term_years, p.scenario.utilization_threshold) {
+        for f in crate::metrics::risk::risk_figures(&rows, term_years, p.scenario.utilization_threshold) {
             let (se, lo, hi) = match f.stderr {
                 Some(se) => {
-                    let h = 1.959_963_984_540_054 * se;
+                    let h = Z95 * se;
                     (se.to_string(), (f.value - h).to_string(), (f.value + h).to_string())
                 }
                 None => Default::default(),
@@ -314,7 +321,7 @@ fn risk_csv(points: &[PointResults]) -> String {
 fn manifest(record: &RunRecord) -> String {
     let first = record.points.first().expect("at least one point");
     let seeds: Vec<u64> = first.outcomes.iter().map(|o| o.row.seed).collect();
-    let f = finance::contract_figures(first.scenario);
+    let f = finance::contract_figures(&first.scenario.contract);
     let points: Vec<Value> = record
         .points
         .iter()
@@ -395,7 +402,7 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
     use crate::engine::SimTime;
     use crate::model::training::{daly_expected_wall_time, young_interval};
     let s = scenario;
-    let f = finance::contract_figures(s);
+    let f = finance::contract_figures(&s.contract);
     let cl = &s.cluster;
     let mut out = format!("{source}: OK — scenario `{}`\n", s.name);
     if !s.description.is_empty() {

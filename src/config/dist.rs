@@ -7,6 +7,7 @@
 //! a panic mid-run. The unit of the sampled value is the unit in the name of
 //! the key that holds the table (`repair_hours`, `duration_hours`, ...).
 
+use super::rules;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Weibull, weighted::WeightedAliasIndex};
 use serde::Deserialize;
@@ -229,20 +230,16 @@ fn check(ok: bool, param: &'static str, problem: impl Into<String>) -> Result<()
 
 /// `param` must be a finite number > 0.
 fn check_positive(x: f64, param: &'static str) -> Result<(), DistError> {
-    check(
-        x.is_finite() && x > 0.0,
-        param,
-        format!("is {x}; allowed: a finite number > 0"),
-    )
+    rules::positive(x)
+        .map(drop)
+        .map_err(|problem| DistError { param, problem })
 }
 
 /// `param` must be a finite number ≥ 0.
 fn check_non_negative(x: f64, param: &'static str) -> Result<(), DistError> {
-    check(
-        x.is_finite() && x >= 0.0,
-        param,
-        format!("is {x}; allowed: a finite number ≥ 0"),
-    )
+    rules::non_negative(x)
+        .map(drop)
+        .map_err(|problem| DistError { param, problem })
 }
 
 impl TryFrom<&DistSpec> for Dist {

@@ -6,6 +6,7 @@
 
 use super::dist::{Dist, DistSpec};
 use super::raw::*;
+use super::rules;
 use crate::engine::{SimTime, seconds_from_f64};
 
 /// A validation failure: the dotted key and what is wrong with it.
@@ -29,30 +30,15 @@ fn require(ok: bool, key: impl Into<String>, problem: impl Into<String>) -> Resu
 }
 
 fn positive(x: f64, key: &str) -> Result<f64, KeyError> {
-    require(
-        x.is_finite() && x > 0.0,
-        key,
-        format!("is {x}; allowed: a finite number > 0"),
-    )?;
-    Ok(x)
+    rules::positive(x).map_err(|problem| bad(key, problem))
 }
 
 fn non_negative(x: f64, key: &str) -> Result<f64, KeyError> {
-    require(
-        x.is_finite() && x >= 0.0,
-        key,
-        format!("is {x}; allowed: a finite number ≥ 0"),
-    )?;
-    Ok(x)
+    rules::non_negative(x).map_err(|problem| bad(key, problem))
 }
 
 fn probability(x: f64, key: &str) -> Result<f64, KeyError> {
-    require(
-        (0.0..=1.0).contains(&x),
-        key,
-        format!("is {x}; allowed: a probability from 0 to 1"),
-    )?;
-    Ok(x)
+    rules::probability(x).map_err(|problem| bad(key, problem))
 }
 
 fn dist(spec: &DistSpec, key: &str) -> Result<Dist, KeyError> {
@@ -121,28 +107,6 @@ pub struct Scenario {
     pub raw: RawScenario,
 }
 
-/// The contract, with the price resolved.
-#[derive(Debug, Clone)]
-pub struct ContractSpec {
-    /// Term length, seconds; the simulation ends here.
-    pub term: u64,
-    /// Committed dollars over the term.
-    pub committed_usd: f64,
-    /// Chip-hours the tranche schedule plans over the term (no delays).
-    pub planned_chip_hours: f64,
-    /// Price per chip-hour, given or derived as commitment ÷ planned chip-hours.
-    pub price_per_chip_hour_usd: f64,
-    /// True when the price was derived rather than given.
-    pub price_derived: bool,
-    /// Payment due each month (index 0 = month 1; the last month may be
-    /// partial), summing to the commitment.
-    pub payments: Vec<f64>,
-    /// The schedule the payments follow.
-    pub payment_schedule: RawPaymentSchedule,
-    /// Whether late capacity's payments are waived.
-    pub waive_undelivered: bool,
-}
-
 /// The buyer's finances.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuyerSpec {
@@ -164,6 +128,8 @@ pub struct ProviderSpec {
     /// Spot price per re-marketed chip-hour.
     pub spot_price_per_chip_hour_usd: f64,
 }
+
+pub use super::contract::ContractSpec;
 
 /// Cluster capacity and failure process.
 #[derive(Debug, Clone)]
@@ -204,6 +170,57 @@ pub struct Tranche {
     pub planned: u64,
     /// Random delay, months.
     pub delay_months: Dist,
+}
+
+impl ClusterSpec {
+    /// When tranche `t` is in service per the plan (no delays): from its
+    /// planned delivery to the end of its generation's service life.
+    pub fn planned_service(&self, t: &Tranche) -> (u64, u64) {
+        let life = self.generations[t.generation].service_life.unwrap_or(u64::MAX);
+        (t.planned, t.planned.saturating_add(life))
+    }
+
+    /// Chip-hours the tranche schedule plans within `[from, to)` seconds.
+    pub fn planned_chip_hours(&self, from: u64, to: u64) -> f64 {
+        self.tranches
+            .iter()
+            .map(|t| {
+                let (start, end) = self.planned_service(t);
+                let seconds = end.min(to).saturating_sub(start.max(from));
+                (t.units * self.unit_chips) as f64 * seconds as f64 / SimTime::HOUR as f64
+            })
+            .sum()
+    }
+
+    /// Chips in service per the plan at instant `at`.
+    pub fn planned_chips_at(&self, at: u64) -> u64 {
+        self.tranches
+            .iter()
+            .filter(|t| {
+                let (start, end) = self.planned_service(t);
+                start <= at && at < end
+            })
+            .map(|t| t.units * self.unit_chips)
+            .sum()
+    }
+
+    /// The most chips the plan has in service at once.
+    pub fn peak_planned_chips(&self) -> u64 {
+        self.tranches
+            .iter()
+            .map(|t| self.planned_chips_at(t.planned))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Units of every tranche of generation `g`: all it will ever hold.
+    pub fn generation_units(&self, g: usize) -> u64 {
+        self.tranches
+            .iter()
+            .filter(|t| t.generation == g)
+            .map(|t| t.units)
+            .sum()
+    }
 }
 
 /// Which scheduling policy runs.
@@ -303,41 +320,8 @@ impl TryFrom<RawScenario> for Scenario {
             format!("is {term_years}; allowed: 0 < term_years ≤ 100"),
         )?;
         let term = seconds_from_f64(term_years * SimTime::YEAR as f64);
-        let committed_usd = non_negative(c.committed_usd, "contract.committed_usd")?;
-
         let cluster = cluster(&raw.cluster, term)?;
-        let planned_chip_hours = planned_chip_hours(&cluster, term);
-        let (price, derived) = match c.price_per_chip_hour_usd {
-            Some(p) => (non_negative(p, "contract.price_per_chip_hour_usd")?, false),
-            None => {
-                require(
-                    planned_chip_hours > 0.0,
-                    "contract.price_per_chip_hour_usd",
-                    "is absent and cannot be derived: the tranches plan no chip-hours in the term; give a price",
-                )?;
-                (committed_usd / planned_chip_hours, true)
-            }
-        };
-        let escalation = c.price_escalation_per_year;
-        require(
-            escalation.is_finite() && escalation > -1.0,
-            "contract.price_escalation_per_year",
-            format!("is {escalation}; allowed: a number > -1"),
-        )?;
-        let weights = match c.payment_schedule {
-            RawPaymentSchedule::FlatMonthly => month_lengths(term),
-            RawPaymentSchedule::PlannedCapacity => planned_chip_hours_by_month(&cluster, term),
-        };
-        let contract = ContractSpec {
-            term,
-            committed_usd,
-            planned_chip_hours,
-            price_per_chip_hour_usd: price,
-            price_derived: derived,
-            payments: crate::finance::payment_plan(&weights, committed_usd, escalation),
-            payment_schedule: c.payment_schedule,
-            waive_undelivered: c.undelivered_capacity == RawUndelivered::Waived,
-        };
+        let contract = super::contract::resolve(c, &cluster, term)?;
         let buyer = raw
             .buyer
             .as_ref()
@@ -505,44 +489,6 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
         generations,
         tranches,
     })
-}
-
-/// Chip-hours the tranche schedule plans inside the term, with no delays.
-fn planned_chip_hours(cluster: &ClusterSpec, term: u64) -> f64 {
-    cluster
-        .tranches
-        .iter()
-        .map(|t| {
-            let life = cluster.generations[t.generation].service_life.unwrap_or(u64::MAX);
-            let end = t.planned.saturating_add(life).min(term);
-            (t.units * cluster.unit_chips) as f64 * end.saturating_sub(t.planned) as f64 / SimTime::HOUR as f64
-        })
-        .sum()
-}
-
-/// Seconds in each month of the term (the last may be partial).
-fn month_lengths(term: u64) -> Vec<f64> {
-    (0..term.div_ceil(SimTime::MONTH))
-        .map(|k| ((k + 1) * SimTime::MONTH).min(term).saturating_sub(k * SimTime::MONTH) as f64)
-        .collect()
-}
-
-/// Planned chip-hours of each month of the term (tranche schedule, no delays).
-fn planned_chip_hours_by_month(cluster: &ClusterSpec, term: u64) -> Vec<f64> {
-    (0..term.div_ceil(SimTime::MONTH))
-        .map(|k| {
-            let (start, end) = (k * SimTime::MONTH, ((k + 1) * SimTime::MONTH).min(term));
-            cluster
-                .tranches
-                .iter()
-                .map(|t| {
-                    let life = cluster.generations[t.generation].service_life.unwrap_or(u64::MAX);
-                    let (from, to) = (t.planned.max(start), t.planned.saturating_add(life).min(end));
-                    (t.units * cluster.unit_chips) as f64 * to.saturating_sub(from) as f64 / SimTime::HOUR as f64
-                })
-                .sum()
-        })
-        .collect()
 }
 
 fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<TrainingSpec, KeyError> {

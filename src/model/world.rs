@@ -16,7 +16,7 @@ use super::research::Research;
 use super::training::{Checkpointing, Phase, Run, SegmentSplit};
 use crate::config::Scenario;
 use crate::engine::{EventQueue, SimTime, derive_seed, seconds_from_f64};
-use crate::finance::{self, Ledger};
+use crate::finance::Ledger;
 use crate::metrics::ChipSeconds;
 use crate::metrics::{
     self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, Step, TrainingRunRecord, ratio,
@@ -1147,7 +1147,7 @@ impl<'s> World<'s> {
             utilization: ratio(h(t.busy()), delivered),
             useful_utilization: ratio(h(t.useful()), delivered),
             idle_fraction: ratio(h(t.idle), delivered),
-            idle_cost_usd: finance::idle_cost_usd(self.scenario, h(t.idle)),
+            idle_cost_usd: h(t.idle) * self.scenario.contract.price_per_chip_hour_usd,
             remarketed_chip_hours: h(t.remarketed),
             min_year_utilization: self.min_year_utilization,
             unit_failures: self.counters.unit_failures,

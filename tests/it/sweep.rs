@@ -4,7 +4,8 @@
 
 use super::support;
 use mortgage_sim::config;
-use mortgage_sim::montecarlo::{self, Stats};
+use mortgage_sim::montecarlo;
+use mortgage_sim::stats::Summary;
 use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
@@ -112,7 +113,7 @@ fn confidence_intervals_cover_a_known_mean_about_95_percent_of_the_time() {
         s.seed = 1000 + k;
         let outs = montecarlo::run_point(&s, 30, &bar);
         let v: Vec<f64> = outs.iter().map(|o| o.row.delivered_chip_hours).collect();
-        let st = Stats::of(&v, &[]).unwrap();
+        let st = Summary::of(&v, &[]).unwrap();
         covered += ((st.mean - exact).abs() <= st.ci95_half_width()) as u32;
     }
     let coverage = covered as f64 / experiments as f64;

@@ -25,7 +25,8 @@ use mortgage_sim::engine::SimTime;
 use mortgage_sim::metrics::ReplicaOutcome;
 use mortgage_sim::model::inference::DemandPath;
 use mortgage_sim::model::{self, Streams, training};
-use mortgage_sim::montecarlo::{self, Stats, replica_seed};
+use mortgage_sim::montecarlo::{self, replica_seed};
+use mortgage_sim::stats::Summary;
 use rayon::prelude::*;
 use std::f64::consts::TAU;
 
@@ -51,7 +52,7 @@ struct Estimate {
 
 fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.into_iter().collect();
-    let s = Stats::of(&v, &[]).expect("at least one replica");
+    let s = Summary::of(&v, &[]).expect("at least one replica");
     assert!(s.n >= 2, "a standard error needs two replicas");
     Estimate {
         mean: s.mean,

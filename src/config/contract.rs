@@ -1,0 +1,115 @@
+//! The contract resolved from its section: the price of a chip-hour (given,
+//! or derived from the commitment and the planned capacity) and the payment
+//! due each month. Planned capacity — the tranche schedule with no delays —
+//! is computed here once, for the price, the `planned_capacity` payment
+//! schedule and `check`.
+
+use super::raw::{RawContract, RawPaymentSchedule, RawUndelivered};
+use super::rules;
+use super::scenario::{ClusterSpec, KeyError};
+use crate::engine::SimTime;
+
+/// The contract, with the price and the payments resolved.
+#[derive(Debug, Clone)]
+pub struct ContractSpec {
+    /// Term length, seconds; the simulation ends here.
+    pub term: u64,
+    /// Committed dollars over the term.
+    pub committed_usd: f64,
+    /// Chip-hours the tranche schedule plans over the term (no delays).
+    pub planned_chip_hours: f64,
+    /// Price per chip-hour, given or derived as commitment ÷ planned chip-hours.
+    pub price_per_chip_hour_usd: f64,
+    /// True when the price was derived rather than given.
+    pub price_derived: bool,
+    /// Payment due each month (index 0 = month 1; the last month may be
+    /// partial), summing to the commitment.
+    pub payments: Vec<f64>,
+    /// The schedule the payments follow.
+    pub payment_schedule: RawPaymentSchedule,
+    /// Whether late capacity's payments are waived.
+    pub waive_undelivered: bool,
+}
+
+fn bad(key: &str, problem: impl Into<String>) -> KeyError {
+    KeyError {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Resolves `[contract]` over a term of `term` seconds and the checked cluster.
+pub fn resolve(c: &RawContract, cluster: &ClusterSpec, term: u64) -> Result<ContractSpec, KeyError> {
+    let committed_usd = rules::non_negative(c.committed_usd).map_err(|p| bad("contract.committed_usd", p))?;
+    let planned_chip_hours = cluster.planned_chip_hours(0, term);
+    let (price, derived) = match c.price_per_chip_hour_usd {
+        Some(p) => (
+            rules::non_negative(p).map_err(|p| bad("contract.price_per_chip_hour_usd", p))?,
+            false,
+        ),
+        None if planned_chip_hours > 0.0 => (committed_usd / planned_chip_hours, true),
+        None => {
+            return Err(bad(
+                "contract.price_per_chip_hour_usd",
+                "is absent and cannot be derived: the tranches plan no chip-hours in the term; give a price",
+            ));
+        }
+    };
+    let escalation = c.price_escalation_per_year;
+    if !(escalation.is_finite() && escalation > -1.0) {
+        return Err(bad(
+            "contract.price_escalation_per_year",
+            format!("is {}; allowed: a number > -1", rules::show(escalation)),
+        ));
+    }
+    let months = term.div_ceil(SimTime::MONTH);
+    let weights: Vec<f64> = (0..months)
+        .map(|k| {
+            let (start, end) = (k * SimTime::MONTH, ((k + 1) * SimTime::MONTH).min(term));
+            match c.payment_schedule {
+                RawPaymentSchedule::FlatMonthly => (end - start) as f64,
+                RawPaymentSchedule::PlannedCapacity => cluster.planned_chip_hours(start, end),
+            }
+        })
+        .collect();
+    Ok(ContractSpec {
+        term,
+        committed_usd,
+        planned_chip_hours,
+        price_per_chip_hour_usd: price,
+        price_derived: derived,
+        payments: payment_plan(&weights, committed_usd, escalation),
+        payment_schedule: c.payment_schedule,
+        waive_undelivered: c.undelivered_capacity == RawUndelivered::Waived,
+    })
+}
+
+/// Scales `weights` (one per month) so that they sum to `committed`, after
+/// applying an escalation of `escalation_per_year` (payment in month k
+/// proportional to weight × (1 + e)^{(k−1)/12}).
+pub fn payment_plan(weights: &[f64], committed: f64, escalation_per_year: f64) -> Vec<f64> {
+    let raw: Vec<f64> = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| w * (1.0 + escalation_per_year).powf(k as f64 / 12.0))
+        .collect();
+    let total: f64 = raw.iter().sum();
+    if total <= 0.0 {
+        return vec![0.0; weights.len()];
+    }
+    raw.iter().map(|r| r / total * committed).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_plans_sum_to_the_commitment() {
+        let p = payment_plan(&[1.0; 60], 100e9, 0.0);
+        assert!((p[0] - 100e9 / 60.0).abs() < 1e-3);
+        let e = payment_plan(&[1.0; 24], 1.0, 0.1);
+        assert!((e.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((e[12] / e[0] - 1.1).abs() < 1e-12);
+    }
+}
