@@ -54,6 +54,11 @@ impl Summary {
     }
 }
 
+/// The mean of `values`; 0 for none.
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
 /// `values` in ascending order (NaN last).
 pub fn sorted(values: &[f64]) -> Vec<f64> {
     let mut v = values.to_vec();
@@ -108,6 +113,10 @@ mod tests {
         let (lo, hi) = wilson(0, 10);
         assert_eq!(lo, 0.0);
         assert!((hi - 0.2775).abs() < 5e-5, "{hi}");
+        // The report's small-n cases: 0 of 16 is not degenerate.
+        let (lo, hi) = wilson(0, 16);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.1936).abs() < 1e-3, "{hi}");
         let (lo, hi) = wilson(10, 10);
         assert!((lo - 0.7225).abs() < 5e-5 && hi <= 1.0 && 1.0 - hi < 1e-12, "{lo} {hi}");
     }

@@ -30,7 +30,6 @@ mod detail;
 mod draw;
 mod folder;
 mod page;
-mod stats;
 mod sweep;
 mod units;
 

@@ -11,8 +11,8 @@ use super::draw::{
 };
 use super::folder::{Band, Folder};
 use super::page::Section;
-use super::stats::{mean, quantile, sorted, wilson};
 use super::units::{Unit, human, percent, usd};
+use crate::stats::{mean, quantile_sorted, sorted, wilson};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde_json::Value;
@@ -270,8 +270,8 @@ impl<'a> Detail<'a> {
                 format!(
                     "{} (p5 {} – p95 {})",
                     u.format(mean(&v)),
-                    q(quantile(&s, 0.05)),
-                    q(quantile(&s, 0.95))
+                    q(quantile_sorted(&s, 0.05)),
+                    q(quantile_sorted(&s, 0.95))
                 )
             } else {
                 u.format(v[0])

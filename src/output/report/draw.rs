@@ -5,8 +5,8 @@
 //! used by several detail charts.
 
 use super::ReportError;
-use super::stats::{mean, sorted};
 use super::units::Unit;
+use crate::stats::{mean, sorted};
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};

@@ -9,8 +9,8 @@ use super::draw::{
 };
 use super::folder::Folder;
 use super::page::{Section, html_escape};
-use super::stats::mean;
 use super::units::Unit;
+use crate::stats::mean;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 

@@ -10,8 +10,8 @@ use crate::output::report::draw::{
 };
 use crate::output::report::folder::RunRow;
 use crate::output::report::page::Section;
-use crate::output::report::stats::{mean, quantile, sorted};
 use crate::output::report::units::{Unit, human, percent};
+use crate::stats::{mean, quantile_sorted, sorted};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -230,7 +230,11 @@ impl Detail<'_> {
         c.sort_by(f64::total_cmp);
         let target = c[(c.len() - 1) / 2];
         let d: Vec<f64> = delay.iter().flatten().copied().collect();
-        let d_med = if d.is_empty() { 0.0 } else { quantile(&sorted(&d), 0.5) };
+        let d_med = if d.is_empty() {
+            0.0
+        } else {
+            quantile_sorted(&sorted(&d), 0.5)
+        };
         let best = (0..completed.len())
             .filter(|&i| completed[i] == Some(target))
             .min_by(|&a, &b| {
@@ -267,7 +271,11 @@ fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<u
         .iter()
         .map(|(_, v)| {
             let s = sorted(v);
-            (quantile(&s, 0.05), quantile(&s, 0.5), quantile(&s, 0.95))
+            (
+                quantile_sorted(&s, 0.05),
+                quantile_sorted(&s, 0.5),
+                quantile_sorted(&s, 0.95),
+            )
         })
         .collect();
     chart
