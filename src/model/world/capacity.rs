@@ -1,0 +1,181 @@
+//! Capacity: tranches arriving and retiring, the failure process and
+//! repairs, and the primitives that free units for a class under its policy
+//! limit.
+
+use super::*;
+
+impl World<'_> {
+    pub(super) fn tranche_arrives(&mut self, now: u64, i: usize) {
+        // Its TranchePlanned event came first (scheduled earlier, at the
+        // same or an earlier time), so its units are counted as undelivered.
+        let t = &self.scenario.cluster.tranches[i];
+        self.undelivered_units -= t.units;
+        let pool = &mut self.cluster.pools[t.generation];
+        pool.delivered += t.units;
+        pool.idle += t.units;
+        if let Some(life) = self.scenario.cluster.generations[t.generation].service_life {
+            let end = now.saturating_add(life);
+            if end < self.scenario.contract.term {
+                self.queue.schedule(SimTime(end), Event::TrancheRetires { tranche: i });
+            }
+        }
+        self.restart_failure_clock();
+        self.dispatch(now);
+    }
+
+    pub(super) fn tranche_retires(&mut self, now: u64, i: usize) {
+        let t = &self.scenario.cluster.tranches[i];
+        let (g, mut left) = (t.generation, t.units);
+        let from_idle = left.min(self.cluster.pools[g].idle);
+        self.cluster.pools[g].idle -= from_idle;
+        left -= from_idle;
+        while left > 0 && self.cluster.pools[g].research > 0 {
+            self.preempt_youngest_research(now, g);
+            let k = left.min(self.cluster.pools[g].idle);
+            self.cluster.pools[g].idle -= k;
+            left -= k;
+        }
+        let pool = &mut self.cluster.pools[g];
+        let from_inference = left.min(pool.inference);
+        pool.inference -= from_inference;
+        left -= from_inference;
+        let from_remarketed = left.min(pool.remarketed);
+        pool.remarketed -= from_remarketed;
+        left -= from_remarketed;
+        let from_down = left.min(pool.down);
+        pool.down -= from_down;
+        pool.retired_while_down += from_down;
+        left -= from_down;
+        while left > 0 {
+            let run = (0..self.runs.len())
+                .find(|&r| self.runs[r].generation == Some(g) && self.runs[r].held > 0)
+                .expect("retiring units must be held by some training run");
+            left -= self.migrate_run(now, run, left);
+        }
+        self.cluster.pools[g].delivered -= t.units;
+        debug_assert!(self.cluster.pools[g].is_consistent());
+        self.restart_failure_clock();
+        self.dispatch(now);
+    }
+
+    /// Failures are one superposed Poisson process over all delivered units,
+    /// thinned: candidates come at rate (delivered units × unit failure
+    /// rate) and one landing on a unit already down does nothing. The rate
+    /// bound changes only with deliveries and retirements, which redraw the
+    /// clock (exact, as exponential gaps are memoryless).
+    pub(super) fn restart_failure_clock(&mut self) {
+        self.failure_epoch = self.failure_epoch.wrapping_add(1);
+        self.schedule_failure_candidate();
+    }
+
+    pub(super) fn schedule_failure_candidate(&mut self) {
+        let rate = self.cluster.delivered() as f64 * self.scenario.cluster.unit_failure_rate;
+        if rate > 0.0 {
+            let gap: f64 = Exp1.sample(&mut self.streams.failures);
+            let epoch = self.failure_epoch;
+            self.queue
+                .schedule_in(seconds_from_f64(gap / rate), Event::FailureCandidate { epoch });
+        }
+    }
+
+    pub(super) fn failure_candidate(&mut self, now: u64) {
+        self.schedule_failure_candidate();
+        let index = self.streams.failures.random_range(0..self.cluster.delivered());
+        self.fail_unit(now, index);
+    }
+
+    /// A failure on a uniformly chosen up unit at a fixed time.
+    pub(super) fn forced_failure(&mut self, now: u64) {
+        // Map a uniform index over up units to one over delivered units by
+        // skipping each pool's down block.
+        let up: u64 = self.cluster.pools.iter().map(|p| p.up()).sum();
+        if up == 0 {
+            return;
+        }
+        let mut index = self.streams.failures.random_range(0..up);
+        let mut offset = 0;
+        for p in &self.cluster.pools {
+            if index < p.up() {
+                self.fail_unit(now, offset + p.down + index);
+                return;
+            }
+            index -= p.up();
+            offset += p.delivered;
+        }
+    }
+
+    /// The unit at `index` (see [`Cluster::locate`]) fails, unless it is
+    /// already down.
+    pub(super) fn fail_unit(&mut self, now: u64, index: u64) {
+        let (g, state) = self.cluster.locate(index);
+        match state {
+            UnitState::Down => return,
+            UnitState::Idle => {
+                self.cluster.pools[g].idle -= 1;
+                self.cluster.pools[g].down += 1;
+            }
+            UnitState::Inference => {
+                self.cluster.pools[g].inference -= 1;
+                self.cluster.pools[g].down += 1;
+            }
+            UnitState::Remarketed => {
+                self.cluster.pools[g].remarketed -= 1;
+                self.cluster.pools[g].down += 1;
+            }
+            UnitState::Training { mut offset } => {
+                let run = (0..self.runs.len())
+                    .find(|&r| {
+                        let run = &self.runs[r];
+                        if run.generation != Some(g) || run.held == 0 {
+                            return false;
+                        }
+                        if offset < run.held {
+                            return true;
+                        }
+                        offset -= run.held;
+                        false
+                    })
+                    .expect("a training unit belongs to a run");
+                self.counters.training_interruptions += 1;
+                self.interrupt_run(now, run);
+            }
+            UnitState::Research => {
+                let slot = self.research_victim(g);
+                let units = self.research.job(slot).units;
+                self.preempt_research(now, slot);
+                let pool = &mut self.cluster.pools[g];
+                pool.idle -= 1;
+                pool.down += 1;
+                debug_assert!(units >= 1);
+            }
+        }
+        self.counters.unit_failures += 1;
+        let repair = self.scenario.cluster.repair_hours.sample(&mut self.streams.failures);
+        self.queue.schedule_in(
+            seconds_from_f64(repair * SimTime::HOUR as f64),
+            Event::UnitRepaired { generation: g },
+        );
+        self.dispatch(now);
+    }
+
+    /// Units `limit` lets a class take in generation `g` on top of `held`.
+    pub(super) fn claimable(&self, g: usize, limit: Limit, held_by_class: u64) -> u64 {
+        policy::reachable(&self.cluster.pools[g], limit, held_by_class) - held_by_class
+    }
+
+    /// Frees `n` units from other classes as `limit` allows (idle first,
+    /// then the youngest research jobs, then inference) and returns how many
+    /// are now idle for the caller, at most `n`.
+    pub(super) fn free_up(&mut self, now: u64, g: usize, n: u64, limit: Limit) -> u64 {
+        while self.cluster.pools[g].idle < n && limit.preempt_research && self.cluster.pools[g].research > 0 {
+            self.preempt_youngest_research(now, g);
+        }
+        let pool = &mut self.cluster.pools[g];
+        if pool.idle < n && limit.shrink_inference {
+            let k = (n - pool.idle).min(pool.inference);
+            pool.inference -= k;
+            pool.idle += k;
+        }
+        n.min(pool.idle)
+    }
+}

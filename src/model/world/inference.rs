@@ -1,0 +1,79 @@
+//! Inference in the world: demand re-evaluated each step and capacity
+//! re-granted (fastest generations first, idle units before preempting
+//! research), and idle units topping up unmet demand between steps.
+
+use super::*;
+
+impl World<'_> {
+    pub(super) fn inference_step(&mut self, now: u64) {
+        let Some(path) = self.demand_path.as_mut() else {
+            return;
+        };
+        if self.defaulted_at.is_some() {
+            return;
+        }
+        self.demand = path.advance(now, &mut self.streams.inference);
+        // Re-grant from scratch: hand everything back, then claim fastest
+        // generations first, idle units before preempting research.
+        for p in &mut self.cluster.pools {
+            p.idle += p.inference;
+            p.inference = 0;
+        }
+        let mut remaining = self.demand;
+        for preempt in [false, true] {
+            for i in 0..self.cluster.fastest_first.len() {
+                if remaining <= 0.0 {
+                    break;
+                }
+                let g = self.cluster.fastest_first[i];
+                remaining -= self.grant_inference(now, g, remaining, preempt);
+            }
+        }
+        let step = self.scenario.inference.as_ref().map_or(SimTime::HOUR, |s| s.step);
+        self.queue.schedule_in(step, Event::InferenceStep);
+        self.dispatch(now);
+    }
+
+    /// Grants generation `g` units towards `demand` baseline chips; returns
+    /// the baseline chips granted.
+    pub(super) fn grant_inference(&mut self, now: u64, g: usize, demand: f64, preempt: bool) -> f64 {
+        let per_unit = self.chips(1) as f64 * self.cluster.speeds[g];
+        let want = (demand / per_unit).ceil() as u64;
+        let mut limit = self.policy.inference(&self.cluster.pools[g]);
+        limit.preempt_research &= preempt;
+        let held = self.cluster.pools[g].inference;
+        let k = want.min(self.claimable(g, limit, held));
+        let got = self.free_up(now, g, k, limit);
+        let pool = &mut self.cluster.pools[g];
+        pool.idle -= got;
+        pool.inference += got;
+        got as f64 * per_unit
+    }
+
+    /// Between demand steps, inference takes idle units (no preemption)
+    /// towards unmet demand, e.g. to replace a failed unit.
+    pub(super) fn fill_inference_from_idle(&mut self) {
+        if self.demand_path.is_none() {
+            return;
+        }
+        let served: f64 = (0..self.cluster.pools.len())
+            .map(|g| self.chips(self.cluster.pools[g].inference) as f64 * self.cluster.speeds[g])
+            .sum();
+        let mut remaining = self.demand - served;
+        for i in 0..self.cluster.fastest_first.len() {
+            if remaining <= 0.0 {
+                break;
+            }
+            let g = self.cluster.fastest_first[i];
+            let per_unit = self.chips(1) as f64 * self.cluster.speeds[g];
+            let limit = self.policy.inference(&self.cluster.pools[g]);
+            let pool = &self.cluster.pools[g];
+            let room = limit.max_units.saturating_sub(pool.inference);
+            let k = ((remaining / per_unit).ceil() as u64).min(pool.idle).min(room);
+            let pool = &mut self.cluster.pools[g];
+            pool.idle -= k;
+            pool.inference += k;
+            remaining -= k as f64 * per_unit;
+        }
+    }
+}

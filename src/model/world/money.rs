@@ -1,0 +1,88 @@
+//! The buyer's money in the world: a ledger month closed at each month's
+//! end, default and what it stops, and re-marketing afterwards.
+
+use super::*;
+
+impl World<'_> {
+    /// Closes a contract month in the buyer's ledger: revenue from the
+    /// inference served in the month, other costs pro rata to the month's
+    /// length, and the month's payment (less late capacity if waived).
+    pub(super) fn month_end(&mut self, now: u64) {
+        let (start, marked, served) = self.month_mark;
+        let hour = SimTime::HOUR as f64;
+        let (revenue, costs) = match &self.scenario.buyer {
+            Some(b) => (
+                (self.books.served - served) / hour * b.revenue_per_served_chip_hour_usd,
+                b.other_costs_per_month_usd * (now - start) as f64 / SimTime::MONTH as f64,
+            ),
+            None => (0.0, 0.0),
+        };
+        let contract = &self.scenario.contract;
+        let waiver = if contract.waive_undelivered {
+            metrics::hours(self.books.totals.undelivered - marked.undelivered) * contract.price_per_chip_hour_usd
+        } else {
+            0.0
+        };
+        if self.ledger.close_month(revenue, costs, waiver) {
+            self.buyer_defaults(now);
+        }
+        self.month_mark = (now, self.books.totals, self.books.served);
+        self.months_elapsed += 1;
+        if self.months_elapsed.is_multiple_of(12) {
+            let year = self.books.totals.since(&self.year_mark);
+            let utilization = ratio(year.busy() as f64, year.delivered as f64);
+            self.min_year_utilization = Some(self.min_year_utilization.map_or(utilization, |m| m.min(utilization)));
+            self.year_mark = self.books.totals;
+        }
+    }
+
+    /// The buyer stops paying: its workloads stop at once (training work
+    /// since the last checkpoint is lost, research jobs are dropped, demand
+    /// is no longer served) and the provider re-markets part of the capacity.
+    pub(super) fn buyer_defaults(&mut self, now: u64) {
+        self.defaulted_at = Some(now);
+        for r in 0..self.runs.len() {
+            if self.runs[r].is_running() {
+                self.close_phase(now, r, true);
+                let (g, held) = (self.runs[r].generation.expect("running run"), self.runs[r].held);
+                let pool = &mut self.cluster.pools[g];
+                pool.training -= held;
+                pool.idle += held;
+                self.runs[r].held = 0;
+            }
+            let run = &mut self.runs[r];
+            if matches!(
+                run.phase,
+                Phase::Queued | Phase::Restarting | Phase::Computing | Phase::WaitingForUnits
+            ) {
+                run.phase = Phase::Abandoned;
+                run.token = run.token.wrapping_add(1);
+            }
+        }
+        self.training_queue.clear();
+        self.waiting_runs.clear();
+        let running: Vec<u32> = self.research.all_running().collect();
+        for slot in running {
+            self.preempt_research(now, slot);
+        }
+        self.research.drop_waiting();
+        self.demand = 0.0;
+        for p in &mut self.cluster.pools {
+            p.idle += p.inference;
+            p.inference = 0;
+        }
+        self.remarket_idle();
+    }
+
+    /// After a default, keeps `remarket_fraction` of each generation's up
+    /// units re-marketed, taking idle units (e.g. repaired ones).
+    pub(super) fn remarket_idle(&mut self) {
+        let fraction = self.scenario.provider.remarket_fraction;
+        for p in &mut self.cluster.pools {
+            let target = (fraction * p.up() as f64).floor() as u64;
+            let k = target.saturating_sub(p.remarketed).min(p.idle);
+            p.idle -= k;
+            p.remarketed += k;
+        }
+    }
+}

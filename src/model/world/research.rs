@@ -1,0 +1,136 @@
+//! Research jobs in the world: Poisson arrivals, FIFO starts on idle
+//! units, preemption (youngest first, or the victim of a failure) and
+//! release. The jobs' own state lives in `model::research`.
+
+use super::*;
+
+impl World<'_> {
+    /// A research job on generation `g` chosen with probability proportional
+    /// to its units (rejection sampling: uniform job, accepted with
+    /// probability units / max units), i.e. the owner of a uniform unit.
+    pub(super) fn research_victim(&mut self, g: usize) -> u32 {
+        let max_units = self.scenario.research.as_ref().map_or(1, |r| r.max_units).max(1);
+        let n = self.research.running(g);
+        loop {
+            let slot = self.research.running_at(g, self.streams.victims.random_range(0..n));
+            let units = self.research.job(slot).units;
+            if units >= max_units || self.streams.victims.random_range(0..max_units) < units {
+                return slot;
+            }
+        }
+    }
+
+    pub(super) fn preempt_youngest_research(&mut self, now: u64, g: usize) {
+        let slot = self.research.youngest(g).expect("pool has research units");
+        self.preempt_research(now, slot);
+    }
+
+    /// Preempts a running research job: its units go idle, its work since
+    /// start is lost, and it returns to the head of the queue.
+    pub(super) fn preempt_research(&mut self, now: u64, slot: u32) {
+        let (g, units, elapsed) = self.research.preempt(slot, now);
+        // Work up to the last completed checkpoint is kept; the rest is lost.
+        let interval = self
+            .scenario
+            .research
+            .as_ref()
+            .and_then(|r| r.checkpoint_interval)
+            .unwrap_or(u64::MAX);
+        let saved = elapsed / interval * interval;
+        let chips = self.chips(units) as u128;
+        self.books.totals.research_useful += chips * saved as u128;
+        self.books.totals.research_lost += chips * (elapsed - saved) as u128;
+        if saved > 0 {
+            let done = (saved as f64 * self.cluster.speeds[g]).floor() as u64;
+            self.research.keep_progress(slot, done);
+        }
+        self.counters.research_preemptions += 1;
+        self.release_research(g, units);
+    }
+
+    pub(super) fn release_research(&mut self, g: usize, units: u64) {
+        let pool = &mut self.cluster.pools[g];
+        pool.research -= units;
+        pool.idle += units;
+    }
+
+    /// Draws the next arrival of the non-homogeneous Poisson process with
+    /// rate λ(t) = λ₀·e^{gt} by inverting its integrated rate.
+    pub(super) fn schedule_research_arrival(&mut self) {
+        let Some(spec) = self.scenario.research.as_ref() else {
+            return;
+        };
+        if spec.arrival_rate <= 0.0 {
+            return;
+        }
+        let now = self.queue.now().secs() as f64;
+        let e: f64 = Exp1.sample(&mut self.streams.research);
+        let (l0, g) = (spec.arrival_rate, spec.arrival_log_growth);
+        let next = if g.abs() < 1e-300 {
+            now + e / l0
+        } else {
+            let arg = (g * now).exp() + g * e / l0;
+            if arg <= 0.0 {
+                return; // a decaying rate whose remaining mass is spent
+            }
+            arg.ln() / g
+        };
+        if next < self.scenario.contract.term as f64 {
+            self.queue
+                .schedule(SimTime(seconds_from_f64(next)), Event::ResearchArrives);
+        }
+    }
+
+    pub(super) fn research_arrives(&mut self, now: u64) {
+        assert!(
+            self.scenario.research.is_some(),
+            "research arrivals need a research spec"
+        );
+        self.research.arrive(now);
+        self.counters.research_arrived += 1;
+        self.schedule_research_arrival();
+        self.dispatch(now);
+    }
+
+    /// Starts queued research jobs in FIFO order on idle units, fastest
+    /// generation first; the head job blocks the queue until it fits.
+    pub(super) fn start_research(&mut self, now: u64) {
+        let Some(spec) = self.scenario.research.as_ref() else {
+            return;
+        };
+        let (stream, unit_chips) = (&mut self.streams.research_jobs, self.cluster.unit_chips as f64);
+        let mut draw_job = || {
+            let chips = spec.chips.sample(stream);
+            let units = ((chips / unit_chips).ceil() as u64).clamp(spec.min_units, spec.max_units);
+            let hours = spec.duration_hours.sample(stream);
+            (units, seconds_from_f64(hours * SimTime::HOUR as f64).max(1))
+        };
+        while let Some(slot) = self.research.head(&mut draw_job) {
+            let units = self.research.job(slot).units;
+            let Some(g) = self
+                .cluster
+                .fastest_first
+                .iter()
+                .copied()
+                .find(|&g| self.cluster.pools[g].idle >= units)
+            else {
+                break;
+            };
+            self.research.pop_head();
+            let first = self.research.job(slot).first_start.is_none();
+            if first {
+                let arrived = self.research.job(slot).arrived;
+                metrics::record_wait(&mut self.research_waits, now - arrived);
+            }
+            self.research.start(slot, g, now);
+            let pool = &mut self.cluster.pools[g];
+            pool.idle -= units;
+            pool.research += units;
+            let work = self.research.job(slot).baseline_work;
+            let duration = ((work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
+            let token = self.research.token(slot);
+            self.queue
+                .schedule_in(duration, Event::ResearchFinishes { slot, token });
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Frontier training runs in the world: queueing, gang starts on the
+//! fastest generation with room, checkpointed compute segments, interruption
+//! by failures, migration off a retiring generation and completion. The
+//! runs' own state and checkpoint arithmetic live in `model::training`.
+
+use super::*;
+
+impl World<'_> {
+    pub(super) fn resume_waiting_runs(&mut self, now: u64) {
+        let mut i = 0;
+        while i < self.waiting_runs.len() {
+            let r = self.waiting_runs[i];
+            let g = self.runs[r].generation.expect("waiting run has a generation");
+            let missing = self.runs[r].missing();
+            let limit = self.policy.training(&self.cluster.pools[g]);
+            if self.claimable(g, limit, self.cluster.pools[g].training) >= missing {
+                self.waiting_runs.remove(i);
+                self.close_phase(now, r, false);
+                self.give_training_units(now, g, r, missing, limit);
+                self.begin_restart(now, r);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    pub(super) fn give_training_units(&mut self, now: u64, g: usize, r: usize, n: u64, limit: Limit) {
+        let got = self.free_up(now, g, n, limit);
+        debug_assert_eq!(got, n);
+        let pool = &mut self.cluster.pools[g];
+        pool.idle -= got;
+        pool.training += got;
+        self.runs[r].held += got;
+    }
+
+    /// Whether a gang of `units` could start on some generation if every
+    /// tranche of it were delivered, up and idle (under the policy's limit).
+    /// A run that never could is set aside instead of blocking the queue.
+    pub(super) fn could_ever_start(&self, units: u64) -> bool {
+        let cl = &self.scenario.cluster;
+        (0..cl.generations.len()).any(|g| {
+            let total: u64 = cl.tranches.iter().filter(|t| t.generation == g).map(|t| t.units).sum();
+            let pool = crate::model::cluster::Pool {
+                delivered: total,
+                idle: total,
+                ..Default::default()
+            };
+            policy::reachable(&pool, self.policy.training(&pool), 0) >= units
+        })
+    }
+
+    /// Starts queued runs in FIFO order, each on the fastest generation
+    /// whose policy limit has room for the whole gang.
+    pub(super) fn start_queued_runs(&mut self, now: u64) {
+        while let Some(&r) = self.training_queue.front() {
+            let units = self.runs[r].units;
+            let fits = self.cluster.fastest_first.iter().copied().find(|&g| {
+                let limit = self.policy.training(&self.cluster.pools[g]);
+                self.claimable(g, limit, self.cluster.pools[g].training) >= units
+            });
+            let Some(g) = fits else { break };
+            self.training_queue.pop_front();
+            let limit = self.policy.training(&self.cluster.pools[g]);
+            self.give_training_units(now, g, r, units, limit);
+            let run = &mut self.runs[r];
+            run.generation = Some(g);
+            run.last_generation = Some(g);
+            run.work = ((run.baseline_work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
+            if run.started.is_none() {
+                run.started = Some(now);
+                metrics::record_wait(&mut self.training_waits, now - run.ready);
+            }
+            self.begin_computing(now, r);
+        }
+    }
+
+    pub(super) fn begin_restart(&mut self, now: u64, r: usize) {
+        let run = &mut self.runs[r];
+        run.phase = Phase::Restarting;
+        run.phase_start = now;
+        let token = run.token;
+        self.queue
+            .schedule_in(self.checkpointing.restart, Event::TrainingPhaseEnds { run: r, token });
+    }
+
+    pub(super) fn begin_computing(&mut self, now: u64, r: usize) {
+        self.close_phase(now, r, false);
+        let run = &mut self.runs[r];
+        run.phase = Phase::Computing;
+        run.phase_start = now;
+        let length = self.checkpointing.segment_length(run.work - run.saved);
+        let token = run.token;
+        self.queue
+            .schedule_in(length, Event::TrainingPhaseEnds { run: r, token });
+    }
+
+    /// Adds the run's current phase, up to `now`, to the class book.
+    /// `interrupted` says whether a compute segment ends by failure (its
+    /// unsaved work is rework) or otherwise (the term ends: work counts).
+    pub(super) fn close_phase(&mut self, now: u64, r: usize, interrupted: bool) {
+        let cp = self.checkpointing;
+        let chips = self.chips(self.runs[r].held) as u128;
+        let run = &mut self.runs[r];
+        let elapsed = now - run.phase_start;
+        let split = match run.phase {
+            Phase::Computing if interrupted => cp.interrupted(run.work - run.saved, elapsed),
+            Phase::Computing => cp.truncated(run.work - run.saved, elapsed),
+            Phase::Restarting | Phase::WaitingForUnits => SegmentSplit {
+                overhead: elapsed,
+                ..SegmentSplit::default()
+            },
+            _ => SegmentSplit::default(),
+        };
+        if interrupted {
+            run.saved += split.useful;
+        }
+        run.phase_start = now;
+        let t = &mut self.books.totals;
+        t.training_useful += chips * split.useful as u128;
+        t.training_rework += chips * split.rework as u128;
+        t.training_overhead += chips * split.overhead as u128;
+    }
+
+    /// A unit of run `r` fails: the run rolls back to its last checkpoint
+    /// and restarts on a replacement unit, or waits for one holding the rest.
+    pub(super) fn interrupt_run(&mut self, now: u64, r: usize) {
+        self.close_phase(now, r, true);
+        let g = self.runs[r].generation.expect("running run has a generation");
+        let pool = &mut self.cluster.pools[g];
+        pool.training -= 1;
+        pool.down += 1;
+        let run = &mut self.runs[r];
+        run.held -= 1;
+        run.token = run.token.wrapping_add(1);
+        run.interruptions += 1;
+        let missing = run.missing();
+        let limit = self.policy.training(&self.cluster.pools[g]);
+        if run.phase != Phase::WaitingForUnits && self.claimable(g, limit, self.cluster.pools[g].training) >= missing {
+            self.give_training_units(now, g, r, missing, limit);
+            self.begin_restart(now, r);
+        } else if self.runs[r].phase != Phase::WaitingForUnits {
+            self.runs[r].phase = Phase::WaitingForUnits;
+            self.waiting_runs.push(r);
+        }
+    }
+
+    /// Run `r`'s generation retires under it: up to `retiring` of its units
+    /// leave the cluster, the rest go idle, and the run — rolled back to its
+    /// last checkpoint — returns to the head of the training queue to start
+    /// again on whichever generation has room, keeping its checkpointed
+    /// progress (converted to baseline work). Returns the units retired.
+    pub(super) fn migrate_run(&mut self, now: u64, r: usize, retiring: u64) -> u64 {
+        self.close_phase(now, r, true);
+        let g = self.runs[r].generation.expect("running run has a generation");
+        let speed = self.cluster.speeds[g];
+        let run = &mut self.runs[r];
+        let retired = retiring.min(run.held);
+        let pool = &mut self.cluster.pools[g];
+        pool.training -= run.held;
+        pool.idle += run.held - retired;
+        run.held = 0;
+        run.compute_done += run.saved;
+        run.baseline_work = ((run.work - run.saved) as f64 * speed).ceil() as u64;
+        run.work = 0;
+        run.saved = 0;
+        run.generation = None;
+        run.phase = Phase::Queued;
+        run.token = run.token.wrapping_add(1);
+        self.waiting_runs.retain(|&w| w != r);
+        self.training_queue.push_front(r);
+        retired
+    }
+
+    pub(super) fn complete_run(&mut self, now: u64, r: usize) {
+        let cp = self.checkpointing;
+        let chips = self.chips(self.runs[r].held) as u128;
+        let run = &mut self.runs[r];
+        let split = cp.completed(run.work - run.saved);
+        debug_assert_eq!(now - run.phase_start, cp.segment_length(run.work - run.saved));
+        run.saved = run.work;
+        run.compute_done += run.work;
+        run.phase = Phase::Done;
+        run.finished = Some(now);
+        let (g, held) = (run.generation.expect("running run"), run.held);
+        run.held = 0;
+        let t = &mut self.books.totals;
+        t.training_useful += chips * split.useful as u128;
+        t.training_overhead += chips * split.overhead as u128;
+        let pool = &mut self.cluster.pools[g];
+        pool.training -= held;
+        pool.idle += held;
+        self.dispatch(now);
+    }
+}
