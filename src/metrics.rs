@@ -15,6 +15,42 @@ pub mod risk;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+/// What a delivered chip is doing at an instant. The model's pools count
+/// units by class and the books integrate chips by class, so the list of
+/// states is written once, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Failed, awaiting repair.
+    Down,
+    /// Held by a frontier training run.
+    Training,
+    /// Serving inference.
+    Inference,
+    /// Held by a research job.
+    Research,
+    /// Re-marketed by the provider after the buyer's default.
+    Remarketed,
+    /// Up and unallocated.
+    Idle,
+}
+
+impl Class {
+    /// Number of classes.
+    pub const COUNT: usize = 6;
+    /// Every class, in the order a pool lays its units out (see
+    /// `model::cluster::Cluster::locate`).
+    pub const ALL: [Class; Class::COUNT] = [
+        Class::Down,
+        Class::Training,
+        Class::Inference,
+        Class::Research,
+        Class::Remarketed,
+        Class::Idle,
+    ];
+    /// The classes that hold the buyer's workloads: "busy".
+    pub const BUSY: [Class; 3] = [Class::Training, Class::Inference, Class::Research];
+}
+
 /// Chip-second integrals of one replica (or one time step).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChipSeconds {
@@ -22,18 +58,8 @@ pub struct ChipSeconds {
     pub delivered: u128,
     /// Planned but not yet delivered (late tranches).
     pub undelivered: u128,
-    /// Failed, awaiting repair.
-    pub down: u128,
-    /// Up and unallocated.
-    pub idle: u128,
-    /// Held by training runs (allocation book).
-    pub training_held: u128,
-    /// Serving inference.
-    pub inference: u128,
-    /// Held by research jobs (allocation book).
-    pub research_held: u128,
-    /// Re-marketed by the provider after a default.
-    pub remarketed: u128,
+    /// By [`Class`] (the allocation book), indexed by `Class as usize`.
+    pub held: [u128; Class::COUNT],
     /// Training compute secured by checkpoints or completion (class book).
     pub training_useful: u128,
     /// Training compute lost to interruptions (class book).
@@ -46,28 +72,35 @@ pub struct ChipSeconds {
     pub research_lost: u128,
 }
 
+impl std::ops::Index<Class> for ChipSeconds {
+    type Output = u128;
+    fn index(&self, class: Class) -> &u128 {
+        &self.held[class as usize]
+    }
+}
+
 impl ChipSeconds {
     /// Busy chip-seconds: everything allocated to a workload.
     pub fn busy(&self) -> u128 {
-        self.training_held + self.inference + self.research_held
+        Class::BUSY.iter().map(|&c| self[c]).sum()
     }
 
     /// Useful work: training useful + inference + research useful.
     pub fn useful(&self) -> u128 {
-        self.training_useful + self.inference + self.research_useful
+        self.training_useful + self[Class::Inference] + self.research_useful
     }
 
     /// Largest absolute mismatch between the books, in chip-seconds:
-    /// delivered vs busy + remarketed + down + idle, and each class split
-    /// vs what the class held. Zero when the bookkeeping is right.
+    /// delivered vs the sum over classes, and each class split vs what the
+    /// class held. Zero when the bookkeeping is right.
     pub fn conservation_error(&self) -> u128 {
         let d = |a: u128, b: u128| a.abs_diff(b);
-        d(self.delivered, self.busy() + self.remarketed + self.down + self.idle)
+        d(self.delivered, self.held.iter().sum())
             .max(d(
-                self.training_held,
+                self[Class::Training],
                 self.training_useful + self.training_rework + self.training_overhead,
             ))
-            .max(d(self.research_held, self.research_useful + self.research_lost))
+            .max(d(self[Class::Research], self.research_useful + self.research_lost))
     }
 
     /// Field-wise difference `self - earlier` (for per-step figures).
@@ -75,12 +108,7 @@ impl ChipSeconds {
         ChipSeconds {
             delivered: self.delivered - earlier.delivered,
             undelivered: self.undelivered - earlier.undelivered,
-            down: self.down - earlier.down,
-            idle: self.idle - earlier.idle,
-            training_held: self.training_held - earlier.training_held,
-            inference: self.inference - earlier.inference,
-            research_held: self.research_held - earlier.research_held,
-            remarketed: self.remarketed - earlier.remarketed,
+            held: std::array::from_fn(|c| self.held[c] - earlier.held[c]),
             training_useful: self.training_useful - earlier.training_useful,
             training_rework: self.training_rework - earlier.training_rework,
             training_overhead: self.training_overhead - earlier.training_overhead,
@@ -93,22 +121,13 @@ impl ChipSeconds {
 /// Chips in each allocation state at an instant (the integrands).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Levels {
-    /// Delivered chips.
+    /// Delivered chips (counted apart from the classes, so that the books
+    /// check one against the other).
     pub delivered: u64,
     /// Late (planned, undelivered) chips.
     pub undelivered: u64,
-    /// Down chips.
-    pub down: u64,
-    /// Idle chips.
-    pub idle: u64,
-    /// Training chips.
-    pub training: u64,
-    /// Inference chips.
-    pub inference: u64,
-    /// Research chips.
-    pub research: u64,
-    /// Re-marketed chips.
-    pub remarketed: u64,
+    /// Chips by [`Class`], indexed by `Class as usize`.
+    pub held: [u64; Class::COUNT],
     /// Inference demand, baseline-chip equivalents.
     pub demand: f64,
     /// Inference served, baseline-chip equivalents.
@@ -138,12 +157,9 @@ impl Integrator {
         let t = &mut self.totals;
         t.delivered += levels.delivered as u128 * dtu;
         t.undelivered += levels.undelivered as u128 * dtu;
-        t.down += levels.down as u128 * dtu;
-        t.idle += levels.idle as u128 * dtu;
-        t.training_held += levels.training as u128 * dtu;
-        t.inference += levels.inference as u128 * dtu;
-        t.research_held += levels.research as u128 * dtu;
-        t.remarketed += levels.remarketed as u128 * dtu;
+        for (total, &chips) in t.held.iter_mut().zip(&levels.held) {
+            *total += chips as u128 * dtu;
+        }
         self.demand += levels.demand * dt as f64;
         self.served += levels.served * dt as f64;
         self.last = now;
@@ -174,17 +190,11 @@ pub const STEP_METRICS: [(&str, StepMetric); 11] = [
         avg(b.totals.undelivered - a.totals.undelivered, a, b)
     }),
     ("busy_chips", |a, b| avg(b.totals.busy() - a.totals.busy(), a, b)),
-    ("idle_chips", |a, b| avg(b.totals.idle - a.totals.idle, a, b)),
-    ("down_chips", |a, b| avg(b.totals.down - a.totals.down, a, b)),
-    ("training_chips", |a, b| {
-        avg(b.totals.training_held - a.totals.training_held, a, b)
-    }),
-    ("inference_chips", |a, b| {
-        avg(b.totals.inference - a.totals.inference, a, b)
-    }),
-    ("research_chips", |a, b| {
-        avg(b.totals.research_held - a.totals.research_held, a, b)
-    }),
+    ("idle_chips", |a, b| class_avg(Class::Idle, a, b)),
+    ("down_chips", |a, b| class_avg(Class::Down, a, b)),
+    ("training_chips", |a, b| class_avg(Class::Training, a, b)),
+    ("inference_chips", |a, b| class_avg(Class::Inference, a, b)),
+    ("research_chips", |a, b| class_avg(Class::Research, a, b)),
     ("utilization", |a, b| {
         let d = b.totals.delivered - a.totals.delivered;
         if d == 0 {
@@ -206,6 +216,10 @@ fn dt(a: &Snapshot, b: &Snapshot) -> f64 {
 
 fn avg(chip_seconds: u128, a: &Snapshot, b: &Snapshot) -> f64 {
     chip_seconds as f64 / dt(a, b)
+}
+
+fn class_avg(class: Class, a: &Snapshot, b: &Snapshot) -> f64 {
+    avg(b.totals[class] - a.totals[class], a, b)
 }
 
 /// One time-series step of one replica: the [`STEP_METRICS`] over the step.
@@ -560,11 +574,7 @@ mod tests {
         let mut i = Integrator::default();
         let l = Levels {
             delivered: 10,
-            down: 1,
-            idle: 4,
-            training: 3,
-            inference: 1,
-            research: 1,
+            held: [1, 3, 1, 1, 0, 4],
             ..Levels::default()
         };
         i.advance(7, &l);

@@ -161,7 +161,8 @@ pub struct PointRecord {
 
 /// Format of shard folders written by this build. 2: each replica's time
 /// series is per-step values (`metrics::Step`), not cumulative snapshots.
-pub const SHARD_FORMAT: u32 = 2;
+/// 3: chip-second integrals are kept by `metrics::Class`.
+pub const SHARD_FORMAT: u32 = 3;
 
 /// `shard.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,58 +4,68 @@
 //! memory and cost per event do not depend on the chip count. Every
 //! allocation is in whole failure units (nodes).
 
-/// Unit counts of one generation by state. `idle` is kept explicitly (not
-/// derived), so [`Pool::is_consistent`] is a real bookkeeping check.
+pub use crate::metrics::Class;
+
+/// Unit counts of one generation by [`Class`]. `delivered` is kept apart
+/// from the per-class counts (not derived), so [`Pool::is_consistent`] is a
+/// real bookkeeping check. Units change class only through
+/// [`Pool::transfer`], and enter and leave through [`Pool::deliver`] and
+/// [`Pool::retire`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pool {
     /// Units delivered and not retired.
     pub delivered: u64,
-    /// Units failed and awaiting repair.
-    pub down: u64,
-    /// Units held by training runs.
-    pub training: u64,
-    /// Units serving inference.
-    pub inference: u64,
-    /// Units held by research jobs.
-    pub research: u64,
-    /// Units re-marketed by the provider after the buyer's default.
-    pub remarketed: u64,
-    /// Units up and unallocated.
-    pub idle: u64,
+    units: [u64; Class::COUNT],
     /// Units retired while down: their repair must not bring them back.
     pub retired_while_down: u64,
 }
 
-impl Pool {
-    /// Units up (delivered and not down).
-    pub fn up(&self) -> u64 {
-        self.delivered - self.down
-    }
-
-    /// Whether the states add up to the delivered units.
-    pub fn is_consistent(&self) -> bool {
-        self.down + self.training + self.inference + self.research + self.remarketed + self.idle == self.delivered
+impl std::ops::Index<Class> for Pool {
+    type Output = u64;
+    fn index(&self, class: Class) -> &u64 {
+        &self.units[class as usize]
     }
 }
 
-/// Where a uniformly chosen delivered unit sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitState {
-    /// Already down (a thinned failure candidate: nothing happens).
-    Down,
-    /// The `offset`-th training unit of the pool.
-    Training {
-        /// Offset among the pool's training units.
-        offset: u64,
-    },
-    /// An inference unit.
-    Inference,
-    /// A research unit.
-    Research,
-    /// A unit re-marketed after a default.
-    Remarketed,
-    /// An idle unit.
-    Idle,
+impl Pool {
+    /// A pool with `units` of each class (in [`Class::ALL`] order).
+    pub fn with(units: [u64; Class::COUNT]) -> Pool {
+        Pool {
+            delivered: units.iter().sum(),
+            units,
+            retired_while_down: 0,
+        }
+    }
+
+    /// Units up (delivered and not down).
+    pub fn up(&self) -> u64 {
+        self.delivered - self[Class::Down]
+    }
+
+    /// Moves `n` units from class `from` to class `to`.
+    pub fn transfer(&mut self, from: Class, to: Class, n: u64) {
+        debug_assert!(self[from] >= n, "transfer of {n} {from:?} units from {}", self[from]);
+        self.units[from as usize] -= n;
+        self.units[to as usize] += n;
+    }
+
+    /// `n` units are delivered and come up idle.
+    pub fn deliver(&mut self, n: u64) {
+        self.delivered += n;
+        self.units[Class::Idle as usize] += n;
+    }
+
+    /// `n` units of class `from` leave the cluster (retirement).
+    pub fn retire(&mut self, from: Class, n: u64) {
+        debug_assert!(self[from] >= n);
+        self.units[from as usize] -= n;
+        self.delivered -= n;
+    }
+
+    /// Whether the classes add up to the delivered units.
+    pub fn is_consistent(&self) -> bool {
+        self.units.iter().sum::<u64>() == self.delivered
+    }
 }
 
 /// All generations' pools.
@@ -89,30 +99,23 @@ impl Cluster {
         self.pools.iter().map(|p| p.delivered).sum()
     }
 
-    /// Maps `index` in `[0, delivered())` to a generation and a state, with
-    /// pools laid out in order and each pool as [down | training | inference
-    /// | research | remarketed | idle]. A uniform index thus picks a uniform
-    /// unit.
-    pub fn locate(&self, mut index: u64) -> (usize, UnitState) {
+    /// Maps `index` in `[0, delivered())` to a generation, a class and the
+    /// offset among that pool's units of the class, with pools laid out in
+    /// order and each pool's classes in [`Class::ALL`] order. A uniform index
+    /// thus picks a uniform unit.
+    pub fn locate(&self, mut index: u64) -> (usize, Class, u64) {
         for (g, p) in self.pools.iter().enumerate() {
             if index >= p.delivered {
                 index -= p.delivered;
                 continue;
             }
-            let state = if index < p.down {
-                UnitState::Down
-            } else if index < p.down + p.training {
-                UnitState::Training { offset: index - p.down }
-            } else if index < p.down + p.training + p.inference {
-                UnitState::Inference
-            } else if index < p.down + p.training + p.inference + p.research {
-                UnitState::Research
-            } else if index < p.down + p.training + p.inference + p.research + p.remarketed {
-                UnitState::Remarketed
-            } else {
-                UnitState::Idle
-            };
-            return (g, state);
+            for class in Class::ALL {
+                if index < p[class] {
+                    return (g, class, index);
+                }
+                index -= p[class];
+            }
+            unreachable!("a consistent pool's classes cover its delivered units");
         }
         panic!("unit index out of range: caller must draw below delivered()")
     }
@@ -125,31 +128,19 @@ mod tests {
     #[test]
     fn locate_covers_every_state_in_order() {
         let mut c = Cluster::new(vec![1.0, 2.0], 16);
-        c.pools[0] = Pool {
-            delivered: 5,
-            down: 1,
-            training: 1,
-            inference: 1,
-            research: 1,
-            idle: 1,
-            ..Pool::default()
-        };
-        c.pools[1] = Pool {
-            delivered: 2,
-            idle: 2,
-            ..Pool::default()
-        };
+        c.pools[0] = Pool::with([1, 1, 1, 1, 0, 1]);
+        c.pools[1] = Pool::with([0, 0, 0, 0, 0, 2]);
         let states: Vec<_> = (0..7).map(|i| c.locate(i)).collect();
         assert_eq!(
             states,
             vec![
-                (0, UnitState::Down),
-                (0, UnitState::Training { offset: 0 }),
-                (0, UnitState::Inference),
-                (0, UnitState::Research),
-                (0, UnitState::Idle),
-                (1, UnitState::Idle),
-                (1, UnitState::Idle),
+                (0, Class::Down, 0),
+                (0, Class::Training, 0),
+                (0, Class::Inference, 0),
+                (0, Class::Research, 0),
+                (0, Class::Idle, 0),
+                (1, Class::Idle, 0),
+                (1, Class::Idle, 1),
             ]
         );
         assert_eq!(c.fastest_first, vec![1, 0]);

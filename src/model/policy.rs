@@ -16,7 +16,7 @@ mod priority;
 pub use partitioned::Partitioned;
 pub use priority::Priority;
 
-use super::cluster::Pool;
+use super::cluster::{Class, Pool};
 use crate::config::PolicyKind;
 
 /// What a class may claim in a pool.
@@ -49,12 +49,12 @@ pub fn build(kind: PolicyKind) -> Box<dyn Policy> {
 /// Units a class could hold in `pool` under `limit`, counting what it holds
 /// now (`held`) plus what it may take.
 pub fn reachable(pool: &Pool, limit: Limit, held: u64) -> u64 {
-    let mut free = pool.idle;
+    let mut free = pool[Class::Idle];
     if limit.preempt_research {
-        free += pool.research;
+        free += pool[Class::Research];
     }
     if limit.shrink_inference {
-        free += pool.inference;
+        free += pool[Class::Inference];
     }
     (held + free).min(limit.max_units.max(held))
 }

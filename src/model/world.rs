@@ -1,14 +1,18 @@
 //! The per-replica world: one contract term simulated event by event.
 //!
 //! [`World`] owns the event queue, the cluster, each workload's state, the
-//! random streams and the books. Each [`Event`] has one handler. Capacity
-//! moves between classes only through a few primitives (`take`,
-//! `preempt_youngest_research`, `release`), and after every release or
-//! arrival `World::dispatch` hands free capacity out in policy order:
-//! training runs waiting for replacement units, queued training runs,
-//! inference shortfall, then the research queue.
+//! random streams and the books. Each [`Event`] has one handler; the
+//! handlers live in `world/` by concern (capacity, training, inference,
+//! research, money, and the tally at the end of the term). Units move
+//! between classes only through `Pool::transfer` (and enter and leave
+//! through `Pool::deliver` and `Pool::retire`); `World::free_up` frees units
+//! for a class as its policy limit allows (idle first, then the youngest
+//! research jobs, then inference). After every release or arrival
+//! `World::dispatch` hands free capacity out in policy order: training runs
+//! waiting for replacement units, queued training runs, inference
+//! shortfall, then the research queue.
 
-use super::cluster::{Cluster, UnitState};
+use super::cluster::{Class, Cluster, Pool};
 use super::event::Event;
 use super::inference::DemandPath;
 use super::policy::{self, Limit, Policy};
@@ -264,8 +268,7 @@ impl<'s> World<'s> {
                 if pool.retired_while_down > 0 {
                     pool.retired_while_down -= 1;
                 } else {
-                    pool.down -= 1;
-                    pool.idle += 1;
+                    pool.transfer(Class::Down, Class::Idle, 1);
                     self.dispatch(now);
                 }
             }
@@ -332,26 +335,11 @@ impl<'s> World<'s> {
         };
         let mut capacity = 0.0;
         for (g, p) in self.cluster.pools.iter().enumerate() {
-            l.delivered += p.delivered;
-            l.down += p.down;
-            l.idle += p.idle;
-            l.training += p.training;
-            l.inference += p.inference;
-            l.research += p.research;
-            l.remarketed += p.remarketed;
-            capacity += self.chips(p.inference) as f64 * self.cluster.speeds[g];
-        }
-        let c = self.cluster.unit_chips;
-        for x in [
-            &mut l.delivered,
-            &mut l.down,
-            &mut l.idle,
-            &mut l.training,
-            &mut l.inference,
-            &mut l.research,
-            &mut l.remarketed,
-        ] {
-            *x *= c;
+            l.delivered += self.chips(p.delivered);
+            for class in Class::ALL {
+                l.held[class as usize] += self.chips(p[class]);
+            }
+            capacity += self.chips(p[Class::Inference]) as f64 * self.cluster.speeds[g];
         }
         l.served = capacity.min(self.demand);
         l

@@ -2,6 +2,7 @@
 
 use mortgage_sim::config;
 use mortgage_sim::engine::SimTime;
+use mortgage_sim::metrics::Class;
 use mortgage_sim::model::{Event, World};
 
 /// A one-month term, no natural failures (MTBF of 10^15 hours), one
@@ -177,7 +178,7 @@ fn a_late_tranche_counts_as_undelivered_until_it_arrives() {
     let term = s.contract.term;
     assert_eq!(out.chip_seconds.undelivered, 32 * half_month as u128);
     assert_eq!(out.chip_seconds.delivered, 32 * (term - half_month) as u128);
-    assert_eq!(out.chip_seconds.idle, out.chip_seconds.delivered);
+    assert_eq!(out.chip_seconds[Class::Idle], out.chip_seconds.delivered);
 }
 
 /// Two generations of 32 chips each, delivered at t = 0: "old" (speed 2,

@@ -22,7 +22,7 @@
 use super::support;
 use mortgage_sim::config::{self, Scenario};
 use mortgage_sim::engine::SimTime;
-use mortgage_sim::metrics::ReplicaOutcome;
+use mortgage_sim::metrics::{Class, ReplicaOutcome};
 use mortgage_sim::model::inference::DemandPath;
 use mortgage_sim::model::{self, Streams, training};
 use mortgage_sim::montecarlo::{self, replica_seed};
@@ -709,7 +709,7 @@ fn zero_delays_deliver_exactly_the_tranche_schedule() {
         );
         assert_eq!(cs.delivered, expected, "exact in chip-seconds");
         assert_eq!(cs.undelivered, 0);
-        assert_eq!(cs.idle, cs.delivered);
+        assert_eq!(cs[Class::Idle], cs.delivered);
     }
 }
 

@@ -44,12 +44,7 @@ mod tests {
     #[test]
     fn shares_are_disjoint() {
         let p = Partitioned { training_fraction: 0.4 };
-        let pool = Pool {
-            delivered: 10,
-            research: 4,
-            idle: 6,
-            ..Pool::default()
-        };
+        let pool = Pool::with([0, 0, 0, 4, 0, 6]);
         assert_eq!(reachable(&pool, p.training(&pool), 0), 4);
         assert_eq!(reachable(&pool, p.inference(&pool), 0), 6);
     }

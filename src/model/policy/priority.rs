@@ -3,7 +3,7 @@
 //! gets what is idle. A started training run is never preempted.
 
 use super::{Limit, Policy};
-use crate::model::cluster::Pool;
+use crate::model::cluster::{Class, Pool};
 
 /// Strict class priority.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +20,7 @@ impl Policy for Priority {
 
     fn inference(&self, pool: &Pool) -> Limit {
         Limit {
-            max_units: pool.up() - pool.training.min(pool.up()),
+            max_units: pool.up() - pool[Class::Training].min(pool.up()),
             preempt_research: true,
             shrink_inference: false,
         }
@@ -34,15 +34,8 @@ mod tests {
 
     #[test]
     fn training_reaches_everything_but_down_units() {
-        let pool = Pool {
-            delivered: 10,
-            down: 1,
-            training: 2,
-            inference: 3,
-            research: 2,
-            idle: 2,
-            ..Pool::default()
-        };
+        // down, training, inference, research, remarketed, idle
+        let pool = Pool::with([1, 2, 3, 2, 0, 2]);
         assert_eq!(reachable(&pool, Priority.training(&pool), 2), 9);
         // Inference may take idle and research units, not training's.
         assert_eq!(reachable(&pool, Priority.inference(&pool), 3), 7);

@@ -10,9 +10,7 @@ impl World<'_> {
         // same or an earlier time), so its units are counted as undelivered.
         let t = &self.scenario.cluster.tranches[i];
         self.undelivered_units -= t.units;
-        let pool = &mut self.cluster.pools[t.generation];
-        pool.delivered += t.units;
-        pool.idle += t.units;
+        self.cluster.pools[t.generation].deliver(t.units);
         if let Some(life) = self.scenario.cluster.generations[t.generation].service_life {
             let end = now.saturating_add(life);
             if end < self.scenario.contract.term {
@@ -26,33 +24,27 @@ impl World<'_> {
     pub(super) fn tranche_retires(&mut self, now: u64, i: usize) {
         let t = &self.scenario.cluster.tranches[i];
         let (g, mut left) = (t.generation, t.units);
-        let from_idle = left.min(self.cluster.pools[g].idle);
-        self.cluster.pools[g].idle -= from_idle;
-        left -= from_idle;
-        while left > 0 && self.cluster.pools[g].research > 0 {
+        let retire = |pool: &mut Pool, class: Class, left: &mut u64| {
+            let k = (*left).min(pool[class]);
+            pool.retire(class, k);
+            *left -= k;
+            k
+        };
+        retire(&mut self.cluster.pools[g], Class::Idle, &mut left);
+        while left > 0 && self.cluster.pools[g][Class::Research] > 0 {
             self.preempt_youngest_research(now, g);
-            let k = left.min(self.cluster.pools[g].idle);
-            self.cluster.pools[g].idle -= k;
-            left -= k;
+            retire(&mut self.cluster.pools[g], Class::Idle, &mut left);
         }
         let pool = &mut self.cluster.pools[g];
-        let from_inference = left.min(pool.inference);
-        pool.inference -= from_inference;
-        left -= from_inference;
-        let from_remarketed = left.min(pool.remarketed);
-        pool.remarketed -= from_remarketed;
-        left -= from_remarketed;
-        let from_down = left.min(pool.down);
-        pool.down -= from_down;
-        pool.retired_while_down += from_down;
-        left -= from_down;
+        retire(pool, Class::Inference, &mut left);
+        retire(pool, Class::Remarketed, &mut left);
+        pool.retired_while_down += retire(pool, Class::Down, &mut left);
         while left > 0 {
             let run = (0..self.runs.len())
                 .find(|&r| self.runs[r].generation == Some(g) && self.runs[r].held > 0)
                 .expect("retiring units must be held by some training run");
             left -= self.migrate_run(now, run, left);
         }
-        self.cluster.pools[g].delivered -= t.units;
         debug_assert!(self.cluster.pools[g].is_consistent());
         self.restart_failure_clock();
         self.dispatch(now);
@@ -96,7 +88,7 @@ impl World<'_> {
         let mut offset = 0;
         for p in &self.cluster.pools {
             if index < p.up() {
-                self.fail_unit(now, offset + p.down + index);
+                self.fail_unit(now, offset + p[Class::Down] + index);
                 return;
             }
             index -= p.up();
@@ -107,22 +99,13 @@ impl World<'_> {
     /// The unit at `index` (see [`Cluster::locate`]) fails, unless it is
     /// already down.
     pub(super) fn fail_unit(&mut self, now: u64, index: u64) {
-        let (g, state) = self.cluster.locate(index);
-        match state {
-            UnitState::Down => return,
-            UnitState::Idle => {
-                self.cluster.pools[g].idle -= 1;
-                self.cluster.pools[g].down += 1;
+        let (g, class, mut offset) = self.cluster.locate(index);
+        match class {
+            Class::Down => return,
+            Class::Idle | Class::Inference | Class::Remarketed => {
+                self.cluster.pools[g].transfer(class, Class::Down, 1);
             }
-            UnitState::Inference => {
-                self.cluster.pools[g].inference -= 1;
-                self.cluster.pools[g].down += 1;
-            }
-            UnitState::Remarketed => {
-                self.cluster.pools[g].remarketed -= 1;
-                self.cluster.pools[g].down += 1;
-            }
-            UnitState::Training { mut offset } => {
+            Class::Training => {
                 let run = (0..self.runs.len())
                     .find(|&r| {
                         let run = &self.runs[r];
@@ -139,14 +122,10 @@ impl World<'_> {
                 self.counters.training_interruptions += 1;
                 self.interrupt_run(now, run);
             }
-            UnitState::Research => {
+            Class::Research => {
                 let slot = self.research_victim(g);
-                let units = self.research.job(slot).units;
                 self.preempt_research(now, slot);
-                let pool = &mut self.cluster.pools[g];
-                pool.idle -= 1;
-                pool.down += 1;
-                debug_assert!(units >= 1);
+                self.cluster.pools[g].transfer(Class::Idle, Class::Down, 1);
             }
         }
         self.counters.unit_failures += 1;
@@ -167,15 +146,17 @@ impl World<'_> {
     /// then the youngest research jobs, then inference) and returns how many
     /// are now idle for the caller, at most `n`.
     pub(super) fn free_up(&mut self, now: u64, g: usize, n: u64, limit: Limit) -> u64 {
-        while self.cluster.pools[g].idle < n && limit.preempt_research && self.cluster.pools[g].research > 0 {
+        while self.cluster.pools[g][Class::Idle] < n
+            && limit.preempt_research
+            && self.cluster.pools[g][Class::Research] > 0
+        {
             self.preempt_youngest_research(now, g);
         }
         let pool = &mut self.cluster.pools[g];
-        if pool.idle < n && limit.shrink_inference {
-            let k = (n - pool.idle).min(pool.inference);
-            pool.inference -= k;
-            pool.idle += k;
+        if pool[Class::Idle] < n && limit.shrink_inference {
+            let k = (n - pool[Class::Idle]).min(pool[Class::Inference]);
+            pool.transfer(Class::Inference, Class::Idle, k);
         }
-        n.min(pool.idle)
+        n.min(pool[Class::Idle])
     }
 }

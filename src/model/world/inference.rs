@@ -16,8 +16,7 @@ impl World<'_> {
         // Re-grant from scratch: hand everything back, then claim fastest
         // generations first, idle units before preempting research.
         for p in &mut self.cluster.pools {
-            p.idle += p.inference;
-            p.inference = 0;
+            p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }
         let mut remaining = self.demand;
         for preempt in [false, true] {
@@ -41,12 +40,10 @@ impl World<'_> {
         let want = (demand / per_unit).ceil() as u64;
         let mut limit = self.policy.inference(&self.cluster.pools[g]);
         limit.preempt_research &= preempt;
-        let held = self.cluster.pools[g].inference;
+        let held = self.cluster.pools[g][Class::Inference];
         let k = want.min(self.claimable(g, limit, held));
         let got = self.free_up(now, g, k, limit);
-        let pool = &mut self.cluster.pools[g];
-        pool.idle -= got;
-        pool.inference += got;
+        self.cluster.pools[g].transfer(Class::Idle, Class::Inference, got);
         got as f64 * per_unit
     }
 
@@ -57,7 +54,7 @@ impl World<'_> {
             return;
         }
         let served: f64 = (0..self.cluster.pools.len())
-            .map(|g| self.chips(self.cluster.pools[g].inference) as f64 * self.cluster.speeds[g])
+            .map(|g| self.chips(self.cluster.pools[g][Class::Inference]) as f64 * self.cluster.speeds[g])
             .sum();
         let mut remaining = self.demand - served;
         for i in 0..self.cluster.fastest_first.len() {
@@ -68,11 +65,9 @@ impl World<'_> {
             let per_unit = self.chips(1) as f64 * self.cluster.speeds[g];
             let limit = self.policy.inference(&self.cluster.pools[g]);
             let pool = &self.cluster.pools[g];
-            let room = limit.max_units.saturating_sub(pool.inference);
-            let k = ((remaining / per_unit).ceil() as u64).min(pool.idle).min(room);
-            let pool = &mut self.cluster.pools[g];
-            pool.idle -= k;
-            pool.inference += k;
+            let room = limit.max_units.saturating_sub(pool[Class::Inference]);
+            let k = ((remaining / per_unit).ceil() as u64).min(pool[Class::Idle]).min(room);
+            self.cluster.pools[g].transfer(Class::Idle, Class::Inference, k);
             remaining -= k as f64 * per_unit;
         }
     }

@@ -45,9 +45,7 @@ impl World<'_> {
             if self.runs[r].is_running() {
                 self.close_phase(now, r, true);
                 let (g, held) = (self.runs[r].generation.expect("running run"), self.runs[r].held);
-                let pool = &mut self.cluster.pools[g];
-                pool.training -= held;
-                pool.idle += held;
+                self.cluster.pools[g].transfer(Class::Training, Class::Idle, held);
                 self.runs[r].held = 0;
             }
             let run = &mut self.runs[r];
@@ -68,8 +66,7 @@ impl World<'_> {
         self.research.drop_waiting();
         self.demand = 0.0;
         for p in &mut self.cluster.pools {
-            p.idle += p.inference;
-            p.inference = 0;
+            p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }
         self.remarket_idle();
     }
@@ -80,9 +77,8 @@ impl World<'_> {
         let fraction = self.scenario.provider.remarket_fraction;
         for p in &mut self.cluster.pools {
             let target = (fraction * p.up() as f64).floor() as u64;
-            let k = target.saturating_sub(p.remarketed).min(p.idle);
-            p.idle -= k;
-            p.remarketed += k;
+            let k = target.saturating_sub(p[Class::Remarketed]).min(p[Class::Idle]);
+            p.transfer(Class::Idle, Class::Remarketed, k);
         }
     }
 }

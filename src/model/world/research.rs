@@ -49,9 +49,7 @@ impl World<'_> {
     }
 
     pub(super) fn release_research(&mut self, g: usize, units: u64) {
-        let pool = &mut self.cluster.pools[g];
-        pool.research -= units;
-        pool.idle += units;
+        self.cluster.pools[g].transfer(Class::Research, Class::Idle, units);
     }
 
     /// Draws the next arrival of the non-homogeneous Poisson process with
@@ -112,7 +110,7 @@ impl World<'_> {
                 .fastest_first
                 .iter()
                 .copied()
-                .find(|&g| self.cluster.pools[g].idle >= units)
+                .find(|&g| self.cluster.pools[g][Class::Idle] >= units)
             else {
                 break;
             };
@@ -123,9 +121,7 @@ impl World<'_> {
                 metrics::record_wait(&mut self.research_waits, now - arrived);
             }
             self.research.start(slot, g, now);
-            let pool = &mut self.cluster.pools[g];
-            pool.idle -= units;
-            pool.research += units;
+            self.cluster.pools[g].transfer(Class::Idle, Class::Research, units);
             let work = self.research.job(slot).baseline_work;
             let duration = ((work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
             let token = self.research.token(slot);

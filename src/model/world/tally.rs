@@ -82,7 +82,7 @@ impl World<'_> {
         let delivered = h(t.delivered);
         let completed: Vec<&Run> = self.runs.iter().filter(|r| r.finished.is_some()).collect();
         let exposure = self.ledger.exposure_at_default();
-        let recovery = h(t.remarketed) * self.scenario.provider.spot_price_per_chip_hour_usd;
+        let recovery = h(t[Class::Remarketed]) * self.scenario.provider.spot_price_per_chip_hour_usd;
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
@@ -108,19 +108,19 @@ impl World<'_> {
             delivered_chip_hours: delivered,
             undelivered_chip_hours: h(t.undelivered),
             busy_chip_hours: h(t.busy()),
-            down_chip_hours: h(t.down),
-            idle_chip_hours: h(t.idle),
+            down_chip_hours: h(t[Class::Down]),
+            idle_chip_hours: h(t[Class::Idle]),
             training_useful_chip_hours: h(t.training_useful),
             training_rework_chip_hours: h(t.training_rework),
             training_overhead_chip_hours: h(t.training_overhead),
-            inference_chip_hours: h(t.inference),
+            inference_chip_hours: h(t[Class::Inference]),
             research_useful_chip_hours: h(t.research_useful),
             research_lost_chip_hours: h(t.research_lost),
             utilization: ratio(h(t.busy()), delivered),
             useful_utilization: ratio(h(t.useful()), delivered),
-            idle_fraction: ratio(h(t.idle), delivered),
-            idle_cost_usd: h(t.idle) * self.scenario.contract.price_per_chip_hour_usd,
-            remarketed_chip_hours: h(t.remarketed),
+            idle_fraction: ratio(h(t[Class::Idle]), delivered),
+            idle_cost_usd: h(t[Class::Idle]) * self.scenario.contract.price_per_chip_hour_usd,
+            remarketed_chip_hours: h(t[Class::Remarketed]),
             min_year_utilization: self.min_year_utilization,
             unit_failures: self.counters.unit_failures,
             training_runs_planned: self.runs.len() as u32,
@@ -130,7 +130,7 @@ impl World<'_> {
             training_runs_completed: completed.len() as u32,
             training_interruptions: self.counters.training_interruptions,
             training_mean_delay_days: mean_delay_days,
-            training_goodput: ratio(t.training_useful as f64, t.training_held as f64),
+            training_goodput: ratio(t.training_useful as f64, t[Class::Training] as f64),
             inference_demand_chip_hours: demand,
             inference_served_chip_hours: served,
             inference_unserved_chip_hours: (demand - served).max(0.0),

@@ -13,7 +13,7 @@ impl World<'_> {
             let g = self.runs[r].generation.expect("waiting run has a generation");
             let missing = self.runs[r].missing();
             let limit = self.policy.training(&self.cluster.pools[g]);
-            if self.claimable(g, limit, self.cluster.pools[g].training) >= missing {
+            if self.claimable(g, limit, self.cluster.pools[g][Class::Training]) >= missing {
                 self.waiting_runs.remove(i);
                 self.close_phase(now, r, false);
                 self.give_training_units(now, g, r, missing, limit);
@@ -27,9 +27,7 @@ impl World<'_> {
     pub(super) fn give_training_units(&mut self, now: u64, g: usize, r: usize, n: u64, limit: Limit) {
         let got = self.free_up(now, g, n, limit);
         debug_assert_eq!(got, n);
-        let pool = &mut self.cluster.pools[g];
-        pool.idle -= got;
-        pool.training += got;
+        self.cluster.pools[g].transfer(Class::Idle, Class::Training, got);
         self.runs[r].held += got;
     }
 
@@ -39,12 +37,7 @@ impl World<'_> {
     pub(super) fn could_ever_start(&self, units: u64) -> bool {
         let cl = &self.scenario.cluster;
         (0..cl.generations.len()).any(|g| {
-            let total: u64 = cl.tranches.iter().filter(|t| t.generation == g).map(|t| t.units).sum();
-            let pool = crate::model::cluster::Pool {
-                delivered: total,
-                idle: total,
-                ..Default::default()
-            };
+            let pool = Pool::with([0, 0, 0, 0, 0, cl.generation_units(g)]);
             policy::reachable(&pool, self.policy.training(&pool), 0) >= units
         })
     }
@@ -56,7 +49,7 @@ impl World<'_> {
             let units = self.runs[r].units;
             let fits = self.cluster.fastest_first.iter().copied().find(|&g| {
                 let limit = self.policy.training(&self.cluster.pools[g]);
-                self.claimable(g, limit, self.cluster.pools[g].training) >= units
+                self.claimable(g, limit, self.cluster.pools[g][Class::Training]) >= units
             });
             let Some(g) = fits else { break };
             self.training_queue.pop_front();
@@ -126,16 +119,16 @@ impl World<'_> {
     pub(super) fn interrupt_run(&mut self, now: u64, r: usize) {
         self.close_phase(now, r, true);
         let g = self.runs[r].generation.expect("running run has a generation");
-        let pool = &mut self.cluster.pools[g];
-        pool.training -= 1;
-        pool.down += 1;
+        self.cluster.pools[g].transfer(Class::Training, Class::Down, 1);
         let run = &mut self.runs[r];
         run.held -= 1;
         run.token = run.token.wrapping_add(1);
         run.interruptions += 1;
         let missing = run.missing();
         let limit = self.policy.training(&self.cluster.pools[g]);
-        if run.phase != Phase::WaitingForUnits && self.claimable(g, limit, self.cluster.pools[g].training) >= missing {
+        if run.phase != Phase::WaitingForUnits
+            && self.claimable(g, limit, self.cluster.pools[g][Class::Training]) >= missing
+        {
             self.give_training_units(now, g, r, missing, limit);
             self.begin_restart(now, r);
         } else if self.runs[r].phase != Phase::WaitingForUnits {
@@ -156,8 +149,8 @@ impl World<'_> {
         let run = &mut self.runs[r];
         let retired = retiring.min(run.held);
         let pool = &mut self.cluster.pools[g];
-        pool.training -= run.held;
-        pool.idle += run.held - retired;
+        pool.transfer(Class::Training, Class::Idle, run.held - retired);
+        pool.retire(Class::Training, retired);
         run.held = 0;
         run.compute_done += run.saved;
         run.baseline_work = ((run.work - run.saved) as f64 * speed).ceil() as u64;
@@ -186,9 +179,7 @@ impl World<'_> {
         let t = &mut self.books.totals;
         t.training_useful += chips * split.useful as u128;
         t.training_overhead += chips * split.overhead as u128;
-        let pool = &mut self.cluster.pools[g];
-        pool.training -= held;
-        pool.idle += held;
+        self.cluster.pools[g].transfer(Class::Training, Class::Idle, held);
         self.dispatch(now);
     }
 }
