@@ -11,7 +11,7 @@
 //! events at the horizon and time nothing useful.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mortgage_sim::engine::{EventQueue, SimTime};
+use mortgage_sim::engine::{EventQueue, SimTime, Span};
 use mortgage_sim::model::Event;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -29,7 +29,7 @@ fn hold(q: &mut EventQueue<Event>, rng: &mut Xoshiro256PlusPlus, pairs: u64) {
         let (t, e) = q.pop().expect("the queue stays at depth");
         black_box(e);
         q.schedule(
-            t.after(rng.random_range(1..MAX_DELAY)),
+            t.after(Span(rng.random_range(1..MAX_DELAY))),
             Event::ResearchFinishes { slot: 1, token: 2 },
         );
     }

@@ -17,7 +17,7 @@ pub mod raw;
 pub mod rules;
 pub mod scenario;
 
-pub use dist::{Dist, DistSpec};
+pub use dist::{Dist, DistSpec, TimeDist};
 pub use raw::RawScenario;
 pub use scenario::{KeyError, PolicyKind, Scenario, check_name};
 

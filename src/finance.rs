@@ -2,7 +2,7 @@
 //! costs the buyer. (Cash, default and loss build on this.)
 
 use crate::config::scenario::ContractSpec;
-use crate::engine::SimTime;
+use crate::engine::Span;
 
 /// Derived contract figures, for `check` and the manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,9 +23,9 @@ pub struct ContractFigures {
 
 /// The derived figures of a contract.
 pub fn contract_figures(c: &ContractSpec) -> ContractFigures {
-    let months = c.term as f64 / SimTime::MONTH as f64;
+    let months = c.term.in_units(Span::MONTH);
     ContractFigures {
-        term_years: c.term as f64 / SimTime::YEAR as f64,
+        term_years: c.term.in_units(Span::YEAR),
         committed_usd: c.committed_usd,
         planned_chip_hours: c.planned_chip_hours,
         price_per_chip_hour_usd: c.price_per_chip_hour_usd,

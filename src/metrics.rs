@@ -12,6 +12,7 @@
 
 pub mod risk;
 
+use crate::engine::{SimTime, Span};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -143,13 +144,13 @@ pub struct Integrator {
     pub demand: f64,
     /// Inference served, baseline-chip-seconds.
     pub served: f64,
-    last: u64,
+    last: SimTime,
 }
 
 impl Integrator {
     /// Adds `levels × (now − last)` to the allocation book.
-    pub fn advance(&mut self, now: u64, levels: &Levels) {
-        let dt = now.saturating_sub(self.last);
+    pub fn advance(&mut self, now: SimTime, levels: &Levels) {
+        let dt = (now - self.last).secs();
         if dt == 0 {
             return;
         }
@@ -170,8 +171,8 @@ impl Integrator {
 /// time-series step).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// The instant, seconds.
-    pub time: u64,
+    /// The instant.
+    pub time: SimTime,
     /// Chip-second totals up to `time`.
     pub totals: ChipSeconds,
     /// Inference demand up to `time`, baseline-chip-seconds.
@@ -211,7 +212,7 @@ pub const STEP_METRICS: [(&str, StepMetric); 11] = [
 pub type StepMetric = fn(&Snapshot, &Snapshot) -> f64;
 
 fn dt(a: &Snapshot, b: &Snapshot) -> f64 {
-    (b.time - a.time).max(1) as f64
+    (b.time - a.time).secs().max(1) as f64
 }
 
 fn avg(chip_seconds: u128, a: &Snapshot, b: &Snapshot) -> f64 {
@@ -228,8 +229,8 @@ fn class_avg(class: Class, a: &Snapshot, b: &Snapshot) -> f64 {
 /// files are written.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Step {
-    /// End of the step, seconds.
-    pub time: u64,
+    /// End of the step.
+    pub time: SimTime,
     /// Values of [`STEP_METRICS`], in order.
     pub values: [f64; STEP_METRICS.len()],
 }
@@ -244,6 +245,11 @@ impl Step {
     }
 }
 
+/// Chip-seconds of `chips` held for `span`, exactly.
+pub fn chip_seconds(chips: u64, span: Span) -> u128 {
+    chips as u128 * span.secs() as u128
+}
+
 /// Chip-seconds to chip-hours, for output.
 pub fn hours(chip_seconds: u128) -> f64 {
     chip_seconds as f64 / 3600.0
@@ -251,14 +257,14 @@ pub fn hours(chip_seconds: u128) -> f64 {
 
 /// A wait-time histogram in seconds (3 significant figures, up to ~100 years).
 pub fn wait_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 100 * 31_557_600, 3).expect("static histogram bounds are valid")
+    Histogram::new_with_bounds(1, (Span::YEAR * 100).secs(), 3).expect("static histogram bounds are valid")
 }
 
-/// Records a wait of `seconds`. A zero wait is recorded as 0 (the
+/// Records a wait. A zero wait is recorded as 0 (the
 /// histogram's first bucket holds it exactly), so means are not biased up by
 /// jobs that never waited.
-pub fn record_wait(h: &mut Histogram<u64>, seconds: u64) {
-    h.saturating_record(seconds);
+pub fn record_wait(h: &mut Histogram<u64>, wait: Span) {
+    h.saturating_record(wait.secs());
 }
 
 /// Queue-wait histograms (seconds). They serialize (for shard files) as
@@ -561,9 +567,9 @@ mod tests {
     #[test]
     fn zero_waits_count_as_zero() {
         let mut h = wait_histogram();
-        record_wait(&mut h, 0);
-        record_wait(&mut h, 0);
-        record_wait(&mut h, 7200);
+        record_wait(&mut h, Span::ZERO);
+        record_wait(&mut h, Span::ZERO);
+        record_wait(&mut h, Span(7200));
         assert_eq!(h.len(), 3);
         assert_eq!(h.min(), 0);
         assert!((h.mean() - 2400.0).abs() < 2400.0 * 1e-3, "{}", h.mean());
@@ -577,9 +583,9 @@ mod tests {
             held: [1, 3, 1, 1, 0, 4],
             ..Levels::default()
         };
-        i.advance(7, &l);
-        i.advance(7, &l);
-        i.advance(10, &l);
+        i.advance(SimTime(7), &l);
+        i.advance(SimTime(7), &l);
+        i.advance(SimTime(10), &l);
         let mut t = i.totals;
         assert_eq!(t.delivered, 100);
         t.training_useful = 20;

@@ -5,6 +5,7 @@
 //! [`ReplicaOutcome`]. Nothing here knows about files or threads.
 
 pub mod cluster;
+pub mod derived;
 pub mod event;
 pub mod inference;
 pub mod policy;

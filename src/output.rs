@@ -7,6 +7,7 @@
 //! and documented in README.md ("Output files").
 
 use crate::config::Scenario;
+use crate::engine::Span;
 use crate::finance;
 use crate::metrics::STEP_METRICS;
 use crate::metrics::{ID_COLUMNS, ReplicaOutcome, Waits};
@@ -287,7 +288,7 @@ fn timeseries_csv(points: &[PointResults]) -> String {
     for p in points {
         let Some(first) = p.outcomes.first() else { continue };
         for step in 0..first.series.len() {
-            let month = first.series[step].time as f64 / crate::engine::SimTime::MONTH as f64;
+            let month = first.series[step].time.in_units(Span::MONTH);
             for (m, (metric, _)) in STEP_METRICS.iter().enumerate() {
                 let values: Vec<f64> = p.outcomes.iter().map(|o| o.series[step].values[m]).collect();
                 let s = Summary::of(&values, &BANDS).expect("at least one replica");
@@ -303,7 +304,7 @@ fn risk_csv(points: &[PointResults]) -> String {
     let mut out = String::from("point,figure,value,stderr,ci95_low,ci95_high,n\n");
     for p in points {
         let rows: Vec<_> = p.outcomes.iter().map(|o| &o.row).collect();
-        let term_years = p.scenario.contract.term as f64 / crate::engine::SimTime::YEAR as f64;
+        let term_years = p.scenario.contract.term.in_units(Span::YEAR);
         for f in crate::metrics::risk::risk_figures(&rows, term_years, p.scenario.utilization_threshold) {
             let (se, lo, hi) = match f.stderr {
                 Some(se) => {
@@ -397,30 +398,16 @@ pub fn stats_report(results: &[Vec<ReplicaOutcome>], wall_seconds: f64, threads:
     out
 }
 
-/// The derived figures `mortgage-sim check` prints for a valid scenario.
+/// What `mortgage-sim check` prints for a valid scenario: its derived
+/// figures (computed by `model::derived`), for people.
 pub fn check_report(scenario: &Scenario, source: &str) -> String {
-    use crate::engine::SimTime;
-    use crate::model::training::{daly_expected_wall_time, young_interval};
     let s = scenario;
-    let f = finance::contract_figures(&s.contract);
-    let cl = &s.cluster;
+    let d = crate::model::derived::derive(s);
+    let f = &d.contract;
     let mut out = format!("{source}: OK — scenario `{}`\n", s.name);
     if !s.description.is_empty() {
         out += &format!("  {}\n", s.description);
     }
-    // Peak of the planned capacity (tranches in service per the schedule,
-    // no delays): retirements mean the tranches are not all there at once.
-    let in_service_at = |t0: u64| -> u64 {
-        cl.tranches
-            .iter()
-            .filter(|t| {
-                let life = cl.generations[t.generation].service_life.unwrap_or(u64::MAX);
-                t.planned <= t0 && t0 < t.planned.saturating_add(life)
-            })
-            .map(|t| t.units * cl.unit_chips)
-            .sum()
-    };
-    let chips: u64 = cl.tranches.iter().map(|t| in_service_at(t.planned)).max().unwrap_or(0);
     out += &format!("\nContract\n  term                        {:.2} years\n", f.term_years);
     out += &format!("  committed                   ${:.3}B\n", f.committed_usd / 1e9);
     out += &format!(
@@ -436,15 +423,10 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             "given"
         }
     );
-    let payments = &s.contract.payments;
-    let (first, last) = (
-        payments.first().copied().unwrap_or(0.0),
-        payments.last().copied().unwrap_or(0.0),
-    );
+    let (months, first, last) = d.payments;
     out += &format!(
-        "  payments ({:?})      {} months, first ${:.3}B, last ${:.3}B\n",
+        "  payments ({:?})      {months} months, first ${:.3}B, last ${:.3}B\n",
         s.contract.payment_schedule,
-        payments.len(),
         first / 1e9,
         last / 1e9
     );
@@ -452,105 +434,72 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         "  late capacity               {}\n",
         if s.contract.waive_undelivered { "waived" } else { "owed" }
     );
-    if let Some(b) = &s.buyer {
-        let month_hours = SimTime::MONTH as f64 / SimTime::HOUR as f64;
-        let breakeven = (f.monthly_payment_usd + b.other_costs_per_month_usd)
-            / (b.revenue_per_served_chip_hour_usd * month_hours).max(f64::MIN_POSITIVE);
+    if let Some(b) = &d.buyer {
         out += &format!(
             "\nBuyer\n  initial funding             ${:.3}B\n",
             b.initial_funding_usd / 1e9
         );
         out += &format!("  credit line                 ${:.3}B\n", b.credit_line_usd / 1e9);
         out += &format!(
-            "  breakeven inference demand  {breakeven:.0} chips served (average payment + costs at ${:.2}/chip-hour)\n",
-            b.revenue_per_served_chip_hour_usd
+            "  breakeven inference demand  {:.0} chips served (average payment + costs at ${:.2}/chip-hour)\n",
+            b.breakeven_chips, b.revenue_per_served_chip_hour_usd
         );
-        let runway = b.initial_funding_usd / (f.monthly_payment_usd + b.other_costs_per_month_usd);
-        out += &format!("  runway with no revenue      {runway:.1} months of payments and costs\n");
+        out += &format!(
+            "  runway with no revenue      {:.1} months of payments and costs\n",
+            b.runway_months
+        );
     } else {
         out += "  buyer                       not modelled: always pays\n";
     }
-    out += &format!("\nCluster\n  peak planned chips          {chips}\n");
-    out += &format!("  failure unit                {} chips\n", cl.unit_chips);
-    let units_per_day = (chips / cl.unit_chips) as f64 * cl.unit_failure_rate * SimTime::DAY as f64;
-    out += &format!("  unit failures per day       {units_per_day:.1} (at the peak)\n");
-    out += &format!("  mean repair time            {:.1} hours\n", cl.repair_hours.mean());
-    out += &format!("  policy                      {:?}\n", s.policy);
-    if let Some(t) = &s.training {
-        let (tau, delta, r) = (
-            t.checkpoint_interval as f64,
-            t.checkpoint_cost as f64,
-            t.restart_overhead as f64,
-        );
-        out += &format!("\nTraining ({} runs on the roadmap within the term)\n", t.runs.len());
-        let largest_generation = (0..cl.generations.len())
-            .map(|g| {
-                cl.tranches
-                    .iter()
-                    .filter(|t| t.generation == g)
-                    .map(|t| t.units)
-                    .sum::<u64>()
-            })
-            .max()
-            .unwrap_or(0);
-        let too_big = t.runs.iter().filter(|r| r.units > largest_generation).count();
-        if too_big > 0 {
+    out += &format!("\nCluster\n  peak planned chips          {}\n", d.peak_planned_chips);
+    out += &format!("  failure unit                {} chips\n", s.cluster.unit_chips);
+    out += &format!(
+        "  unit failures per day       {:.1} (at the peak)\n",
+        d.unit_failures_per_day
+    );
+    out += &format!("  mean repair time            {:.1} hours\n", d.mean_repair_hours);
+    out += &format!("  policy                      {:?}\n", d.policy);
+    if let Some(t) = &d.training {
+        out += &format!("\nTraining ({} runs on the roadmap within the term)\n", t.runs);
+        if t.too_big > 0 {
             out += &format!(
-                "  WARNING                     {too_big} run(s) need more than the largest generation's {} chips \
+                "  WARNING                     {} run(s) need more than the largest generation's {} chips \
                  and will never start\n",
-                largest_generation * cl.unit_chips
+                t.too_big, t.largest_generation_chips
             );
         }
-        if let Some(big) = t.runs.iter().max_by_key(|r| r.units) {
-            let run_chips = big.units * cl.unit_chips;
-            let m = cl.chip_mtbf_hours * SimTime::HOUR as f64 / run_chips as f64;
-            let w = daly_expected_wall_time(1.0, tau, delta, r, m);
-            out += &format!("  largest run                 {run_chips} chips\n");
-            out += &format!("  its MTBF                    {:.1} minutes\n", m / 60.0);
+        if let Some(big) = &t.largest_run {
+            out += &format!("  largest run                 {} chips\n", big.chips);
+            out += &format!("  its MTBF                    {:.1} minutes\n", big.mtbf_minutes);
             out += &format!(
                 "  checkpoint interval         {:.1} min (Young's optimum for it: {:.1} min)\n",
-                tau / 60.0,
-                young_interval(delta, m) / 60.0
+                big.interval_minutes, big.young_minutes
             );
             out += &format!(
                 "  Daly efficiency             {:.1}% (failure-free time / expected wall time)\n",
-                100.0 / w
+                100.0 * big.daly_efficiency
             );
         }
     }
-    if let Some(i) = &s.inference {
+    if let Some((base, end)) = d.inference {
+        out += &format!("\nInference\n  base demand                 {base:.0} chips (baseline equivalents)\n");
         out += &format!(
-            "\nInference\n  base demand                 {:.0} chips (baseline equivalents)\n",
-            i.base_demand_chips
-        );
-        let years = f.term_years;
-        out += &format!(
-            "  mean demand at term end     {:.0} chips (e^(drift x term), before seasonality and failure)\n",
-            i.base_demand_chips * (i.drift_per_year * years).exp()
+            "  mean demand at term end     {end:.0} chips (e^(drift x term), before seasonality and failure)\n"
         );
     }
-    if let Some(r) = &s.research {
-        // The mean job size after rounding and clamping, by sampling with a
-        // fixed seed (the closed form of a clamped, rounded lognormal is not
-        // worth its complexity here).
-        use rand::SeedableRng;
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
-        let n = 100_000;
-        let mean_units = (0..n)
-            .map(|_| ((r.chips.sample(&mut rng) / cl.unit_chips as f64).ceil() as u64).clamp(r.min_units, r.max_units))
-            .sum::<u64>() as f64
-            / n as f64;
-        let per_hour = r.arrival_rate * SimTime::HOUR as f64;
-        let load = per_hour * mean_units * cl.unit_chips as f64 * r.duration_hours.mean();
-        out += &format!("\nResearch\n  arrivals                    {per_hour:.2} per hour at the start\n");
+    if let Some(r) = &d.research {
         out += &format!(
-            "  mean job                    {:.0} chips x {:.1} hours\n",
-            mean_units * cl.unit_chips as f64,
-            r.duration_hours.mean()
+            "\nResearch\n  arrivals                    {:.2} per hour at the start\n",
+            r.arrivals_per_hour
         );
         out += &format!(
-            "  offered load                {load:.0} chips at the start ({:.1}% of the peak)\n",
-            100.0 * load / chips as f64
+            "  mean job                    {:.0} chips x {:.1} hours\n",
+            r.mean_job_chips, r.mean_job_hours
+        );
+        out += &format!(
+            "  offered load                {:.0} chips at the start ({:.1}% of the peak)\n",
+            r.offered_load_chips,
+            100.0 * r.offered_load_chips / d.peak_planned_chips as f64
         );
     }
     out

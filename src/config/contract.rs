@@ -7,13 +7,13 @@
 use super::raw::{RawContract, RawPaymentSchedule, RawUndelivered};
 use super::rules;
 use super::scenario::{ClusterSpec, KeyError};
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Span};
 
 /// The contract, with the price and the payments resolved.
 #[derive(Debug, Clone)]
 pub struct ContractSpec {
-    /// Term length, seconds; the simulation ends here.
-    pub term: u64,
+    /// Term length; the simulation ends here.
+    pub term: Span,
     /// Committed dollars over the term.
     pub committed_usd: f64,
     /// Chip-hours the tranche schedule plans over the term (no delays).
@@ -39,9 +39,9 @@ fn bad(key: &str, problem: impl Into<String>) -> KeyError {
 }
 
 /// Resolves `[contract]` over a term of `term` seconds and the checked cluster.
-pub fn resolve(c: &RawContract, cluster: &ClusterSpec, term: u64) -> Result<ContractSpec, KeyError> {
+pub fn resolve(c: &RawContract, cluster: &ClusterSpec, term: Span) -> Result<ContractSpec, KeyError> {
     let committed_usd = rules::non_negative(c.committed_usd).map_err(|p| bad("contract.committed_usd", p))?;
-    let planned_chip_hours = cluster.planned_chip_hours(0, term);
+    let planned_chip_hours = cluster.planned_chip_hours(SimTime::ZERO, SimTime::at(term));
     let (price, derived) = match c.price_per_chip_hour_usd {
         Some(p) => (
             rules::non_negative(p).map_err(|p| bad("contract.price_per_chip_hour_usd", p))?,
@@ -62,12 +62,12 @@ pub fn resolve(c: &RawContract, cluster: &ClusterSpec, term: u64) -> Result<Cont
             format!("is {}; allowed: a number > -1", rules::show(escalation)),
         ));
     }
-    let months = term.div_ceil(SimTime::MONTH);
-    let weights: Vec<f64> = (0..months)
+    let weights: Vec<f64> = (0..term.steps_of(Span::MONTH))
         .map(|k| {
-            let (start, end) = (k * SimTime::MONTH, ((k + 1) * SimTime::MONTH).min(term));
+            let start = SimTime::at(Span::MONTH * k);
+            let end = SimTime::at((Span::MONTH * (k + 1)).min(term));
             match c.payment_schedule {
-                RawPaymentSchedule::FlatMonthly => (end - start) as f64,
+                RawPaymentSchedule::FlatMonthly => (end - start).secs() as f64,
                 RawPaymentSchedule::PlannedCapacity => cluster.planned_chip_hours(start, end),
             }
         })

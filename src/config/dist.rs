@@ -8,6 +8,7 @@
 //! the key that holds the table (`repair_hours`, `duration_hours`, ...).
 
 use super::rules;
+use crate::engine::{Span, seconds_from_f64};
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Weibull, weighted::WeightedAliasIndex};
 use serde::Deserialize;
@@ -180,6 +181,75 @@ impl<'de> Visitor<'de> for DistVisitor {
 impl<'de> Deserialize<'de> for DistSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(DistVisitor)
+    }
+}
+
+impl DistSpec {
+    /// The distribution of `factor` × X for X of this one (a change of
+    /// unit): every location and scale parameter multiplied, shapes kept.
+    fn scaled(&self, factor: f64) -> DistSpec {
+        match self.clone() {
+            DistSpec::Fixed { value } => DistSpec::Fixed { value: value * factor },
+            DistSpec::Exp { mean } => DistSpec::Exp { mean: mean * factor },
+            DistSpec::Uniform { low, high } => DistSpec::Uniform {
+                low: low * factor,
+                high: high * factor,
+            },
+            DistSpec::Lognormal { median, sigma } => DistSpec::Lognormal {
+                median: median * factor,
+                sigma,
+            },
+            DistSpec::Gamma { shape, scale } => DistSpec::Gamma {
+                shape,
+                scale: scale * factor,
+            },
+            DistSpec::Weibull { shape, scale } => DistSpec::Weibull {
+                shape,
+                scale: scale * factor,
+            },
+            DistSpec::Empirical { values, weights } => DistSpec::Empirical {
+                values: values.iter().map(|v| v * factor).collect(),
+                weights,
+            },
+        }
+    }
+}
+
+/// A distribution of durations, as a key like `repair_hours` gives it: the
+/// table is checked in the key's unit (so messages show the values as
+/// written) and converted to seconds once, here, at load. A draw is a
+/// [`Span`] of whole seconds.
+#[derive(Debug, Clone)]
+pub struct TimeDist {
+    seconds: Dist,
+    unit: Span,
+}
+
+impl TimeDist {
+    /// The distribution `spec` over `unit`s (e.g. hours).
+    pub fn new(spec: &DistSpec, unit: Span) -> Result<TimeDist, DistError> {
+        Dist::try_from(spec)?;
+        let seconds = Dist::try_from(&spec.scaled(unit.secs() as f64))?;
+        Ok(TimeDist { seconds, unit })
+    }
+
+    /// A distribution that always gives `span` (for tests and what-if
+    /// studies); its unit for [`TimeDist::mean_in_units`] is the second.
+    pub fn fixed(span: Span) -> TimeDist {
+        TimeDist {
+            seconds: Dist::fixed(span.secs() as f64),
+            unit: Span(1),
+        }
+    }
+
+    /// Draws one duration, rounded to whole seconds.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Span {
+        Span(seconds_from_f64(self.seconds.sample(rng)))
+    }
+
+    /// The mean in the key's unit (for derived figures in `check`).
+    pub fn mean_in_units(&self) -> f64 {
+        self.seconds.mean() / self.unit.secs() as f64
     }
 }
 

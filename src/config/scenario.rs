@@ -4,10 +4,10 @@
 //! [`Scenario::try_from`] turns a [`RawScenario`] into a [`Scenario`] or a
 //! [`KeyError`] naming the offending key and what is allowed.
 
-use super::dist::{Dist, DistSpec};
+use super::dist::{Dist, DistSpec, TimeDist};
 use super::raw::*;
 use super::rules;
-use crate::engine::{SimTime, seconds_from_f64};
+use crate::engine::{SimTime, Span};
 
 /// A validation failure: the dotted key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,12 +45,43 @@ fn dist(spec: &DistSpec, key: &str) -> Result<Dist, KeyError> {
     Dist::try_from(spec).map_err(|e| bad(format!("{key}.{}", e.param), e.problem))
 }
 
-fn hours(h: f64) -> u64 {
-    seconds_from_f64(h * SimTime::HOUR as f64)
+fn time_dist(spec: &DistSpec, unit: Span, key: &str) -> Result<TimeDist, KeyError> {
+    TimeDist::new(spec, unit).map_err(|e| bad(format!("{key}.{}", e.param), e.problem))
 }
 
-fn months(m: f64) -> u64 {
-    seconds_from_f64(m * SimTime::MONTH as f64)
+fn hours(h: f64) -> Span {
+    Span::of(h, Span::HOUR)
+}
+
+fn months(m: f64) -> Span {
+    Span::of(m, Span::MONTH)
+}
+
+/// Index of a chip generation in [`ClusterSpec::generations`] (file order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Gen(pub u32);
+
+impl Gen {
+    /// As an index into per-generation vectors.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// Every generation of a cluster of `count`, in file order.
+    pub fn all(count: usize) -> impl Iterator<Item = Gen> {
+        (0..count as u32).map(Gen)
+    }
+}
+
+/// Index of a frontier training run in [`TrainingSpec::runs`] (ready order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunId(pub u32);
+
+impl RunId {
+    /// As an index into per-run vectors.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// Checks a name that becomes a folder name (`results/<name>/`): letters,
@@ -83,8 +114,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Replicas per grid point.
     pub replicas: u32,
-    /// Time-series step, seconds.
-    pub timeseries_step: u64,
+    /// Time-series step.
+    pub timeseries_step: Span,
     /// Contract terms.
     pub contract: ContractSpec,
     /// Capacity and failures.
@@ -140,8 +171,8 @@ pub struct ClusterSpec {
     pub unit_failure_rate: f64,
     /// Per-chip MTBF in hours (for derived figures).
     pub chip_mtbf_hours: f64,
-    /// Repair time distribution, hours.
-    pub repair_hours: Dist,
+    /// Repair time distribution.
+    pub repair: TimeDist,
     /// Generations, in file order.
     pub generations: Vec<Generation>,
     /// Deliveries.
@@ -155,8 +186,8 @@ pub struct Generation {
     pub name: String,
     /// Relative speed (baseline chip = 1).
     pub speed: f64,
-    /// Service life after delivery, seconds (None: serves to the end).
-    pub service_life: Option<u64>,
+    /// Service life after delivery (None: serves to the end).
+    pub service_life: Option<Span>,
 }
 
 /// One delivery of capacity.
@@ -164,36 +195,38 @@ pub struct Generation {
 pub struct Tranche {
     /// Failure units delivered.
     pub units: u64,
-    /// Index into [`ClusterSpec::generations`].
-    pub generation: usize,
-    /// Planned delivery, seconds after the start.
-    pub planned: u64,
-    /// Random delay, months.
-    pub delay_months: Dist,
+    /// Its generation.
+    pub generation: Gen,
+    /// Planned delivery.
+    pub planned: SimTime,
+    /// Random delivery delay.
+    pub delay: TimeDist,
 }
 
 impl ClusterSpec {
     /// When tranche `t` is in service per the plan (no delays): from its
     /// planned delivery to the end of its generation's service life.
-    pub fn planned_service(&self, t: &Tranche) -> (u64, u64) {
-        let life = self.generations[t.generation].service_life.unwrap_or(u64::MAX);
-        (t.planned, t.planned.saturating_add(life))
+    pub fn planned_service(&self, t: &Tranche) -> (SimTime, SimTime) {
+        let life = self.generations[t.generation.index()]
+            .service_life
+            .unwrap_or(Span(u64::MAX));
+        (t.planned, t.planned + life)
     }
 
-    /// Chip-hours the tranche schedule plans within `[from, to)` seconds.
-    pub fn planned_chip_hours(&self, from: u64, to: u64) -> f64 {
+    /// Chip-hours the tranche schedule plans within `[from, to)`.
+    pub fn planned_chip_hours(&self, from: SimTime, to: SimTime) -> f64 {
         self.tranches
             .iter()
             .map(|t| {
                 let (start, end) = self.planned_service(t);
-                let seconds = end.min(to).saturating_sub(start.max(from));
-                (t.units * self.unit_chips) as f64 * seconds as f64 / SimTime::HOUR as f64
+                let seconds = end.min(to) - start.max(from);
+                (t.units * self.unit_chips) as f64 * seconds.hours()
             })
             .sum()
     }
 
     /// Chips in service per the plan at instant `at`.
-    pub fn planned_chips_at(&self, at: u64) -> u64 {
+    pub fn planned_chips_at(&self, at: SimTime) -> u64 {
         self.tranches
             .iter()
             .filter(|t| {
@@ -214,7 +247,7 @@ impl ClusterSpec {
     }
 
     /// Units of every tranche of generation `g`: all it will ever hold.
-    pub fn generation_units(&self, g: usize) -> u64 {
+    pub fn generation_units(&self, g: Gen) -> u64 {
         self.tranches
             .iter()
             .filter(|t| t.generation == g)
@@ -238,12 +271,12 @@ pub enum PolicyKind {
 /// Frontier training roadmap.
 #[derive(Debug, Clone)]
 pub struct TrainingSpec {
-    /// Compute between checkpoints τ, seconds (≥ 1).
-    pub checkpoint_interval: u64,
-    /// Checkpoint cost δ, seconds.
-    pub checkpoint_cost: u64,
-    /// Restart overhead R, seconds.
-    pub restart_overhead: u64,
+    /// Compute between checkpoints τ (≥ 1 s).
+    pub checkpoint_interval: Span,
+    /// Checkpoint cost δ.
+    pub checkpoint_cost: Span,
+    /// Restart overhead R.
+    pub restart_overhead: Span,
     /// Every run, explicit and generated, in start order.
     pub runs: Vec<RunSpec>,
 }
@@ -251,12 +284,12 @@ pub struct TrainingSpec {
 /// One frontier training run.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
-    /// When the run is ready to start, seconds.
-    pub ready: u64,
+    /// When the run is ready to start.
+    pub ready: SimTime,
     /// Units needed (gang).
     pub units: u64,
-    /// Failure-free compute on baseline chips, seconds.
-    pub baseline_work: u64,
+    /// Failure-free compute on baseline chips.
+    pub baseline_work: Span,
     /// Chance of cancellation before start.
     pub cancel_probability: f64,
 }
@@ -266,8 +299,8 @@ pub struct RunSpec {
 pub struct InferenceSpec {
     /// Demand at t = 0 in baseline-chip equivalents.
     pub base_demand_chips: f64,
-    /// Re-evaluation step, seconds.
-    pub step: u64,
+    /// Re-evaluation step.
+    pub step: Span,
     /// GBM drift per year.
     pub drift_per_year: f64,
     /// GBM volatility per √year.
@@ -297,10 +330,10 @@ pub struct ResearchSpec {
     pub min_units: u64,
     /// Largest job in units.
     pub max_units: u64,
-    /// Duration on baseline chips, hours.
-    pub duration_hours: Dist,
-    /// Checkpoint interval in seconds of run time, if jobs checkpoint.
-    pub checkpoint_interval: Option<u64>,
+    /// Run time on baseline chips.
+    pub duration: TimeDist,
+    /// Checkpoint interval in run time, if jobs checkpoint.
+    pub checkpoint_interval: Option<Span>,
 }
 
 impl TryFrom<RawScenario> for Scenario {
@@ -319,7 +352,7 @@ impl TryFrom<RawScenario> for Scenario {
             "contract.term_years",
             format!("is {term_years}; allowed: 0 < term_years ≤ 100"),
         )?;
-        let term = seconds_from_f64(term_years * SimTime::YEAR as f64);
+        let term = Span::of(term_years, Span::YEAR);
         let cluster = cluster(&raw.cluster, term)?;
         let contract = super::contract::resolve(c, &cluster, term)?;
         let buyer = raw
@@ -385,7 +418,7 @@ impl TryFrom<RawScenario> for Scenario {
             description: raw.description.clone(),
             seed: sim.seed,
             replicas: sim.replicas,
-            timeseries_step: months(step_months).max(1),
+            timeseries_step: months(step_months).max(Span(1)),
             contract,
             cluster,
             policy,
@@ -400,7 +433,7 @@ impl TryFrom<RawScenario> for Scenario {
     }
 }
 
-fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
+fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
     let unit_chips = raw.failure_unit_chips;
     require(
         unit_chips >= 1,
@@ -408,7 +441,7 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
         "is 0; allowed: at least 1",
     )?;
     let mtbf = positive(raw.chip_mtbf_hours, "cluster.chip_mtbf_hours")?;
-    let repair_hours = dist(&raw.repair_hours, "cluster.repair_hours")?;
+    let repair = time_dist(&raw.repair_hours, Span::HOUR, "cluster.repair_hours")?;
     require(
         !raw.generations.is_empty(),
         "cluster.generations",
@@ -427,7 +460,7 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
             .service_life_years
             .map(|y| positive(y, &format!("{key}.service_life_years")))
             .transpose()?
-            .map(|y| seconds_from_f64(y * SimTime::YEAR as f64));
+            .map(|y| Span::of(y, Span::YEAR));
         generations.push(Generation {
             name: g.name.clone(),
             speed,
@@ -440,7 +473,7 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
         "is empty; allowed: at least one [[cluster.tranches]]",
     )?;
     let mut tranches = Vec::with_capacity(raw.tranches.len());
-    let term_months = term as f64 / SimTime::MONTH as f64;
+    let term_months = term.in_units(Span::MONTH);
     for (i, t) in raw.tranches.iter().enumerate() {
         let key = format!("cluster.tranches[{i}]");
         require(
@@ -455,6 +488,7 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
             .generations
             .iter()
             .position(|g| g.name == t.generation)
+            .map(|g| Gen(g as u32))
             .ok_or_else(|| {
                 let names: Vec<_> = raw.generations.iter().map(|g| format!("{:?}", g.name)).collect();
                 bad(
@@ -477,26 +511,30 @@ fn cluster(raw: &RawCluster, term: u64) -> Result<ClusterSpec, KeyError> {
         tranches.push(Tranche {
             units: t.chips / unit_chips,
             generation,
-            planned: months(planned_month),
-            delay_months: dist(&t.delivery_delay_months, &format!("{key}.delivery_delay_months"))?,
+            planned: SimTime::at(months(planned_month)),
+            delay: time_dist(
+                &t.delivery_delay_months,
+                Span::MONTH,
+                &format!("{key}.delivery_delay_months"),
+            )?,
         });
     }
     Ok(ClusterSpec {
         unit_chips,
-        unit_failure_rate: unit_chips as f64 / (mtbf * SimTime::HOUR as f64),
+        unit_failure_rate: unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64),
         chip_mtbf_hours: mtbf,
-        repair_hours,
+        repair,
         generations,
         tranches,
     })
 }
 
-fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<TrainingSpec, KeyError> {
+fn training(raw: &RawTraining, cluster: &ClusterSpec, term: Span) -> Result<TrainingSpec, KeyError> {
     let tau = hours(positive(
         raw.checkpoint_interval_hours,
         "training.checkpoint_interval_hours",
     )?)
-    .max(1);
+    .max(Span(1));
     let delta = hours(non_negative(
         raw.checkpoint_cost_hours,
         "training.checkpoint_cost_hours",
@@ -514,11 +552,9 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<Train
         let key = format!("training.runs[{i}]");
         let start = non_negative(r.start_month, &format!("{key}.start_month"))?;
         runs.push(RunSpec {
-            ready: months(start),
+            ready: SimTime::at(months(start)),
             units: units_of(r.chips, format!("{key}.chips"))?,
-            baseline_work: seconds_from_f64(
-                positive(r.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64,
-            ),
+            baseline_work: Span::of(positive(r.duration_days, &format!("{key}.duration_days"))?, Span::DAY),
             cancel_probability: probability(r.cancel_probability, &format!("{key}.cancel_probability"))?,
         });
     }
@@ -527,7 +563,7 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<Train
         let first = non_negative(g.first_start_month, &format!("{key}.first_start_month"))?;
         let interval = positive(g.interval_months, &format!("{key}.interval_months"))?;
         let growth = positive(g.chip_growth_per_run, &format!("{key}.chip_growth_per_run"))?;
-        let work = seconds_from_f64(positive(g.duration_days, &format!("{key}.duration_days"))? * SimTime::DAY as f64);
+        let work = Span::of(positive(g.duration_days, &format!("{key}.duration_days"))?, Span::DAY);
         let cancel = probability(g.cancel_probability, &format!("{key}.cancel_probability"))?;
         units_of(g.initial_chips, format!("{key}.initial_chips"))?;
         require(
@@ -544,6 +580,7 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: u64) -> Result<Train
             if ready >= term {
                 break;
             }
+            let ready = SimTime::at(ready);
             let chips = (g.initial_chips as f64 * growth.powi(k as i32))
                 .round()
                 .min(g.max_chips as f64) as u64;
@@ -582,7 +619,7 @@ fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
     )?;
     Ok(InferenceSpec {
         base_demand_chips: non_negative(raw.base_demand_chips, "inference.base_demand_chips")?,
-        step: hours(positive(raw.step_hours, "inference.step_hours")?).max(1),
+        step: hours(positive(raw.step_hours, "inference.step_hours")?).max(Span(1)),
         drift_per_year: g.drift_per_year,
         volatility_per_sqrt_year: non_negative(
             g.volatility_per_sqrt_year,
@@ -623,15 +660,15 @@ fn research(raw: &RawResearch, cluster: &ClusterSpec) -> Result<ResearchSpec, Ke
         ),
     )?;
     Ok(ResearchSpec {
-        arrival_rate: rate / SimTime::HOUR as f64,
-        arrival_log_growth: (1.0 + growth).ln() / SimTime::YEAR as f64,
+        arrival_rate: rate / Span::HOUR.secs() as f64,
+        arrival_log_growth: (1.0 + growth).ln() / Span::YEAR.secs() as f64,
         chips: dist(&raw.chips, "research.chips")?,
         min_units: raw.min_chips.div_ceil(cluster.unit_chips),
         max_units: raw.max_chips.div_ceil(cluster.unit_chips),
-        duration_hours: dist(&raw.duration_hours, "research.duration_hours")?,
+        duration: time_dist(&raw.duration_hours, Span::HOUR, "research.duration_hours")?,
         checkpoint_interval: raw
             .checkpoint_interval_hours
-            .map(|h| positive(h, "research.checkpoint_interval_hours").map(|h| hours(h).max(1)))
+            .map(|h| positive(h, "research.checkpoint_interval_hours").map(|h| hours(h).max(Span(1))))
             .transpose()?,
     })
 }

@@ -4,6 +4,7 @@
 //! memory and cost per event do not depend on the chip count. Every
 //! allocation is in whole failure units (nodes).
 
+pub use crate::config::scenario::Gen;
 pub use crate::metrics::Class;
 
 /// Unit counts of one generation by [`Class`]. `delivered` is kept apart
@@ -68,30 +69,58 @@ impl Pool {
     }
 }
 
-/// All generations' pools.
+/// All generations' pools; `cluster[g]` is generation `g`'s pool.
 #[derive(Debug, Clone)]
 pub struct Cluster {
     /// One pool per generation, in scenario order.
     pub pools: Vec<Pool>,
     /// Relative speed per generation.
-    pub speeds: Vec<f64>,
+    speeds: Vec<f64>,
     /// Chips per unit.
     pub unit_chips: u64,
-    /// Generation indices, fastest first (ties: scenario order).
-    pub fastest_first: Vec<usize>,
+    /// Generations, fastest first (ties: scenario order).
+    pub fastest_first: Vec<Gen>,
+}
+
+impl std::ops::Index<Gen> for Cluster {
+    type Output = Pool;
+    fn index(&self, g: Gen) -> &Pool {
+        &self.pools[g.index()]
+    }
+}
+
+impl std::ops::IndexMut<Gen> for Cluster {
+    fn index_mut(&mut self, g: Gen) -> &mut Pool {
+        &mut self.pools[g.index()]
+    }
 }
 
 impl Cluster {
     /// An empty cluster (nothing delivered yet).
     pub fn new(speeds: Vec<f64>, unit_chips: u64) -> Cluster {
-        let mut fastest_first: Vec<usize> = (0..speeds.len()).collect();
-        fastest_first.sort_by(|&a, &b| speeds[b].total_cmp(&speeds[a]).then(a.cmp(&b)));
+        let mut fastest_first: Vec<Gen> = Gen::all(speeds.len()).collect();
+        fastest_first.sort_by(|&a, &b| speeds[b.index()].total_cmp(&speeds[a.index()]).then(a.cmp(&b)));
         Cluster {
             pools: vec![Pool::default(); speeds.len()],
             speeds,
             unit_chips,
             fastest_first,
         }
+    }
+
+    /// Work per chip-second of generation `g` relative to the baseline chip.
+    pub fn speed(&self, g: Gen) -> f64 {
+        self.speeds[g.index()]
+    }
+
+    /// Every generation with its pool, in scenario order.
+    pub fn generations(&self) -> impl Iterator<Item = (Gen, &Pool)> {
+        Gen::all(self.pools.len()).zip(&self.pools)
+    }
+
+    /// Chips in `units` failure units.
+    pub fn chips(&self, units: u64) -> u64 {
+        units * self.unit_chips
     }
 
     /// Total delivered units over all generations.
@@ -103,8 +132,8 @@ impl Cluster {
     /// offset among that pool's units of the class, with pools laid out in
     /// order and each pool's classes in [`Class::ALL`] order. A uniform index
     /// thus picks a uniform unit.
-    pub fn locate(&self, mut index: u64) -> (usize, Class, u64) {
-        for (g, p) in self.pools.iter().enumerate() {
+    pub fn locate(&self, mut index: u64) -> (Gen, Class, u64) {
+        for (g, p) in self.generations() {
             if index >= p.delivered {
                 index -= p.delivered;
                 continue;
@@ -134,15 +163,15 @@ mod tests {
         assert_eq!(
             states,
             vec![
-                (0, Class::Down, 0),
-                (0, Class::Training, 0),
-                (0, Class::Inference, 0),
-                (0, Class::Research, 0),
-                (0, Class::Idle, 0),
-                (1, Class::Idle, 0),
-                (1, Class::Idle, 1),
+                (Gen(0), Class::Down, 0),
+                (Gen(0), Class::Training, 0),
+                (Gen(0), Class::Inference, 0),
+                (Gen(0), Class::Research, 0),
+                (Gen(0), Class::Idle, 0),
+                (Gen(1), Class::Idle, 0),
+                (Gen(1), Class::Idle, 1),
             ]
         );
-        assert_eq!(c.fastest_first, vec![1, 0]);
+        assert_eq!(c.fastest_first, vec![Gen(1), Gen(0)]);
     }
 }

@@ -1,23 +1,25 @@
 //! The typed events of one replica. Never strings: a new kind of event is a
 //! new variant, and the compiler finds every handler that must learn it.
 
+use crate::config::scenario::{Gen, RunId};
+
 /// Something that happens at an instant of simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// A tranche's planned delivery month passes (it is now late if not here).
     TranchePlanned {
         /// Index into the scenario's tranches.
-        tranche: usize,
+        tranche: u32,
     },
     /// A tranche is delivered and its units come up idle.
     TrancheArrives {
         /// Index into the scenario's tranches.
-        tranche: usize,
+        tranche: u32,
     },
     /// A tranche reaches the end of its service life.
     TrancheRetires {
         /// Index into the scenario's tranches.
-        tranche: usize,
+        tranche: u32,
     },
     /// A candidate of the superposed failure process (thinned: it may land
     /// on a unit that is already down and then does nothing). Stale when its
@@ -31,19 +33,19 @@ pub enum Event {
     ForcedFailure,
     /// A failed unit of a generation is back.
     UnitRepaired {
-        /// Generation index.
-        generation: usize,
+        /// Its generation.
+        generation: Gen,
     },
     /// A frontier training run is ready to start.
     TrainingArrives {
-        /// Run index.
-        run: usize,
+        /// The run.
+        run: RunId,
     },
     /// A training run's restart ends or its compute segment completes.
     /// Stale when the run's token moved on (it was interrupted meanwhile).
     TrainingPhaseEnds {
-        /// Run index.
-        run: usize,
+        /// The run.
+        run: RunId,
         /// The run's token when scheduled.
         token: u32,
     },
@@ -104,5 +106,17 @@ impl Event {
             Event::Sample => 12,
             Event::EndOfTerm => 13,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Event;
+
+    #[test]
+    fn an_event_with_its_time_fills_16_bytes() {
+        // The queue moves an event with its 4-byte time as one block; ids
+        // are 32-bit so that the block stays 16 bytes (see engine.rs).
+        assert_eq!(std::mem::size_of::<Event>(), 12);
     }
 }

@@ -8,7 +8,7 @@
 //! week, and the noise is i.i.d. lognormal with mean 1.
 
 use crate::config::scenario::InferenceSpec;
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Span};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::f64::consts::TAU;
@@ -18,34 +18,34 @@ use std::f64::consts::TAU;
 pub struct DemandPath {
     spec: InferenceSpec,
     log_growth: f64,
-    /// Seconds since start when the commercial failure hits, if it does.
-    failure_at: Option<u64>,
-    last: u64,
+    /// When the commercial failure hits, if it does.
+    failure_at: Option<SimTime>,
+    last: SimTime,
 }
 
 impl DemandPath {
     /// Draws the commercial-failure time (if any) over a term of `term` seconds.
-    pub fn new<R: Rng + ?Sized>(spec: &InferenceSpec, term: u64, rng: &mut R) -> DemandPath {
+    pub fn new<R: Rng + ?Sized>(spec: &InferenceSpec, term: Span, rng: &mut R) -> DemandPath {
         let fails = rng.random::<f64>() < spec.commercial_failure_probability;
-        let at = rng.random::<f64>() * term as f64;
+        let at = rng.random::<f64>() * term.secs() as f64;
         DemandPath {
             spec: spec.clone(),
             log_growth: 0.0,
-            failure_at: fails.then_some(at as u64),
-            last: 0,
+            failure_at: fails.then_some(SimTime(at as u64)),
+            last: SimTime::ZERO,
         }
     }
 
     /// When the product failed commercially, if it has by `now`.
-    pub fn failed_at(&self) -> Option<u64> {
+    pub fn failed_at(&self) -> Option<SimTime> {
         self.failure_at
     }
 
     /// Advances growth to `now` and returns demand at `now`, in
     /// baseline-chip equivalents.
-    pub fn advance<R: Rng + ?Sized>(&mut self, now: u64, rng: &mut R) -> f64 {
+    pub fn advance<R: Rng + ?Sized>(&mut self, now: SimTime, rng: &mut R) -> f64 {
         let s = &self.spec;
-        let dt = now.saturating_sub(self.last) as f64 / SimTime::YEAR as f64;
+        let dt = (now - self.last).in_units(Span::YEAR);
         let drift = match self.failure_at {
             Some(f) if now > f => -s.failure_decay_per_year,
             _ => s.drift_per_year,
@@ -70,9 +70,10 @@ impl DemandPath {
 }
 
 /// Seasonal factor at `t` seconds.
-pub fn seasonality(spec: &InferenceSpec, t: u64) -> f64 {
-    let day = (t % SimTime::DAY) as f64 / SimTime::DAY as f64;
-    let week = (t % (7 * SimTime::DAY)) as f64 / (7 * SimTime::DAY) as f64;
+pub fn seasonality(spec: &InferenceSpec, t: SimTime) -> f64 {
+    let (day, week) = (Span::DAY.secs(), 7 * Span::DAY.secs());
+    let day = (t.secs() % day) as f64 / day as f64;
+    let week = (t.secs() % week) as f64 / week as f64;
     (1.0 + spec.diurnal_amplitude * (TAU * day).sin()) * (1.0 + spec.weekly_amplitude * (TAU * week).sin())
 }
 
@@ -85,7 +86,7 @@ mod tests {
     fn spec() -> InferenceSpec {
         InferenceSpec {
             base_demand_chips: 1000.0,
-            step: SimTime::HOUR,
+            step: Span::HOUR,
             drift_per_year: 0.3,
             volatility_per_sqrt_year: 0.4,
             commercial_failure_probability: 0.0,
@@ -99,8 +100,8 @@ mod tests {
     #[test]
     fn seasonality_averages_to_one_over_a_week() {
         let s = spec();
-        let week = 7 * SimTime::DAY;
-        let mean = (0..week).step_by(60).map(|t| seasonality(&s, t)).sum::<f64>() / (week / 60) as f64;
+        let week = 7 * Span::DAY.secs();
+        let mean = (0..week).step_by(60).map(|t| seasonality(&s, SimTime(t))).sum::<f64>() / (week / 60) as f64;
         assert!((mean - 1.0).abs() < 1e-9, "{mean}");
     }
 
@@ -110,14 +111,14 @@ mod tests {
         // daily steps, 4,000 paths.
         let s = spec();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
-        let horizon = 2 * SimTime::YEAR;
+        let horizon = SimTime::at(Span::YEAR * 2);
         let n = 4000;
         let finals: Vec<f64> = (0..n)
             .map(|_| {
-                let mut p = DemandPath::new(&s, horizon, &mut rng);
-                let mut t = 0;
+                let mut p = DemandPath::new(&s, horizon - SimTime::ZERO, &mut rng);
+                let mut t = SimTime::ZERO;
                 while t < horizon {
-                    t = (t + SimTime::DAY).min(horizon);
+                    t = (t + Span::DAY).min(horizon);
                     p.advance(t, &mut rng);
                 }
                 p.growth()
@@ -138,12 +139,12 @@ mod tests {
         s.commercial_failure_probability = 1.0;
         s.failure_decay_per_year = 1.0;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-        let term = 4 * SimTime::YEAR;
+        let term = Span::YEAR * 4;
         let mut p = DemandPath::new(&s, term, &mut rng);
         let f = p.failed_at().unwrap();
         p.advance(f, &mut rng);
         let at_failure = p.growth();
-        p.advance(f + SimTime::YEAR, &mut rng);
+        p.advance(f + Span::YEAR, &mut rng);
         assert!((p.growth() / at_failure - (-1.0f64).exp()).abs() < 1e-9);
     }
 }

@@ -20,6 +20,8 @@
 //! arrivals) while a backlog of millions of jobs — demand that outgrows the
 //! cluster — costs megabytes, not the ~80 bytes per job of a full record.
 
+use crate::config::scenario::Gen;
+use crate::engine::{SimTime, Span};
 use std::collections::VecDeque;
 
 /// One research job.
@@ -27,17 +29,17 @@ use std::collections::VecDeque;
 pub struct Job {
     /// Units the job needs.
     pub units: u64,
-    /// Run time left on baseline chips, seconds (less than the whole job
-    /// once a preempted job kept checkpointed progress).
-    pub baseline_work: u64,
+    /// Run time left on baseline chips (less than the whole job once a
+    /// preempted job kept checkpointed progress).
+    pub baseline_work: Span,
     /// Arrival time.
-    pub arrived: u64,
+    pub arrived: SimTime,
     /// First start (for the wait histogram).
-    pub first_start: Option<u64>,
+    pub first_start: Option<SimTime>,
     /// Current start, while running.
-    pub started: u64,
+    pub started: SimTime,
     /// Generation while running.
-    pub generation: Option<usize>,
+    pub generation: Option<Gen>,
     /// Position in its generation's dense running list, while running.
     dense_pos: usize,
 }
@@ -71,24 +73,24 @@ impl Research {
     }
 
     /// Adds a job arriving at `now` to the back of the queue.
-    pub fn arrive(&mut self, now: u64) {
-        let now = u32::try_from(now).expect("simulation time fits 32 bits (terms are at most 100 years)");
+    pub fn arrive(&mut self, now: SimTime) {
+        let now = u32::try_from(now.secs()).expect("simulation time fits 32 bits (terms are at most 100 years)");
         self.unstarted.push_back(now);
     }
 
     /// The job at the head of the queue, if any. When the head is a job that
     /// has only an arrival time, `draw` gives its (units, baseline work in
     /// seconds) and it gets a record and a slot.
-    pub fn head(&mut self, draw: impl FnOnce() -> (u64, u64)) -> Option<u32> {
+    pub fn head(&mut self, draw: impl FnOnce() -> (u64, Span)) -> Option<u32> {
         if self.queue.is_empty() {
             let arrived = self.unstarted.pop_front()?;
             let (units, baseline_work) = draw();
             let slot = self.insert(Job {
                 units,
                 baseline_work,
-                arrived: arrived.into(),
+                arrived: SimTime(arrived.into()),
                 first_start: None,
-                started: 0,
+                started: SimTime::ZERO,
                 generation: None,
                 dense_pos: 0,
             });
@@ -151,31 +153,31 @@ impl Research {
 
     /// Marks the job in `slot` (already removed from the queue) as running
     /// on `generation` from `now`.
-    pub fn start(&mut self, slot: u32, generation: usize, now: u64) {
-        let pos = self.running_dense[generation].len();
+    pub fn start(&mut self, slot: u32, generation: Gen, now: SimTime) {
+        let pos = self.running_dense[generation.index()].len();
         let job = self.slots[slot as usize].as_mut().expect("live research slot");
         job.generation = Some(generation);
         job.started = now;
         job.first_start.get_or_insert(now);
         job.dense_pos = pos;
-        self.running_dense[generation].push(slot);
+        self.running_dense[generation.index()].push(slot);
         let token = self.tokens[slot as usize];
-        let by_start = &mut self.running_by_start[generation];
+        let by_start = &mut self.running_by_start[generation.index()];
         by_start.push((slot, token));
         // Amortised O(1): compact when stale entries outnumber live ones.
-        if by_start.len() > 64 && by_start.len() > 2 * self.running_dense[generation].len() {
+        if by_start.len() > 64 && by_start.len() > 2 * self.running_dense[generation.index()].len() {
             let (slots, tokens) = (&self.slots, &self.tokens);
             by_start.retain(|&(s, t)| Self::live(slots, tokens, s, t));
         }
     }
 
     /// Takes a running job off its generation; returns (generation, start).
-    fn stop(&mut self, slot: u32) -> (usize, u64) {
+    fn stop(&mut self, slot: u32) -> (Gen, SimTime) {
         let job = self.slots[slot as usize].as_mut().expect("live research slot");
         let g = job.generation.take().expect("running job");
         let pos = job.dense_pos;
         let started = job.started;
-        let dense = &mut self.running_dense[g];
+        let dense = &mut self.running_dense[g.index()];
         dense.swap_remove(pos);
         if let Some(&moved) = dense.get(pos) {
             self.slots[moved as usize]
@@ -188,7 +190,7 @@ impl Research {
 
     /// A running job completes: frees its slot. Returns its generation and
     /// the job.
-    pub fn finish(&mut self, slot: u32) -> (usize, Job) {
+    pub fn finish(&mut self, slot: u32) -> (Gen, Job) {
         let (g, _) = self.stop(slot);
         self.tokens[slot as usize] = self.tokens[slot as usize].wrapping_add(1);
         self.free.push(slot);
@@ -196,8 +198,8 @@ impl Research {
     }
 
     /// A running job is preempted: back to the front of the queue.
-    /// Returns (generation, units, seconds of work lost).
-    pub fn preempt(&mut self, slot: u32, now: u64) -> (usize, u64, u64) {
+    /// Returns (generation, units, time it ran since its start).
+    pub fn preempt(&mut self, slot: u32, now: SimTime) -> (Gen, u64, Span) {
         let (g, started) = self.stop(slot);
         self.tokens[slot as usize] = self.tokens[slot as usize].wrapping_add(1);
         self.queue.push_front(slot);
@@ -210,8 +212,8 @@ impl Research {
     }
 
     /// The most recently started job on `generation`, if any.
-    pub fn youngest(&mut self, generation: usize) -> Option<u32> {
-        let by_start = &mut self.running_by_start[generation];
+    pub fn youngest(&mut self, generation: Gen) -> Option<u32> {
+        let by_start = &mut self.running_by_start[generation.index()];
         while let Some(&(slot, token)) = by_start.last() {
             if Self::live(&self.slots, &self.tokens, slot, token) {
                 return Some(slot);
@@ -222,20 +224,20 @@ impl Research {
     }
 
     /// Number of jobs running on `generation`.
-    pub fn running(&self, generation: usize) -> usize {
-        self.running_dense[generation].len()
+    pub fn running(&self, generation: Gen) -> usize {
+        self.running_dense[generation.index()].len()
     }
 
-    /// A preempted job keeps `done` seconds of baseline work (from its
-    /// last checkpoint); at least one second always remains.
-    pub fn keep_progress(&mut self, slot: u32, done: u64) {
+    /// A preempted job keeps `done` of baseline work (from its last
+    /// checkpoint); at least one second always remains.
+    pub fn keep_progress(&mut self, slot: u32, done: Span) {
         let job = self.slots[slot as usize].as_mut().expect("live research slot");
-        job.baseline_work = job.baseline_work.saturating_sub(done).max(1);
+        job.baseline_work = Span(job.baseline_work.secs().saturating_sub(done.secs()).max(1));
     }
 
     /// The `i`-th running job on `generation` (any fixed order).
-    pub fn running_at(&self, generation: usize, i: usize) -> u32 {
-        self.running_dense[generation][i]
+    pub fn running_at(&self, generation: Gen, i: usize) -> u32 {
+        self.running_dense[generation.index()][i]
     }
 
     /// All running jobs, for closing the books at the end of the term.
@@ -252,34 +254,34 @@ mod tests {
     fn preempts_youngest_and_requeues_at_front() {
         let mut r = Research::new(1);
         for t in [0, 0, 5] {
-            r.arrive(t);
+            r.arrive(SimTime(t));
         }
         assert_eq!(r.waiting(), 3);
-        let mut sizes = [(1, 100), (2, 100), (1, 100)].into_iter();
+        let mut sizes = [(1, Span(100)), (2, Span(100)), (1, Span(100))].into_iter();
         let mut started = Vec::new();
         for t in [1, 2] {
             let s = r.head(|| sizes.next().unwrap()).unwrap();
             r.pop_head();
-            r.start(s, 0, t);
+            r.start(s, Gen(0), SimTime(t));
             started.push(s);
         }
         let (a, b) = (started[0], started[1]);
-        assert_eq!(r.youngest(0), Some(b));
-        assert_eq!(r.preempt(b, 10), (0, 2, 8));
+        assert_eq!(r.youngest(Gen(0)), Some(b));
+        assert_eq!(r.preempt(b, SimTime(10)), (Gen(0), 2, Span(8)));
         // The preempted job is at the head, ahead of the one never drawn.
         assert_eq!(r.head(|| unreachable!("the head has a record")), Some(b));
         assert_eq!(r.waiting(), 2);
         assert_eq!(r.token(b), 1);
         assert!(!r.is_current(b, 0));
-        assert_eq!(r.running(0), 1);
-        assert_eq!(r.finish(a).1.first_start, Some(1));
-        assert_eq!(r.running(0), 0);
+        assert_eq!(r.running(Gen(0)), 1);
+        assert_eq!(r.finish(a).1.first_start, Some(SimTime(1)));
+        assert_eq!(r.running(Gen(0)), 0);
         // The third job gets its record only once it is at the head; its
         // slot is the one job `a` freed, with a fresh token.
         r.pop_head();
-        r.start(b, 0, 11);
+        r.start(b, Gen(0), SimTime(11));
         let c = r.head(|| sizes.next().unwrap()).unwrap();
-        assert_eq!((c, r.token(c), r.job(c).arrived, r.job(c).units), (a, 1, 5, 1));
+        assert_eq!((c, r.token(c), r.job(c).arrived, r.job(c).units), (a, 1, SimTime(5), 1));
         r.drop_waiting();
         assert_eq!(r.waiting(), 0);
     }

@@ -8,15 +8,18 @@
 //! again. Checkpoints are not events: [`Checkpointing::interrupted`] derives
 //! the last completed one from the segment's start.
 
-/// Checkpoint parameters in seconds.
+use crate::config::scenario::Gen;
+use crate::engine::{SimTime, Span};
+
+/// Checkpoint parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpointing {
-    /// Compute between checkpoints τ (≥ 1).
-    pub interval: u64,
+    /// Compute between checkpoints τ (≥ 1 s).
+    pub interval: Span,
     /// Checkpoint cost δ.
-    pub cost: u64,
+    pub cost: Span,
     /// Restart overhead R.
-    pub restart: u64,
+    pub restart: Span,
 }
 
 /// How the wall time of a segment splits. `useful + rework + overhead` is
@@ -24,62 +27,62 @@ pub struct Checkpointing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SegmentSplit {
     /// Compute secured by the segment (saved by checkpoints, or done).
-    pub useful: u64,
+    pub useful: Span,
     /// Compute lost to the interruption.
-    pub rework: u64,
+    pub rework: Span,
     /// Checkpoint writing time.
-    pub overhead: u64,
+    pub overhead: Span,
 }
 
 impl Checkpointing {
-    fn chunks(&self, remaining: u64) -> u64 {
-        remaining.div_ceil(self.interval)
+    fn chunks(&self, remaining: Span) -> u64 {
+        remaining.steps_of(self.interval)
     }
 
     /// Wall time to finish `remaining` compute with no interruption.
-    pub fn segment_length(&self, remaining: u64) -> u64 {
-        remaining + self.chunks(remaining) * self.cost
+    pub fn segment_length(&self, remaining: Span) -> Span {
+        remaining + self.cost * self.chunks(remaining)
     }
 
     /// Split of a segment that started with `remaining` compute left and was
-    /// interrupted after `elapsed` seconds (< its full length).
-    pub fn interrupted(&self, remaining: u64, elapsed: u64) -> SegmentSplit {
+    /// interrupted after `elapsed` (< its full length).
+    pub fn interrupted(&self, remaining: Span, elapsed: Span) -> SegmentSplit {
         let (done, compute_in_cycle, partial) = self.position(remaining, elapsed);
         let rework = partial.min(compute_in_cycle);
         SegmentSplit {
-            useful: done * self.interval,
+            useful: self.interval * done,
             rework,
-            overhead: done * self.cost + (partial - rework),
+            overhead: self.cost * done + (partial - rework),
         }
     }
 
     /// Split of a segment cut by the end of the term: compute done so far
     /// counts as useful (it is not lost, just unfinished).
-    pub fn truncated(&self, remaining: u64, elapsed: u64) -> SegmentSplit {
+    pub fn truncated(&self, remaining: Span, elapsed: Span) -> SegmentSplit {
         let (done, compute_in_cycle, partial) = self.position(remaining, elapsed);
         let compute = partial.min(compute_in_cycle);
         SegmentSplit {
-            useful: done * self.interval + compute,
-            rework: 0,
-            overhead: done * self.cost + (partial - compute),
+            useful: self.interval * done + compute,
+            rework: Span::ZERO,
+            overhead: self.cost * done + (partial - compute),
         }
     }
 
     /// Split of a segment that completed all `remaining` compute.
-    pub fn completed(&self, remaining: u64) -> SegmentSplit {
+    pub fn completed(&self, remaining: Span) -> SegmentSplit {
         SegmentSplit {
             useful: remaining,
-            rework: 0,
-            overhead: self.chunks(remaining) * self.cost,
+            rework: Span::ZERO,
+            overhead: self.cost * self.chunks(remaining),
         }
     }
 
     /// (completed cycles, compute length of the current cycle, time into it).
-    fn position(&self, remaining: u64, elapsed: u64) -> (u64, u64, u64) {
+    fn position(&self, remaining: Span, elapsed: Span) -> (u64, Span, Span) {
         let cycle = self.interval + self.cost;
         let done = (elapsed / cycle).min(self.chunks(remaining).saturating_sub(1));
-        let partial = elapsed - done * cycle;
-        let compute_in_cycle = (remaining - done * self.interval).min(self.interval);
+        let partial = elapsed - cycle * done;
+        let compute_in_cycle = (remaining - self.interval * done).min(self.interval);
         (done, compute_in_cycle, partial)
     }
 }
@@ -121,55 +124,56 @@ pub enum Phase {
     Abandoned,
 }
 
-/// One frontier training run's state.
+/// One frontier training run's state. Amounts of compute are spans of
+/// failure-free compute time on the chips named.
 #[derive(Debug, Clone)]
 pub struct Run {
     /// Units the gang needs.
     pub units: u64,
-    /// Failure-free compute still to do on baseline chips, seconds (all of
-    /// it until the run migrates between generations).
-    pub baseline_work: u64,
+    /// Compute still to do on baseline chips (all of it until the run
+    /// migrates between generations).
+    pub baseline_work: Span,
     /// When it became ready.
-    pub ready: u64,
+    pub ready: SimTime,
     /// Generation it runs on, once started.
-    pub generation: Option<usize>,
+    pub generation: Option<Gen>,
     /// Generation it ran on last (kept when it migrates back to the queue).
-    pub last_generation: Option<usize>,
-    /// Compute to do on its generation, seconds (baseline work / speed).
-    pub work: u64,
+    pub last_generation: Option<Gen>,
+    /// Compute to do on its generation (baseline work / speed).
+    pub work: Span,
     /// Compute secured by completed checkpoints.
-    pub saved: u64,
-    /// Failure-free compute time spent on earlier generations (the run
-    /// migrated when its generation retired) plus, once done, on the last.
-    pub compute_done: u64,
+    pub saved: Span,
+    /// Compute done on earlier generations (the run migrated when its
+    /// generation retired) plus, once done, on the last.
+    pub compute_done: Span,
     /// Units currently held.
     pub held: u64,
-    /// Current phase and since when.
+    /// Current phase.
     pub phase: Phase,
     /// Start of the current phase.
-    pub phase_start: u64,
+    pub phase_start: SimTime,
     /// Bumped on every interruption; events carrying an old token are stale.
     pub token: u32,
     /// Interruptions suffered.
     pub interruptions: u32,
-    /// First start time.
-    pub started: Option<u64>,
-    /// Completion time.
-    pub finished: Option<u64>,
+    /// First start.
+    pub started: Option<SimTime>,
+    /// Completion.
+    pub finished: Option<SimTime>,
 }
 
 impl Run {
     /// A run not yet ready.
-    pub fn planned(units: u64, baseline_work: u64, ready: u64) -> Run {
+    pub fn planned(units: u64, baseline_work: Span, ready: SimTime) -> Run {
         Run {
             units,
             baseline_work,
             ready,
             generation: None,
             last_generation: None,
-            work: 0,
-            saved: 0,
-            compute_done: 0,
+            work: Span::ZERO,
+            saved: Span::ZERO,
+            compute_done: Span::ZERO,
             held: 0,
             phase: Phase::Planned,
             phase_start: ready,
@@ -199,71 +203,44 @@ mod tests {
     use super::*;
 
     const CP: Checkpointing = Checkpointing {
-        interval: 100,
-        cost: 10,
-        restart: 30,
+        interval: Span(100),
+        cost: Span(10),
+        restart: Span(30),
     };
+
+    fn split(useful: u64, rework: u64, overhead: u64) -> SegmentSplit {
+        SegmentSplit {
+            useful: Span(useful),
+            rework: Span(rework),
+            overhead: Span(overhead),
+        }
+    }
 
     #[test]
     fn segment_length_counts_a_checkpoint_per_chunk() {
-        assert_eq!(CP.segment_length(250), 250 + 3 * 10);
-        assert_eq!(CP.segment_length(200), 200 + 2 * 10);
-        assert_eq!(
-            CP.completed(250),
-            SegmentSplit {
-                useful: 250,
-                rework: 0,
-                overhead: 30
-            }
-        );
+        assert_eq!(CP.segment_length(Span(250)), Span(250 + 3 * 10));
+        assert_eq!(CP.segment_length(Span(200)), Span(200 + 2 * 10));
+        assert_eq!(CP.completed(Span(250)), split(250, 0, 30));
     }
 
     #[test]
     fn interruption_loses_work_since_last_completed_checkpoint() {
         // Two full cycles done (220 s), then 40 s into the third compute.
-        assert_eq!(
-            CP.interrupted(1000, 260),
-            SegmentSplit {
-                useful: 200,
-                rework: 40,
-                overhead: 20
-            }
-        );
+        assert_eq!(CP.interrupted(Span(1000), Span(260)), split(200, 40, 20));
         // Interrupted mid-checkpoint: the whole chunk is lost, the partial
         // checkpoint time is overhead.
-        assert_eq!(
-            CP.interrupted(1000, 105),
-            SegmentSplit {
-                useful: 0,
-                rework: 100,
-                overhead: 5
-            }
-        );
+        assert_eq!(CP.interrupted(Span(1000), Span(105)), split(0, 100, 5));
         // The short last chunk.
-        assert_eq!(
-            CP.interrupted(250, 240),
-            SegmentSplit {
-                useful: 200,
-                rework: 20,
-                overhead: 20
-            }
-        );
-        assert_eq!(
-            CP.interrupted(250, 275),
-            SegmentSplit {
-                useful: 200,
-                rework: 50,
-                overhead: 25
-            }
-        );
+        assert_eq!(CP.interrupted(Span(250), Span(240)), split(200, 20, 20));
+        assert_eq!(CP.interrupted(Span(250), Span(275)), split(200, 50, 25));
     }
 
     #[test]
     fn splits_always_add_up_to_elapsed() {
-        for remaining in [1, 99, 100, 101, 250, 1000] {
-            for elapsed in 0..CP.segment_length(remaining) {
+        for remaining in [1, 99, 100, 101, 250, 1000].map(Span) {
+            for elapsed in (0..CP.segment_length(remaining).secs()).map(Span) {
                 for s in [CP.interrupted(remaining, elapsed), CP.truncated(remaining, elapsed)] {
-                    assert_eq!(s.useful + s.rework + s.overhead, elapsed, "{remaining} {elapsed}");
+                    assert_eq!(s.useful + s.rework + s.overhead, elapsed, "{remaining:?} {elapsed:?}");
                     assert!(s.useful <= remaining);
                 }
             }

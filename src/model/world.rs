@@ -19,11 +19,13 @@ use super::policy::{self, Limit, Policy};
 use super::research::Research;
 use super::training::{Checkpointing, Phase, Run, SegmentSplit};
 use crate::config::Scenario;
-use crate::engine::{EventQueue, SimTime, derive_seed, seconds_from_f64};
+use crate::config::scenario::{Gen, RunId};
+use crate::engine::{EventQueue, SimTime, Span, derive_seed, seconds_from_f64};
 use crate::finance::Ledger;
 use crate::metrics::ChipSeconds;
 use crate::metrics::{
-    self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, Step, TrainingRunRecord, ratio,
+    self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, Step, TrainingRunRecord, chip_seconds,
+    ratio,
 };
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
@@ -110,8 +112,8 @@ pub struct World<'s> {
     // Training
     checkpointing: Checkpointing,
     runs: Vec<Run>,
-    training_queue: VecDeque<usize>,
-    waiting_runs: Vec<usize>,
+    training_queue: VecDeque<RunId>,
+    waiting_runs: Vec<RunId>,
     training_waits: Histogram<u64>,
     // Inference
     demand_path: Option<DemandPath>,
@@ -122,9 +124,9 @@ pub struct World<'s> {
     // Money
     ledger: Ledger,
     /// When the buyer defaulted, if it did.
-    defaulted_at: Option<u64>,
+    defaulted_at: Option<SimTime>,
     /// (time, books, inference served) at the end of the last closed month.
-    month_mark: (u64, ChipSeconds, f64),
+    month_mark: (SimTime, ChipSeconds, f64),
     /// Books at the end of the last whole contract year.
     year_mark: ChipSeconds,
     months_elapsed: u32,
@@ -141,12 +143,13 @@ impl<'s> World<'s> {
         let mut streams = Streams::new(seed);
         let term = scenario.contract.term;
         let mut queue = EventQueue::new();
-        for (i, t) in cl.tranches.iter().enumerate() {
-            let delay = seconds_from_f64(t.delay_months.sample(&mut streams.deliveries) * SimTime::MONTH as f64);
-            queue.schedule(SimTime(t.planned), Event::TranchePlanned { tranche: i });
-            let arrival = t.planned.saturating_add(delay);
-            if arrival < term {
-                queue.schedule(SimTime(arrival), Event::TrancheArrives { tranche: i });
+        let end = SimTime::at(term);
+        for (i, t) in (0u32..).zip(&cl.tranches) {
+            let delay = t.delay.sample(&mut streams.deliveries);
+            queue.schedule(t.planned, Event::TranchePlanned { tranche: i });
+            let arrival = t.planned + delay;
+            if arrival < end {
+                queue.schedule(arrival, Event::TrancheArrives { tranche: i });
             }
         }
         let runs: Vec<Run> = scenario
@@ -155,8 +158,8 @@ impl<'s> World<'s> {
             .flat_map(|t| &t.runs)
             .map(|r| Run::planned(r.units, r.baseline_work, r.ready))
             .collect();
-        for (i, r) in runs.iter().enumerate() {
-            queue.schedule(SimTime(r.ready), Event::TrainingArrives { run: i });
+        for (i, r) in (0u32..).zip(&runs) {
+            queue.schedule(r.ready, Event::TrainingArrives { run: RunId(i) });
         }
         let demand_path = scenario
             .inference
@@ -166,13 +169,13 @@ impl<'s> World<'s> {
             queue.schedule(SimTime::ZERO, Event::InferenceStep);
         }
         let step = scenario.timeseries_step;
-        for k in 1..term.div_ceil(step) {
-            queue.schedule(SimTime(k * step), Event::Sample);
+        for k in 1..term.steps_of(step) {
+            queue.schedule(SimTime::at(step * k), Event::Sample);
         }
-        for k in 1..=term.div_ceil(SimTime::MONTH) {
-            queue.schedule(SimTime((k * SimTime::MONTH).min(term)), Event::MonthEnd);
+        for k in 1..=term.steps_of(Span::MONTH) {
+            queue.schedule(SimTime::at((Span::MONTH * k).min(term)), Event::MonthEnd);
         }
-        queue.schedule(SimTime(term), Event::EndOfTerm);
+        queue.schedule(end, Event::EndOfTerm);
         let checkpointing = scenario
             .training
             .as_ref()
@@ -182,9 +185,9 @@ impl<'s> World<'s> {
                 restart: t.restart_overhead,
             })
             .unwrap_or(Checkpointing {
-                interval: 1,
-                cost: 0,
-                restart: 0,
+                interval: Span(1),
+                cost: Span::ZERO,
+                restart: Span::ZERO,
             });
         let mut world = World {
             scenario,
@@ -195,7 +198,7 @@ impl<'s> World<'s> {
             books: Integrator::default(),
             counters: Counters::default(),
             // One step per Sample event plus the last, ending with the term.
-            series: Vec::with_capacity(term.div_ceil(scenario.timeseries_step) as usize),
+            series: Vec::with_capacity(term.steps_of(scenario.timeseries_step) as usize),
             step_start: Snapshot::default(),
             undelivered_units: 0,
             failure_epoch: 0,
@@ -218,7 +221,7 @@ impl<'s> World<'s> {
                 None => Ledger::new(scenario.contract.payments.clone(), scenario.contract.committed_usd, 0.0),
             },
             defaulted_at: None,
-            month_mark: (0, ChipSeconds::default(), 0.0),
+            month_mark: (SimTime::ZERO, ChipSeconds::default(), 0.0),
             year_mark: ChipSeconds::default(),
             months_elapsed: 0,
             min_year_utilization: None,
@@ -237,8 +240,7 @@ impl<'s> World<'s> {
 
     /// Runs the replica to the end of the term and reports.
     pub fn run(mut self) -> ReplicaOutcome {
-        while let Some((time, event)) = self.queue.pop() {
-            let now = time.secs();
+        while let Some((now, event)) = self.queue.pop() {
             self.books.advance(now, &self.levels());
             self.counters.events += 1;
             self.counters.by_kind[event.kind()] += 1;
@@ -250,10 +252,10 @@ impl<'s> World<'s> {
     }
 
     /// Handles one event; returns true at the end of the term.
-    fn handle(&mut self, now: u64, event: Event) -> bool {
+    fn handle(&mut self, now: SimTime, event: Event) -> bool {
         match event {
             Event::TranchePlanned { tranche } => {
-                self.undelivered_units += self.scenario.cluster.tranches[tranche].units;
+                self.undelivered_units += self.scenario.cluster.tranches[tranche as usize].units;
             }
             Event::TrancheArrives { tranche } => self.tranche_arrives(now, tranche),
             Event::TrancheRetires { tranche } => self.tranche_retires(now, tranche),
@@ -264,7 +266,7 @@ impl<'s> World<'s> {
             }
             Event::ForcedFailure => self.forced_failure(now),
             Event::UnitRepaired { generation } => {
-                let pool = &mut self.cluster.pools[generation];
+                let pool = &mut self.cluster[generation];
                 if pool.retired_while_down > 0 {
                     pool.retired_while_down -= 1;
                 } else {
@@ -273,10 +275,10 @@ impl<'s> World<'s> {
                 }
             }
             Event::TrainingArrives { run } if self.defaulted_at.is_some() => {
-                self.runs[run].phase = Phase::Abandoned;
+                self.runs[run.index()].phase = Phase::Abandoned;
             }
-            Event::TrainingArrives { run } if !self.could_ever_start(self.runs[run].units) => {
-                self.runs[run].phase = Phase::Infeasible;
+            Event::TrainingArrives { run } if !self.could_ever_start(self.runs[run.index()].units) => {
+                self.runs[run.index()].phase = Phase::Infeasible;
                 self.counters.training_infeasible += 1;
             }
             Event::TrainingArrives { run } => {
@@ -284,19 +286,19 @@ impl<'s> World<'s> {
                     .scenario
                     .training
                     .as_ref()
-                    .map_or(0.0, |t| t.runs[run].cancel_probability);
+                    .map_or(0.0, |t| t.runs[run.index()].cancel_probability);
                 if self.streams.training.random::<f64>() < p {
-                    self.runs[run].phase = Phase::Cancelled;
+                    self.runs[run.index()].phase = Phase::Cancelled;
                     self.counters.training_cancelled += 1;
                 } else {
-                    self.runs[run].phase = Phase::Queued;
+                    self.runs[run.index()].phase = Phase::Queued;
                     self.training_queue.push_back(run);
                     self.dispatch(now);
                 }
             }
             Event::TrainingPhaseEnds { run, token } => {
-                if self.runs[run].token == token {
-                    match self.runs[run].phase {
+                if self.runs[run.index()].token == token {
+                    match self.runs[run.index()].phase {
                         Phase::Restarting => self.begin_computing(now, run),
                         Phase::Computing => self.complete_run(now, run),
                         other => unreachable!("phase end in phase {other:?}"),
@@ -309,7 +311,7 @@ impl<'s> World<'s> {
             Event::ResearchFinishes { slot, token } => {
                 if self.research.is_current(slot, token) {
                     let (g, job) = self.research.finish(slot);
-                    self.books.totals.research_useful += self.chips(job.units) as u128 * (now - job.started) as u128;
+                    self.books.totals.research_useful += chip_seconds(self.chips(job.units), now - job.started);
                     self.counters.research_completed += 1;
                     self.release_research(g, job.units);
                     self.dispatch(now);
@@ -323,7 +325,12 @@ impl<'s> World<'s> {
     }
 
     fn chips(&self, units: u64) -> u64 {
-        units * self.cluster.unit_chips
+        self.cluster.chips(units)
+    }
+
+    /// Every training run, in ready order.
+    fn run_ids(&self) -> impl Iterator<Item = RunId> + use<> {
+        (0..self.runs.len() as u32).map(RunId)
     }
 
     /// Chips by state now, the integrands of the allocation book.
@@ -334,19 +341,19 @@ impl<'s> World<'s> {
             ..Levels::default()
         };
         let mut capacity = 0.0;
-        for (g, p) in self.cluster.pools.iter().enumerate() {
+        for (g, p) in self.cluster.generations() {
             l.delivered += self.chips(p.delivered);
             for class in Class::ALL {
                 l.held[class as usize] += self.chips(p[class]);
             }
-            capacity += self.chips(p[Class::Inference]) as f64 * self.cluster.speeds[g];
+            capacity += self.chips(p[Class::Inference]) as f64 * self.cluster.speed(g);
         }
         l.served = capacity.min(self.demand);
         l
     }
 
     /// Ends a time-series step at `now`.
-    fn snapshot(&mut self, now: u64) {
+    fn snapshot(&mut self, now: SimTime) {
         let snapshot = Snapshot {
             time: now,
             totals: self.books.totals,
@@ -358,7 +365,7 @@ impl<'s> World<'s> {
     }
 
     /// Hands free capacity out in policy order after any change.
-    fn dispatch(&mut self, now: u64) {
+    fn dispatch(&mut self, now: SimTime) {
         if self.defaulted_at.is_some() {
             self.remarket_idle();
             return;

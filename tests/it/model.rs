@@ -1,7 +1,7 @@
 //! Model tests on tiny scenarios whose outcome can be checked by hand.
 
 use mortgage_sim::config;
-use mortgage_sim::engine::SimTime;
+use mortgage_sim::engine::{SimTime, Span};
 use mortgage_sim::metrics::Class;
 use mortgage_sim::model::{Event, World};
 
@@ -39,7 +39,7 @@ policy = "priority"
     config::load_str(&text, "tiny", &[]).expect("tiny scenario is valid")
 }
 
-const HOUR: u64 = SimTime::HOUR;
+const HOUR: u64 = Span::HOUR.secs();
 
 /// A 16-chip run of 10 h with τ = 1 h, δ = 0.1 h and R = 0.5 h.
 const ONE_TEN_HOUR_RUN: &str = r#"
@@ -172,10 +172,10 @@ fn research_checkpoints_keep_work_across_preemption() {
 fn a_late_tranche_counts_as_undelivered_until_it_arrives() {
     // 32 chips planned at month 0 but delivered 0.5 months late.
     let mut s = tiny(32, 16, "");
-    s.cluster.tranches[0].delay_months = config::Dist::fixed(0.5);
+    let half_month = Span::MONTH.secs() / 2;
+    s.cluster.tranches[0].delay = config::TimeDist::fixed(Span(half_month));
     let out = World::new(&s, 0, 1).run();
-    let half_month = SimTime::MONTH / 2;
-    let term = s.contract.term;
+    let term = s.contract.term.secs();
     assert_eq!(out.chip_seconds.undelivered, 32 * half_month as u128);
     assert_eq!(out.chip_seconds.delivered, 32 * (term - half_month) as u128);
     assert_eq!(out.chip_seconds[Class::Idle], out.chip_seconds.delivered);
@@ -257,7 +257,7 @@ fn a_run_whose_generation_retires_moves_on_keeping_its_checkpoints() {
         ),
         (0, 32, "new", "completed", 0)
     );
-    let month_hours = SimTime::MONTH as f64 / HOUR as f64;
+    let month_hours = Span::MONTH.secs() as f64 / HOUR as f64;
     assert_eq!((rec.ready_month, rec.start_month), (0.0, Some(0.0)));
     let late_hours = (rec.finish_month.expect("finished") - rec.planned_finish_month) * month_hours;
     assert!((late_hours - 0.5).abs() < 1e-6, "late by {late_hours} h");
@@ -282,7 +282,7 @@ fn a_run_no_generation_could_ever_hold_does_not_block_the_queue() {
         ("", None, None)
     );
     // Planned at baseline speed: 1 day after ready.
-    let day = SimTime::DAY as f64 / SimTime::MONTH as f64;
+    let day = Span::DAY.secs() as f64 / Span::MONTH.secs() as f64;
     assert!((never.planned_finish_month - never.ready_month - day).abs() < 1e-9);
     assert_eq!(out.training_runs[1].outcome.as_str(), "completed");
 }

@@ -103,7 +103,7 @@ fn confidence_intervals_cover_a_known_mean_about_95_percent_of_the_time() {
     doc.remove("research");
     doc["cluster"]["tranches"].as_array_mut().unwrap().truncate(1);
     let base = config::from_table(doc, "coverage").unwrap();
-    let month_hours = mortgage_sim::engine::SimTime::MONTH as f64 / 3600.0;
+    let month_hours = mortgage_sim::engine::Span::MONTH.secs() as f64 / 3600.0;
     let exact = 16000.0 * 11.0 * month_hours;
     let bar = montecarlo::progress_bar(0, false);
     let experiments = 400;

@@ -21,7 +21,7 @@
 
 use super::support;
 use mortgage_sim::config::{self, Scenario};
-use mortgage_sim::engine::SimTime;
+use mortgage_sim::engine::{SimTime, Span};
 use mortgage_sim::metrics::{Class, ReplicaOutcome};
 use mortgage_sim::model::inference::DemandPath;
 use mortgage_sim::model::{self, Streams, training};
@@ -92,7 +92,7 @@ fn check_exact(case: &str, params: &str, sim: f64, reference: f64, tol: f64) {
 }
 
 fn term_hours(s: &Scenario) -> f64 {
-    s.contract.term as f64 / SimTime::HOUR as f64
+    s.contract.term.hours()
 }
 
 // ---- 1. queueing: M/M/c against Erlang C -----------------------------------
@@ -157,7 +157,7 @@ fn queue_replica(o: &ReplicaOutcome, hours: f64) -> QueueReplica {
     QueueReplica {
         utilization: r.utilization,
         p_wait: waited as f64 / jobs,
-        wait_hours: total_wait / jobs / SimTime::HOUR as f64,
+        wait_hours: total_wait / jobs / Span::HOUR.secs() as f64,
         arrival_rate: r.research_jobs_arrived as f64 / hours,
         in_service: r.busy_chip_hours / hours,
         service_hours: r.research_useful_chip_hours / r.research_jobs_completed as f64,
@@ -261,7 +261,9 @@ fn daly(solve: f64, tau: f64, delta: f64, restart: f64, mtbf: f64) -> f64 {
 
 /// Completion times (hours) of the lone run in every replica.
 fn completion_hours(s: &Scenario, replicas: u32) -> Vec<f64> {
-    let work_hours = s.training.as_ref().expect("a training run").runs[0].baseline_work as f64 / SimTime::HOUR as f64;
+    let work_hours = s.training.as_ref().expect("a training run").runs[0]
+        .baseline_work
+        .hours();
     run(s, replicas)
         .iter()
         .map(|o| {
@@ -517,7 +519,7 @@ fn demand_growth_matches_gbm_moments_at_several_horizons() {
     let spec = s.inference.clone().expect("inference");
     let (mu, sigma) = (spec.drift_per_year, spec.volatility_per_sqrt_year);
     let horizons_years = [0.5, 1.0, 2.0, 4.0];
-    let last = 4 * SimTime::YEAR;
+    let last = 4 * Span::YEAR.secs();
     let paths = 4000;
     // G at each horizon on path i, stepping as the world does (every
     // spec.step seconds, here hourly), each path on the inference stream of
@@ -526,13 +528,13 @@ fn demand_growth_matches_gbm_moments_at_several_horizons() {
         .into_par_iter()
         .map(|i| {
             let mut rng = Streams::new(replica_seed(s.seed, i as u32)).inference;
-            let mut path = DemandPath::new(&spec, last, &mut rng);
+            let mut path = DemandPath::new(&spec, Span(last), &mut rng);
             let mut at = Vec::with_capacity(horizons_years.len());
-            let mut t = 0;
+            let mut t = SimTime::ZERO;
             while at.len() < horizons_years.len() {
-                t += spec.step;
+                t = t + spec.step;
                 path.advance(t, &mut rng);
-                if t == (horizons_years[at.len()] * SimTime::YEAR as f64) as u64 {
+                if t.secs() == (horizons_years[at.len()] * Span::YEAR.secs() as f64) as u64 {
                     at.push(path.growth());
                 }
             }
@@ -604,7 +606,7 @@ fn demand_growth_matches_gbm_moments_at_several_horizons() {
 /// The seasonal factor (1 + a_d sin 2πt/day)(1 + a_w sin 2πt/week), written
 /// out here rather than taken from the model.
 fn seasonal(daily: f64, weekly: f64, t: u64) -> f64 {
-    let (day, week) = (SimTime::DAY as f64, 7.0 * SimTime::DAY as f64);
+    let (day, week) = (Span::DAY.secs() as f64, 7.0 * Span::DAY.secs() as f64);
     (1.0 + daily * (TAU * t as f64 / day).sin()) * (1.0 + weekly * (TAU * t as f64 / week).sin())
 }
 
@@ -625,9 +627,9 @@ fn demand_seasonality_averages_out_over_a_week() {
     );
     let spec = s.inference.as_ref().expect("inference");
     let hours = weeks * 7.0 * 24.0;
-    assert_eq!(s.contract.term, (hours * 3600.0) as u64);
+    assert_eq!(s.contract.term.secs(), (hours * 3600.0) as u64);
     let week_mean = (0..7 * 24)
-        .map(|k| seasonal(spec.diurnal_amplitude, spec.weekly_amplitude, k * SimTime::HOUR))
+        .map(|k| seasonal(spec.diurnal_amplitude, spec.weekly_amplitude, k * Span::HOUR.secs()))
         .sum::<f64>()
         / (7.0 * 24.0);
     check_exact(
@@ -653,18 +655,18 @@ fn world_demand_chip_hours_match_the_closed_form_mean() {
     // steps of the term (demand is held between steps; noise has mean 1).
     let s = load("demand.toml", &[]);
     let spec = s.inference.as_ref().expect("inference");
-    let term = s.contract.term;
-    let step = spec.step;
+    let term = s.contract.term.secs();
+    let step = spec.step.secs();
     let mut reference = 0.0;
     let mut t = 0;
     while t < term {
         let dt = (t + step).min(term) - t;
-        let years = t as f64 / SimTime::YEAR as f64;
+        let years = t as f64 / Span::YEAR.secs() as f64;
         reference += spec.base_demand_chips
             * (spec.drift_per_year * years).exp()
             * seasonal(spec.diurnal_amplitude, spec.weekly_amplitude, t)
             * dt as f64
-            / SimTime::HOUR as f64;
+            / Span::HOUR.secs() as f64;
         t += step;
     }
     let replicas = 1000;
@@ -694,7 +696,7 @@ fn zero_delays_deliver_exactly_the_tranche_schedule() {
             r#"cluster.tranches.1.delivery_delay_months={ dist = "fixed", value = 0 }"#.into(),
         ],
     );
-    let month = SimTime::MONTH as u128;
+    let month = Span::MONTH.secs() as u128;
     // 1,024 chips from month 0 until they retire at month 18; 2,048 from
     // month 6 to the end of the 36-month term.
     let expected = 1024 * 18 * month + 2048 * 30 * month;
@@ -716,8 +718,8 @@ fn zero_delays_deliver_exactly_the_tranche_schedule() {
 #[test]
 fn random_delays_deliver_the_closed_form_mean() {
     let s = load("capacity.toml", &[]);
-    let term_months = s.contract.term as f64 / SimTime::MONTH as f64;
-    let hours_per_month = SimTime::MONTH as f64 / SimTime::HOUR as f64;
+    let term_months = s.contract.term.in_units(Span::MONTH);
+    let hours_per_month = Span::MONTH.secs() as f64 / Span::HOUR.secs() as f64;
     // g(x) = E[(x − d)^+] for each tranche's delay d, in months.
     let g_exp = |x: f64, m: f64| x - m * (1.0 - (-x / m).exp());
     let g_gamma2 = |x: f64, theta: f64| x - theta * (2.0 - (-x / theta).exp() * (2.0 + x / theta));
@@ -754,7 +756,7 @@ fn default_month_with_revenue_matches_the_closed_form() {
     let s = load("money.toml", &[]);
     let b = s.buyer.as_ref().expect("buyer");
     let p = s.contract.committed_usd / 12.0;
-    let month_hours = SimTime::MONTH as f64 / SimTime::HOUR as f64;
+    let month_hours = Span::MONTH.secs() as f64 / Span::HOUR.secs() as f64;
     let r = 1000.0 * month_hours * b.revenue_per_served_chip_hour_usd;
     let c = b.other_costs_per_month_usd;
     let f = b.initial_funding_usd;

@@ -5,24 +5,24 @@
 use super::*;
 
 impl World<'_> {
-    pub(super) fn tranche_arrives(&mut self, now: u64, i: usize) {
+    pub(super) fn tranche_arrives(&mut self, now: SimTime, i: u32) {
         // Its TranchePlanned event came first (scheduled earlier, at the
         // same or an earlier time), so its units are counted as undelivered.
-        let t = &self.scenario.cluster.tranches[i];
+        let t = &self.scenario.cluster.tranches[i as usize];
         self.undelivered_units -= t.units;
-        self.cluster.pools[t.generation].deliver(t.units);
-        if let Some(life) = self.scenario.cluster.generations[t.generation].service_life {
-            let end = now.saturating_add(life);
-            if end < self.scenario.contract.term {
-                self.queue.schedule(SimTime(end), Event::TrancheRetires { tranche: i });
+        self.cluster[t.generation].deliver(t.units);
+        if let Some(life) = self.scenario.cluster.generations[t.generation.index()].service_life {
+            let end = now + life;
+            if end < SimTime::at(self.scenario.contract.term) {
+                self.queue.schedule(end, Event::TrancheRetires { tranche: i });
             }
         }
         self.restart_failure_clock();
         self.dispatch(now);
     }
 
-    pub(super) fn tranche_retires(&mut self, now: u64, i: usize) {
-        let t = &self.scenario.cluster.tranches[i];
+    pub(super) fn tranche_retires(&mut self, now: SimTime, i: u32) {
+        let t = &self.scenario.cluster.tranches[i as usize];
         let (g, mut left) = (t.generation, t.units);
         let retire = |pool: &mut Pool, class: Class, left: &mut u64| {
             let k = (*left).min(pool[class]);
@@ -30,22 +30,23 @@ impl World<'_> {
             *left -= k;
             k
         };
-        retire(&mut self.cluster.pools[g], Class::Idle, &mut left);
-        while left > 0 && self.cluster.pools[g][Class::Research] > 0 {
+        retire(&mut self.cluster[g], Class::Idle, &mut left);
+        while left > 0 && self.cluster[g][Class::Research] > 0 {
             self.preempt_youngest_research(now, g);
-            retire(&mut self.cluster.pools[g], Class::Idle, &mut left);
+            retire(&mut self.cluster[g], Class::Idle, &mut left);
         }
-        let pool = &mut self.cluster.pools[g];
+        let pool = &mut self.cluster[g];
         retire(pool, Class::Inference, &mut left);
         retire(pool, Class::Remarketed, &mut left);
         pool.retired_while_down += retire(pool, Class::Down, &mut left);
         while left > 0 {
-            let run = (0..self.runs.len())
-                .find(|&r| self.runs[r].generation == Some(g) && self.runs[r].held > 0)
+            let run = self
+                .run_ids()
+                .find(|&r| self.runs[r.index()].generation == Some(g) && self.runs[r.index()].held > 0)
                 .expect("retiring units must be held by some training run");
             left -= self.migrate_run(now, run, left);
         }
-        debug_assert!(self.cluster.pools[g].is_consistent());
+        debug_assert!(self.cluster[g].is_consistent());
         self.restart_failure_clock();
         self.dispatch(now);
     }
@@ -66,18 +67,18 @@ impl World<'_> {
             let gap: f64 = Exp1.sample(&mut self.streams.failures);
             let epoch = self.failure_epoch;
             self.queue
-                .schedule_in(seconds_from_f64(gap / rate), Event::FailureCandidate { epoch });
+                .schedule_in(Span(seconds_from_f64(gap / rate)), Event::FailureCandidate { epoch });
         }
     }
 
-    pub(super) fn failure_candidate(&mut self, now: u64) {
+    pub(super) fn failure_candidate(&mut self, now: SimTime) {
         self.schedule_failure_candidate();
         let index = self.streams.failures.random_range(0..self.cluster.delivered());
         self.fail_unit(now, index);
     }
 
     /// A failure on a uniformly chosen up unit at a fixed time.
-    pub(super) fn forced_failure(&mut self, now: u64) {
+    pub(super) fn forced_failure(&mut self, now: SimTime) {
         // Map a uniform index over up units to one over delivered units by
         // skipping each pool's down block.
         let up: u64 = self.cluster.pools.iter().map(|p| p.up()).sum();
@@ -98,17 +99,18 @@ impl World<'_> {
 
     /// The unit at `index` (see [`Cluster::locate`]) fails, unless it is
     /// already down.
-    pub(super) fn fail_unit(&mut self, now: u64, index: u64) {
+    pub(super) fn fail_unit(&mut self, now: SimTime, index: u64) {
         let (g, class, mut offset) = self.cluster.locate(index);
         match class {
             Class::Down => return,
             Class::Idle | Class::Inference | Class::Remarketed => {
-                self.cluster.pools[g].transfer(class, Class::Down, 1);
+                self.cluster[g].transfer(class, Class::Down, 1);
             }
             Class::Training => {
-                let run = (0..self.runs.len())
+                let run = self
+                    .run_ids()
                     .find(|&r| {
-                        let run = &self.runs[r];
+                        let run = &self.runs[r.index()];
                         if run.generation != Some(g) || run.held == 0 {
                             return false;
                         }
@@ -125,34 +127,28 @@ impl World<'_> {
             Class::Research => {
                 let slot = self.research_victim(g);
                 self.preempt_research(now, slot);
-                self.cluster.pools[g].transfer(Class::Idle, Class::Down, 1);
+                self.cluster[g].transfer(Class::Idle, Class::Down, 1);
             }
         }
         self.counters.unit_failures += 1;
-        let repair = self.scenario.cluster.repair_hours.sample(&mut self.streams.failures);
-        self.queue.schedule_in(
-            seconds_from_f64(repair * SimTime::HOUR as f64),
-            Event::UnitRepaired { generation: g },
-        );
+        let repair = self.scenario.cluster.repair.sample(&mut self.streams.failures);
+        self.queue.schedule_in(repair, Event::UnitRepaired { generation: g });
         self.dispatch(now);
     }
 
     /// Units `limit` lets a class take in generation `g` on top of `held`.
-    pub(super) fn claimable(&self, g: usize, limit: Limit, held_by_class: u64) -> u64 {
-        policy::reachable(&self.cluster.pools[g], limit, held_by_class) - held_by_class
+    pub(super) fn claimable(&self, g: Gen, limit: Limit, held_by_class: u64) -> u64 {
+        policy::reachable(&self.cluster[g], limit, held_by_class) - held_by_class
     }
 
     /// Frees `n` units from other classes as `limit` allows (idle first,
     /// then the youngest research jobs, then inference) and returns how many
     /// are now idle for the caller, at most `n`.
-    pub(super) fn free_up(&mut self, now: u64, g: usize, n: u64, limit: Limit) -> u64 {
-        while self.cluster.pools[g][Class::Idle] < n
-            && limit.preempt_research
-            && self.cluster.pools[g][Class::Research] > 0
-        {
+    pub(super) fn free_up(&mut self, now: SimTime, g: Gen, n: u64, limit: Limit) -> u64 {
+        while self.cluster[g][Class::Idle] < n && limit.preempt_research && self.cluster[g][Class::Research] > 0 {
             self.preempt_youngest_research(now, g);
         }
-        let pool = &mut self.cluster.pools[g];
+        let pool = &mut self.cluster[g];
         if pool[Class::Idle] < n && limit.shrink_inference {
             let k = (n - pool[Class::Idle]).min(pool[Class::Inference]);
             pool.transfer(Class::Inference, Class::Idle, k);

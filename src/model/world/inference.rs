@@ -5,7 +5,7 @@
 use super::*;
 
 impl World<'_> {
-    pub(super) fn inference_step(&mut self, now: u64) {
+    pub(super) fn inference_step(&mut self, now: SimTime) {
         let Some(path) = self.demand_path.as_mut() else {
             return;
         };
@@ -28,22 +28,22 @@ impl World<'_> {
                 remaining -= self.grant_inference(now, g, remaining, preempt);
             }
         }
-        let step = self.scenario.inference.as_ref().map_or(SimTime::HOUR, |s| s.step);
+        let step = self.scenario.inference.as_ref().map_or(Span::HOUR, |s| s.step);
         self.queue.schedule_in(step, Event::InferenceStep);
         self.dispatch(now);
     }
 
     /// Grants generation `g` units towards `demand` baseline chips; returns
     /// the baseline chips granted.
-    pub(super) fn grant_inference(&mut self, now: u64, g: usize, demand: f64, preempt: bool) -> f64 {
-        let per_unit = self.chips(1) as f64 * self.cluster.speeds[g];
+    pub(super) fn grant_inference(&mut self, now: SimTime, g: Gen, demand: f64, preempt: bool) -> f64 {
+        let per_unit = self.chips(1) as f64 * self.cluster.speed(g);
         let want = (demand / per_unit).ceil() as u64;
-        let mut limit = self.policy.inference(&self.cluster.pools[g]);
+        let mut limit = self.policy.inference(&self.cluster[g]);
         limit.preempt_research &= preempt;
-        let held = self.cluster.pools[g][Class::Inference];
+        let held = self.cluster[g][Class::Inference];
         let k = want.min(self.claimable(g, limit, held));
         let got = self.free_up(now, g, k, limit);
-        self.cluster.pools[g].transfer(Class::Idle, Class::Inference, got);
+        self.cluster[g].transfer(Class::Idle, Class::Inference, got);
         got as f64 * per_unit
     }
 
@@ -53,8 +53,10 @@ impl World<'_> {
         if self.demand_path.is_none() {
             return;
         }
-        let served: f64 = (0..self.cluster.pools.len())
-            .map(|g| self.chips(self.cluster.pools[g][Class::Inference]) as f64 * self.cluster.speeds[g])
+        let served: f64 = self
+            .cluster
+            .generations()
+            .map(|(g, p)| self.chips(p[Class::Inference]) as f64 * self.cluster.speed(g))
             .sum();
         let mut remaining = self.demand - served;
         for i in 0..self.cluster.fastest_first.len() {
@@ -62,12 +64,12 @@ impl World<'_> {
                 break;
             }
             let g = self.cluster.fastest_first[i];
-            let per_unit = self.chips(1) as f64 * self.cluster.speeds[g];
-            let limit = self.policy.inference(&self.cluster.pools[g]);
-            let pool = &self.cluster.pools[g];
+            let per_unit = self.chips(1) as f64 * self.cluster.speed(g);
+            let limit = self.policy.inference(&self.cluster[g]);
+            let pool = &self.cluster[g];
             let room = limit.max_units.saturating_sub(pool[Class::Inference]);
             let k = ((remaining / per_unit).ceil() as u64).min(pool[Class::Idle]).min(room);
-            self.cluster.pools[g].transfer(Class::Idle, Class::Inference, k);
+            self.cluster[g].transfer(Class::Idle, Class::Inference, k);
             remaining -= k as f64 * per_unit;
         }
     }

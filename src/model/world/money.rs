@@ -7,13 +7,13 @@ impl World<'_> {
     /// Closes a contract month in the buyer's ledger: revenue from the
     /// inference served in the month, other costs pro rata to the month's
     /// length, and the month's payment (less late capacity if waived).
-    pub(super) fn month_end(&mut self, now: u64) {
+    pub(super) fn month_end(&mut self, now: SimTime) {
         let (start, marked, served) = self.month_mark;
-        let hour = SimTime::HOUR as f64;
+        let hour = Span::HOUR.secs() as f64;
         let (revenue, costs) = match &self.scenario.buyer {
             Some(b) => (
                 (self.books.served - served) / hour * b.revenue_per_served_chip_hour_usd,
-                b.other_costs_per_month_usd * (now - start) as f64 / SimTime::MONTH as f64,
+                b.other_costs_per_month_usd * (now - start).in_units(Span::MONTH),
             ),
             None => (0.0, 0.0),
         };
@@ -39,16 +39,19 @@ impl World<'_> {
     /// The buyer stops paying: its workloads stop at once (training work
     /// since the last checkpoint is lost, research jobs are dropped, demand
     /// is no longer served) and the provider re-markets part of the capacity.
-    pub(super) fn buyer_defaults(&mut self, now: u64) {
+    pub(super) fn buyer_defaults(&mut self, now: SimTime) {
         self.defaulted_at = Some(now);
-        for r in 0..self.runs.len() {
-            if self.runs[r].is_running() {
+        for r in self.run_ids() {
+            if self.runs[r.index()].is_running() {
                 self.close_phase(now, r, true);
-                let (g, held) = (self.runs[r].generation.expect("running run"), self.runs[r].held);
-                self.cluster.pools[g].transfer(Class::Training, Class::Idle, held);
-                self.runs[r].held = 0;
+                let (g, held) = (
+                    self.runs[r.index()].generation.expect("running run"),
+                    self.runs[r.index()].held,
+                );
+                self.cluster[g].transfer(Class::Training, Class::Idle, held);
+                self.runs[r.index()].held = 0;
             }
-            let run = &mut self.runs[r];
+            let run = &mut self.runs[r.index()];
             if matches!(
                 run.phase,
                 Phase::Queued | Phase::Restarting | Phase::Computing | Phase::WaitingForUnits

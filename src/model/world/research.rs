@@ -8,7 +8,7 @@ impl World<'_> {
     /// A research job on generation `g` chosen with probability proportional
     /// to its units (rejection sampling: uniform job, accepted with
     /// probability units / max units), i.e. the owner of a uniform unit.
-    pub(super) fn research_victim(&mut self, g: usize) -> u32 {
+    pub(super) fn research_victim(&mut self, g: Gen) -> u32 {
         let max_units = self.scenario.research.as_ref().map_or(1, |r| r.max_units).max(1);
         let n = self.research.running(g);
         loop {
@@ -20,14 +20,14 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn preempt_youngest_research(&mut self, now: u64, g: usize) {
+    pub(super) fn preempt_youngest_research(&mut self, now: SimTime, g: Gen) {
         let slot = self.research.youngest(g).expect("pool has research units");
         self.preempt_research(now, slot);
     }
 
     /// Preempts a running research job: its units go idle, its work since
     /// start is lost, and it returns to the head of the queue.
-    pub(super) fn preempt_research(&mut self, now: u64, slot: u32) {
+    pub(super) fn preempt_research(&mut self, now: SimTime, slot: u32) {
         let (g, units, elapsed) = self.research.preempt(slot, now);
         // Work up to the last completed checkpoint is kept; the rest is lost.
         let interval = self
@@ -35,21 +35,21 @@ impl World<'_> {
             .research
             .as_ref()
             .and_then(|r| r.checkpoint_interval)
-            .unwrap_or(u64::MAX);
-        let saved = elapsed / interval * interval;
-        let chips = self.chips(units) as u128;
-        self.books.totals.research_useful += chips * saved as u128;
-        self.books.totals.research_lost += chips * (elapsed - saved) as u128;
-        if saved > 0 {
-            let done = (saved as f64 * self.cluster.speeds[g]).floor() as u64;
-            self.research.keep_progress(slot, done);
+            .unwrap_or(Span(u64::MAX));
+        let saved = interval * (elapsed / interval);
+        let chips = self.chips(units);
+        self.books.totals.research_useful += chip_seconds(chips, saved);
+        self.books.totals.research_lost += chip_seconds(chips, elapsed - saved);
+        if saved > Span::ZERO {
+            let done = (saved.secs() as f64 * self.cluster.speed(g)).floor() as u64;
+            self.research.keep_progress(slot, Span(done));
         }
         self.counters.research_preemptions += 1;
         self.release_research(g, units);
     }
 
-    pub(super) fn release_research(&mut self, g: usize, units: u64) {
-        self.cluster.pools[g].transfer(Class::Research, Class::Idle, units);
+    pub(super) fn release_research(&mut self, g: Gen, units: u64) {
+        self.cluster[g].transfer(Class::Research, Class::Idle, units);
     }
 
     /// Draws the next arrival of the non-homogeneous Poisson process with
@@ -73,13 +73,13 @@ impl World<'_> {
             }
             arg.ln() / g
         };
-        if next < self.scenario.contract.term as f64 {
+        if next < self.scenario.contract.term.secs() as f64 {
             self.queue
                 .schedule(SimTime(seconds_from_f64(next)), Event::ResearchArrives);
         }
     }
 
-    pub(super) fn research_arrives(&mut self, now: u64) {
+    pub(super) fn research_arrives(&mut self, now: SimTime) {
         assert!(
             self.scenario.research.is_some(),
             "research arrivals need a research spec"
@@ -92,7 +92,7 @@ impl World<'_> {
 
     /// Starts queued research jobs in FIFO order on idle units, fastest
     /// generation first; the head job blocks the queue until it fits.
-    pub(super) fn start_research(&mut self, now: u64) {
+    pub(super) fn start_research(&mut self, now: SimTime) {
         let Some(spec) = self.scenario.research.as_ref() else {
             return;
         };
@@ -100,8 +100,7 @@ impl World<'_> {
         let mut draw_job = || {
             let chips = spec.chips.sample(stream);
             let units = ((chips / unit_chips).ceil() as u64).clamp(spec.min_units, spec.max_units);
-            let hours = spec.duration_hours.sample(stream);
-            (units, seconds_from_f64(hours * SimTime::HOUR as f64).max(1))
+            (units, spec.duration.sample(stream).max(Span(1)))
         };
         while let Some(slot) = self.research.head(&mut draw_job) {
             let units = self.research.job(slot).units;
@@ -110,7 +109,7 @@ impl World<'_> {
                 .fastest_first
                 .iter()
                 .copied()
-                .find(|&g| self.cluster.pools[g][Class::Idle] >= units)
+                .find(|&g| self.cluster[g][Class::Idle] >= units)
             else {
                 break;
             };
@@ -121,9 +120,9 @@ impl World<'_> {
                 metrics::record_wait(&mut self.research_waits, now - arrived);
             }
             self.research.start(slot, g, now);
-            self.cluster.pools[g].transfer(Class::Idle, Class::Research, units);
+            self.cluster[g].transfer(Class::Idle, Class::Research, units);
             let work = self.research.job(slot).baseline_work;
-            let duration = ((work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
+            let duration = Span(((work.secs() as f64 / self.cluster.speed(g)).ceil() as u64).max(1));
             let token = self.research.token(slot);
             self.queue
                 .schedule_in(duration, Event::ResearchFinishes { slot, token });

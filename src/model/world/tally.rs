@@ -5,16 +5,16 @@ use super::*;
 
 impl World<'_> {
     pub(super) fn finish(mut self) -> ReplicaOutcome {
-        let now = self.scenario.contract.term;
-        for r in 0..self.runs.len() {
-            if self.runs[r].is_running() {
+        let now = SimTime::at(self.scenario.contract.term);
+        for r in self.run_ids() {
+            if self.runs[r.index()].is_running() {
                 self.close_phase(now, r, false);
             }
         }
         let running: Vec<u32> = self.research.all_running().collect();
         for slot in running {
             let job = self.research.job(slot);
-            self.books.totals.research_useful += self.chips(job.units) as u128 * (now - job.started) as u128;
+            self.books.totals.research_useful += chip_seconds(self.chips(job.units), now - job.started);
         }
         self.snapshot(now);
         let row = self.row();
@@ -35,7 +35,7 @@ impl World<'_> {
 
     /// One record per training run, at the end of the term.
     pub(super) fn run_records(&self) -> Vec<TrainingRunRecord> {
-        let month = |s: u64| s as f64 / SimTime::MONTH as f64;
+        let month = |t: SimTime| t.in_units(Span::MONTH);
         self.runs
             .iter()
             .enumerate()
@@ -63,11 +63,11 @@ impl World<'_> {
                     chips: self.chips(r.units),
                     generation: r
                         .last_generation
-                        .map(|g| self.scenario.cluster.generations[g].name.clone())
+                        .map(|g| self.scenario.cluster.generations[g.index()].name.clone())
                         .unwrap_or_default(),
                     ready_month: month(r.ready),
                     start_month: r.started.map(month),
-                    planned_finish_month: month(r.ready.saturating_add(failure_free)),
+                    planned_finish_month: month(r.ready + failure_free),
                     finish_month: r.finished.map(month),
                     interruptions: r.interruptions,
                     outcome,
@@ -86,19 +86,19 @@ impl World<'_> {
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
-                .map(|r| r.finished.unwrap_or(r.ready).saturating_sub(r.ready) as f64 - r.compute_done as f64)
+                .map(|r| (r.finished.unwrap_or(r.ready) - r.ready).secs() as f64 - r.compute_done.secs() as f64)
                 .sum::<f64>()
-                / SimTime::DAY as f64
+                / Span::DAY.secs() as f64
                 / completed.len() as f64
         });
-        let demand = self.books.demand / SimTime::HOUR as f64;
-        let served = self.books.served / SimTime::HOUR as f64;
+        let demand = self.books.demand / Span::HOUR.secs() as f64;
+        let served = self.books.served / Span::HOUR.secs() as f64;
         let w = &self.research_waits;
         let wait_hours = |q: f64| {
             if w.is_empty() {
                 0.0
             } else {
-                w.value_at_quantile(q) as f64 / SimTime::HOUR as f64
+                w.value_at_quantile(q) as f64 / Span::HOUR.secs() as f64
             }
         };
         ReplicaRow {
@@ -139,14 +139,14 @@ impl World<'_> {
                 .demand_path
                 .as_ref()
                 .and_then(|p| p.failed_at())
-                .map(|s| s as f64 / SimTime::MONTH as f64),
+                .map(|t| t.in_units(Span::MONTH)),
             research_jobs_arrived: self.counters.research_arrived,
             research_jobs_completed: self.counters.research_completed,
             research_preemptions: self.counters.research_preemptions,
             research_wait_mean_hours: if w.is_empty() {
                 0.0
             } else {
-                w.mean() / SimTime::HOUR as f64
+                w.mean() / Span::HOUR.secs() as f64
             },
             research_wait_p50_hours: wait_hours(0.5),
             research_wait_p99_hours: wait_hours(0.99),

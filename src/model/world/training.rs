@@ -6,14 +6,14 @@
 use super::*;
 
 impl World<'_> {
-    pub(super) fn resume_waiting_runs(&mut self, now: u64) {
+    pub(super) fn resume_waiting_runs(&mut self, now: SimTime) {
         let mut i = 0;
         while i < self.waiting_runs.len() {
             let r = self.waiting_runs[i];
-            let g = self.runs[r].generation.expect("waiting run has a generation");
-            let missing = self.runs[r].missing();
-            let limit = self.policy.training(&self.cluster.pools[g]);
-            if self.claimable(g, limit, self.cluster.pools[g][Class::Training]) >= missing {
+            let g = self.runs[r.index()].generation.expect("waiting run has a generation");
+            let missing = self.runs[r.index()].missing();
+            let limit = self.policy.training(&self.cluster[g]);
+            if self.claimable(g, limit, self.cluster[g][Class::Training]) >= missing {
                 self.waiting_runs.remove(i);
                 self.close_phase(now, r, false);
                 self.give_training_units(now, g, r, missing, limit);
@@ -24,11 +24,11 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn give_training_units(&mut self, now: u64, g: usize, r: usize, n: u64, limit: Limit) {
+    pub(super) fn give_training_units(&mut self, now: SimTime, g: Gen, r: RunId, n: u64, limit: Limit) {
         let got = self.free_up(now, g, n, limit);
         debug_assert_eq!(got, n);
-        self.cluster.pools[g].transfer(Class::Idle, Class::Training, got);
-        self.runs[r].held += got;
+        self.cluster[g].transfer(Class::Idle, Class::Training, got);
+        self.runs[r.index()].held += got;
     }
 
     /// Whether a gang of `units` could start on some generation if every
@@ -36,7 +36,7 @@ impl World<'_> {
     /// A run that never could is set aside instead of blocking the queue.
     pub(super) fn could_ever_start(&self, units: u64) -> bool {
         let cl = &self.scenario.cluster;
-        (0..cl.generations.len()).any(|g| {
+        Gen::all(cl.generations.len()).any(|g| {
             let pool = Pool::with([0, 0, 0, 0, 0, cl.generation_units(g)]);
             policy::reachable(&pool, self.policy.training(&pool), 0) >= units
         })
@@ -44,21 +44,21 @@ impl World<'_> {
 
     /// Starts queued runs in FIFO order, each on the fastest generation
     /// whose policy limit has room for the whole gang.
-    pub(super) fn start_queued_runs(&mut self, now: u64) {
+    pub(super) fn start_queued_runs(&mut self, now: SimTime) {
         while let Some(&r) = self.training_queue.front() {
-            let units = self.runs[r].units;
+            let units = self.runs[r.index()].units;
             let fits = self.cluster.fastest_first.iter().copied().find(|&g| {
-                let limit = self.policy.training(&self.cluster.pools[g]);
-                self.claimable(g, limit, self.cluster.pools[g][Class::Training]) >= units
+                let limit = self.policy.training(&self.cluster[g]);
+                self.claimable(g, limit, self.cluster[g][Class::Training]) >= units
             });
             let Some(g) = fits else { break };
             self.training_queue.pop_front();
-            let limit = self.policy.training(&self.cluster.pools[g]);
+            let limit = self.policy.training(&self.cluster[g]);
             self.give_training_units(now, g, r, units, limit);
-            let run = &mut self.runs[r];
+            let run = &mut self.runs[r.index()];
             run.generation = Some(g);
             run.last_generation = Some(g);
-            run.work = ((run.baseline_work as f64 / self.cluster.speeds[g]).ceil() as u64).max(1);
+            run.work = Span(((run.baseline_work.secs() as f64 / self.cluster.speed(g)).ceil() as u64).max(1));
             if run.started.is_none() {
                 run.started = Some(now);
                 metrics::record_wait(&mut self.training_waits, now - run.ready);
@@ -67,8 +67,8 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn begin_restart(&mut self, now: u64, r: usize) {
-        let run = &mut self.runs[r];
+    pub(super) fn begin_restart(&mut self, now: SimTime, r: RunId) {
+        let run = &mut self.runs[r.index()];
         run.phase = Phase::Restarting;
         run.phase_start = now;
         let token = run.token;
@@ -76,9 +76,9 @@ impl World<'_> {
             .schedule_in(self.checkpointing.restart, Event::TrainingPhaseEnds { run: r, token });
     }
 
-    pub(super) fn begin_computing(&mut self, now: u64, r: usize) {
+    pub(super) fn begin_computing(&mut self, now: SimTime, r: RunId) {
         self.close_phase(now, r, false);
-        let run = &mut self.runs[r];
+        let run = &mut self.runs[r.index()];
         run.phase = Phase::Computing;
         run.phase_start = now;
         let length = self.checkpointing.segment_length(run.work - run.saved);
@@ -90,10 +90,10 @@ impl World<'_> {
     /// Adds the run's current phase, up to `now`, to the class book.
     /// `interrupted` says whether a compute segment ends by failure (its
     /// unsaved work is rework) or otherwise (the term ends: work counts).
-    pub(super) fn close_phase(&mut self, now: u64, r: usize, interrupted: bool) {
+    pub(super) fn close_phase(&mut self, now: SimTime, r: RunId, interrupted: bool) {
         let cp = self.checkpointing;
-        let chips = self.chips(self.runs[r].held) as u128;
-        let run = &mut self.runs[r];
+        let chips = self.chips(self.runs[r.index()].held);
+        let run = &mut self.runs[r.index()];
         let elapsed = now - run.phase_start;
         let split = match run.phase {
             Phase::Computing if interrupted => cp.interrupted(run.work - run.saved, elapsed),
@@ -105,34 +105,33 @@ impl World<'_> {
             _ => SegmentSplit::default(),
         };
         if interrupted {
-            run.saved += split.useful;
+            run.saved = run.saved + split.useful;
         }
         run.phase_start = now;
         let t = &mut self.books.totals;
-        t.training_useful += chips * split.useful as u128;
-        t.training_rework += chips * split.rework as u128;
-        t.training_overhead += chips * split.overhead as u128;
+        t.training_useful += chip_seconds(chips, split.useful);
+        t.training_rework += chip_seconds(chips, split.rework);
+        t.training_overhead += chip_seconds(chips, split.overhead);
     }
 
     /// A unit of run `r` fails: the run rolls back to its last checkpoint
     /// and restarts on a replacement unit, or waits for one holding the rest.
-    pub(super) fn interrupt_run(&mut self, now: u64, r: usize) {
+    pub(super) fn interrupt_run(&mut self, now: SimTime, r: RunId) {
         self.close_phase(now, r, true);
-        let g = self.runs[r].generation.expect("running run has a generation");
-        self.cluster.pools[g].transfer(Class::Training, Class::Down, 1);
-        let run = &mut self.runs[r];
+        let g = self.runs[r.index()].generation.expect("running run has a generation");
+        self.cluster[g].transfer(Class::Training, Class::Down, 1);
+        let run = &mut self.runs[r.index()];
         run.held -= 1;
         run.token = run.token.wrapping_add(1);
         run.interruptions += 1;
         let missing = run.missing();
-        let limit = self.policy.training(&self.cluster.pools[g]);
-        if run.phase != Phase::WaitingForUnits
-            && self.claimable(g, limit, self.cluster.pools[g][Class::Training]) >= missing
+        let limit = self.policy.training(&self.cluster[g]);
+        if run.phase != Phase::WaitingForUnits && self.claimable(g, limit, self.cluster[g][Class::Training]) >= missing
         {
             self.give_training_units(now, g, r, missing, limit);
             self.begin_restart(now, r);
-        } else if self.runs[r].phase != Phase::WaitingForUnits {
-            self.runs[r].phase = Phase::WaitingForUnits;
+        } else if self.runs[r.index()].phase != Phase::WaitingForUnits {
+            self.runs[r.index()].phase = Phase::WaitingForUnits;
             self.waiting_runs.push(r);
         }
     }
@@ -142,20 +141,20 @@ impl World<'_> {
     /// last checkpoint — returns to the head of the training queue to start
     /// again on whichever generation has room, keeping its checkpointed
     /// progress (converted to baseline work). Returns the units retired.
-    pub(super) fn migrate_run(&mut self, now: u64, r: usize, retiring: u64) -> u64 {
+    pub(super) fn migrate_run(&mut self, now: SimTime, r: RunId, retiring: u64) -> u64 {
         self.close_phase(now, r, true);
-        let g = self.runs[r].generation.expect("running run has a generation");
-        let speed = self.cluster.speeds[g];
-        let run = &mut self.runs[r];
+        let g = self.runs[r.index()].generation.expect("running run has a generation");
+        let speed = self.cluster.speed(g);
+        let run = &mut self.runs[r.index()];
         let retired = retiring.min(run.held);
-        let pool = &mut self.cluster.pools[g];
+        let pool = &mut self.cluster[g];
         pool.transfer(Class::Training, Class::Idle, run.held - retired);
         pool.retire(Class::Training, retired);
         run.held = 0;
-        run.compute_done += run.saved;
-        run.baseline_work = ((run.work - run.saved) as f64 * speed).ceil() as u64;
-        run.work = 0;
-        run.saved = 0;
+        run.compute_done = run.compute_done + run.saved;
+        run.baseline_work = Span(((run.work - run.saved).secs() as f64 * speed).ceil() as u64);
+        run.work = Span::ZERO;
+        run.saved = Span::ZERO;
         run.generation = None;
         run.phase = Phase::Queued;
         run.token = run.token.wrapping_add(1);
@@ -164,22 +163,22 @@ impl World<'_> {
         retired
     }
 
-    pub(super) fn complete_run(&mut self, now: u64, r: usize) {
+    pub(super) fn complete_run(&mut self, now: SimTime, r: RunId) {
         let cp = self.checkpointing;
-        let chips = self.chips(self.runs[r].held) as u128;
-        let run = &mut self.runs[r];
+        let chips = self.chips(self.runs[r.index()].held);
+        let run = &mut self.runs[r.index()];
         let split = cp.completed(run.work - run.saved);
         debug_assert_eq!(now - run.phase_start, cp.segment_length(run.work - run.saved));
         run.saved = run.work;
-        run.compute_done += run.work;
+        run.compute_done = run.compute_done + run.work;
         run.phase = Phase::Done;
         run.finished = Some(now);
         let (g, held) = (run.generation.expect("running run"), run.held);
         run.held = 0;
         let t = &mut self.books.totals;
-        t.training_useful += chips * split.useful as u128;
-        t.training_overhead += chips * split.overhead as u128;
-        self.cluster.pools[g].transfer(Class::Training, Class::Idle, held);
+        t.training_useful += chip_seconds(chips, split.useful);
+        t.training_overhead += chip_seconds(chips, split.overhead);
+        self.cluster[g].transfer(Class::Training, Class::Idle, held);
         self.dispatch(now);
     }
 }
