@@ -3,9 +3,9 @@
 //! 2 bad input). Nothing else lives here.
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mortgage_sim::config::{self, ConfigError, Scenario};
-use mortgage_sim::metrics::ReplicaRow;
-use mortgage_sim::{montecarlo, output, shard, sweep};
+use mortgage_sim::{metrics, montecarlo, output, shard, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -156,6 +156,34 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
+/// A progress bar over replicas on stderr, drawn only when stderr is a
+/// terminal and `visible` (not `--quiet`).
+struct Bar(ProgressBar);
+
+impl montecarlo::Progress for Bar {
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+
+    fn extend(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+}
+
+fn progress_bar(total: u64, visible: bool) -> Bar {
+    let target = if visible && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} replicas  {per_sec}  ETA {eta}")
+            .expect("static progress template is valid"),
+    );
+    Bar(bar)
+}
+
 /// A failure and its exit code.
 struct Failure {
     code: u8,
@@ -296,34 +324,20 @@ fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
     let name = format!("{}.shard-{}-of-{}", experiment.name, shard.index, shard.count);
     let dir = exec.out.clone().unwrap_or_else(|| Path::new("results").join(name));
     output::check_destination(&dir, exec.force)?;
-    let replicas = experiment.replicas;
-    let units: Vec<(usize, u32)> = (0..points.len())
-        .flat_map(|p| (0..replicas).map(move |r| (p, r)))
-        .filter(|&(p, r)| shard.owns(p, r, replicas))
-        .collect();
     let pool = thread_pool(exec)?;
-    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-    let bar = montecarlo::progress_bar(units.len() as u64, !exec.quiet && std::io::stderr().is_terminal());
-    let (outcomes, waits) = pool.install(|| montecarlo::run_units(&scenarios, &units, &bar));
-    bar.finish_and_clear();
-    let (records, hash) = shard::describe(&points, replicas);
-    let meta = shard::ShardMeta {
-        format: shard::SHARD_FORMAT,
-        version: env!("CARGO_PKG_VERSION").into(),
-        experiment: experiment.name.clone(),
-        source,
-        experiment_hash: hash,
-        replicas,
-        shard,
-        points: records,
-    };
-    let lines: Vec<(usize, u32, _)> = units.iter().zip(outcomes).map(|(&(p, r), o)| (p, r, o)).collect();
-    shard::write(&dir, exec.force, &meta, &lines, &waits)?;
+    let owned = (0..points.len())
+        .flat_map(|p| (0..experiment.replicas).map(move |r| (p, r)))
+        .filter(|&(p, r)| shard.owns(p, r, experiment.replicas))
+        .count();
+    let bar = progress_bar(owned as u64, !exec.quiet);
+    let run = pool.install(|| shard::run(&experiment.name, &source, &points, experiment.replicas, shard, &bar));
+    bar.0.finish_and_clear();
+    shard::write(&dir, exec.force, &run)?;
     note!(
         "shard {}/{}: {} work units -> {}",
         shard.index,
         shard.count,
-        lines.len(),
+        run.outcomes.len(),
         dir.display()
     );
     Ok(())
@@ -367,18 +381,22 @@ fn thread_pool(exec: &ExecArgs) -> Result<rayon::ThreadPool, Failure> {
 
 fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failure> {
     let Some(arg) = &exec.target_ci else { return Ok(None) };
-    let allowed = ReplicaRow::metric_names();
     let (metric, width) = arg.split_once('=').ok_or_else(|| {
         bad_input(format!(
             "--target-ci {arg}: expected METRIC=HALF_WIDTH, e.g. utilization=0.005"
         ))
     })?;
-    if !allowed.iter().any(|m| m == metric) {
+    let Some(column) = metrics::column(metric).filter(|c| c.is_metric()) else {
+        let allowed: Vec<&str> = metrics::COLUMNS
+            .iter()
+            .filter(|c| c.is_metric())
+            .map(|c| c.name)
+            .collect();
         return Err(bad_input(format!(
             "--target-ci {arg}: unknown metric `{metric}`; allowed: {}",
             allowed.join(", ")
         )));
-    }
+    };
     let half_width: f64 = width
         .parse()
         .ok()
@@ -392,7 +410,7 @@ fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failur
         return Err(bad_input("--max-replicas: allowed: at least 2 with --target-ci".into()));
     }
     Ok(Some(montecarlo::Precision {
-        metric: metric.to_string(),
+        column,
         half_width,
         max_replicas: exec.max_replicas,
     }))
@@ -404,12 +422,11 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
     let pool = thread_pool(exec)?;
     let batch = points[0].scenario.replicas;
     let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-    let visible = !exec.quiet && std::io::stderr().is_terminal();
-    let bar = montecarlo::progress_bar(batch as u64 * points.len() as u64, visible);
+    let bar = progress_bar(batch as u64 * points.len() as u64, !exec.quiet);
     let started = Instant::now();
     let (results, waits, reached) =
         pool.install(|| montecarlo::run_points(&scenarios, batch, precision.as_ref(), &bar));
-    bar.finish_and_clear();
+    bar.0.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
 
     let command = std::env::args().collect::<Vec<_>>().join(" ");
@@ -419,7 +436,7 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
         command: &command,
         threads: pool.current_num_threads(),
         wall_seconds,
-        precision: precision.clone().zip(reached.clone()),
+        precision: precision.zip(reached.clone()),
     };
     output::write_results(dir, exec.force, &record)?;
     let replicas: usize = results.iter().map(Vec::len).sum();
@@ -438,7 +455,7 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
         };
         note!(
             "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
-            target.metric,
+            target.column.name,
             target.half_width,
             outcome.worst_half_width,
             outcome.replicas

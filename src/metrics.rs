@@ -19,6 +19,6 @@ mod waits;
 pub use books::{
     ChipSeconds, Class, Integrator, Levels, STEP_METRICS, Snapshot, Step, StepMetric, chip_seconds, hours, ratio,
 };
-pub use outcome::{ReplicaOutcome, RunOutcome, TrainingRunRecord};
-pub use row::{ID_COLUMNS, ReplicaRow};
+pub use outcome::{Counts, Prices, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord};
+pub use row::{COLUMNS, Cell, Column, ReplicaRow, Unit, column};
 pub use waits::{Waits, record_wait, wait_histogram};

@@ -2,7 +2,9 @@
 //! and the per-replica event handling that ties them together.
 //!
 //! The entry point is [`simulate`]: one scenario, one replica seed, one
-//! [`ReplicaOutcome`]. Nothing here knows about files or threads.
+//! [`ReplicaOutcome`]. [`World`] runs the replica and returns its tally in
+//! the model's own terms; `metrics` turns that into rows. Nothing here
+//! knows about files or threads.
 
 pub mod cluster;
 pub mod derived;
@@ -17,10 +19,20 @@ pub use event::Event;
 pub use world::{Streams, World};
 
 use crate::config::Scenario;
-use crate::metrics::ReplicaOutcome;
+use crate::metrics::{Prices, ReplicaOutcome};
 
 /// Simulates replica `replica` of `scenario` over the whole term with the
 /// replica's own seed.
 pub fn simulate(scenario: &Scenario, replica: u32, seed: u64) -> ReplicaOutcome {
-    World::new(scenario, replica, seed).run()
+    outcome(scenario, World::new(scenario, replica, seed).run())
+}
+
+/// The outcome of a replica of `scenario` from its tally, at the
+/// scenario's prices.
+pub fn outcome(scenario: &Scenario, tally: crate::metrics::ReplicaTally) -> ReplicaOutcome {
+    let prices = Prices {
+        contract_per_chip_hour_usd: scenario.contract.price_per_chip_hour_usd,
+        spot_per_chip_hour_usd: scenario.provider.spot_price_per_chip_hour_usd,
+    };
+    ReplicaOutcome::from_tally(tally, prices)
 }

@@ -16,6 +16,7 @@
 use crate::config::{self, Scenario};
 use crate::folder::{self, FolderError, io_error};
 use crate::metrics::{ReplicaOutcome, Waits};
+use crate::montecarlo::{self, Progress};
 use crate::sweep::GridPoint;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -202,11 +203,20 @@ pub fn describe(points: &[GridPoint], replicas: u32) -> (Vec<PointRecord>, Strin
     (records, hash)
 }
 
-#[derive(Serialize, Deserialize)]
+/// A line of `outcomes.jsonl` as read.
+#[derive(Deserialize)]
 struct Line {
     point: usize,
     replica: u32,
     outcome: ReplicaOutcome,
+}
+
+/// A line of `outcomes.jsonl` as written (borrowing the outcome).
+#[derive(Serialize)]
+struct LineRef<'a> {
+    point: usize,
+    replica: u32,
+    outcome: &'a ReplicaOutcome,
 }
 
 fn read_err(path: &Path, problem: impl ToString) -> ShardError {
@@ -216,28 +226,65 @@ fn read_err(path: &Path, problem: impl ToString) -> ShardError {
     }
 }
 
+/// One shard's work, done: what its folder holds.
+pub struct ShardRun {
+    /// `shard.json`.
+    pub meta: ShardMeta,
+    /// Each work unit's (point, replica) and outcome, in unit order.
+    pub outcomes: Vec<(usize, u32, ReplicaOutcome)>,
+    /// Per point, the wait histograms pooled over the shard's replicas.
+    pub waits: Vec<Waits>,
+}
+
+/// Runs the work units of `points` × `replicas` that `shard` owns, in
+/// parallel on the current rayon pool.
+pub fn run(
+    experiment: &str,
+    source: &str,
+    points: &[GridPoint],
+    replicas: u32,
+    shard: Shard,
+    progress: &dyn Progress,
+) -> ShardRun {
+    let units: Vec<(usize, u32)> = (0..points.len())
+        .flat_map(|p| (0..replicas).map(move |r| (p, r)))
+        .filter(|&(p, r)| shard.owns(p, r, replicas))
+        .collect();
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    let (outcomes, waits) = montecarlo::run_units(&scenarios, units.len() as u64, |i| units[i as usize], progress);
+    let (records, hash) = describe(points, replicas);
+    ShardRun {
+        meta: ShardMeta {
+            format: SHARD_FORMAT,
+            version: env!("CARGO_PKG_VERSION").into(),
+            experiment: experiment.into(),
+            source: source.into(),
+            experiment_hash: hash,
+            replicas,
+            shard,
+            points: records,
+        },
+        outcomes: units.iter().zip(outcomes).map(|(&(p, r), o)| (p, r, o)).collect(),
+        waits,
+    }
+}
+
 /// Writes a shard folder atomically (temporary name, renamed at the end).
-pub fn write(
-    dir: &Path,
-    force: bool,
-    meta: &ShardMeta,
-    outcomes: &[(usize, u32, ReplicaOutcome)],
-    waits: &[Waits],
-) -> Result<(), FolderError> {
+pub fn write(dir: &Path, force: bool, run: &ShardRun) -> Result<(), FolderError> {
     folder::write_atomically(dir, force, |tmp| {
         let meta_path = tmp.join("shard.json");
         fs::write(
             &meta_path,
-            serde_json::to_string_pretty(meta).expect("meta serializes") + "\n",
+            serde_json::to_string_pretty(&run.meta).expect("meta serializes") + "\n",
         )
         .map_err(io_error(&meta_path))?;
         let lines_path = tmp.join("outcomes.jsonl");
         let mut file = std::io::BufWriter::new(fs::File::create(&lines_path).map_err(io_error(&lines_path))?);
-        for (point, replica, outcome) in outcomes {
-            let line = Line {
+        for (point, replica, outcome) in &run.outcomes {
+            let line = LineRef {
                 point: *point,
                 replica: *replica,
-                outcome: outcome.clone(),
+                outcome,
             };
             serde_json::to_writer(&mut file, &line)
                 .map_err(std::io::Error::from)
@@ -247,7 +294,8 @@ pub fn write(
         file.flush().map_err(io_error(&lines_path))?;
         drop(file);
         let waits_path = tmp.join("waits.json");
-        fs::write(&waits_path, serde_json::to_string(waits).expect("waits serialize")).map_err(io_error(&waits_path))
+        fs::write(&waits_path, serde_json::to_string(&run.waits).expect("waits serialize"))
+            .map_err(io_error(&waits_path))
     })
 }
 

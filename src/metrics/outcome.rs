@@ -1,7 +1,11 @@
-//! What one replica reports: its result row, time series, waits and books
-//! ([`ReplicaOutcome`]), and one record per training run.
+//! What one replica reports. The model fills a [`ReplicaTally`] in its own
+//! terms (integers, instants, spans); [`ReplicaOutcome::from_tally`] turns
+//! it into the result row, one record per training run, and the books kept
+//! for checks.
 
 use super::{ChipSeconds, ReplicaRow, Step, Waits};
+use crate::engine::{SimTime, Span};
+use crate::finance::Ledger;
 use serde::{Deserialize, Serialize};
 
 /// Everything one replica reports.
@@ -19,7 +23,7 @@ pub struct ReplicaOutcome {
     /// The exact integrals (for conservation checks).
     pub chip_seconds: ChipSeconds,
     /// The buyer's ledger at the end (for money checks).
-    pub ledger: crate::finance::Ledger,
+    pub ledger: Ledger,
     /// Events handled, by kind (indexed like `model::Event::KINDS`), for `--stats`.
     pub events_by_kind: Vec<u64>,
     /// One record per training run on the roadmap, in run order, for
@@ -82,6 +86,127 @@ impl RunOutcome {
             RunOutcome::Cancelled => "cancelled",
             RunOutcome::Infeasible => "infeasible",
             RunOutcome::AbandonedAtDefault => "abandoned_at_default",
+        }
+    }
+}
+
+/// What the model counts in one replica, in its own terms: exact integers,
+/// instants and spans. [`ReplicaOutcome::from_tally`] turns it into the
+/// result row and records, converting units once, here.
+#[derive(Debug, Clone)]
+pub struct ReplicaTally {
+    /// Replica index within the grid point.
+    pub replica: u32,
+    /// The replica's seed.
+    pub seed: u64,
+    /// Events handled, in all and by kind (indexed like `model::Event::KINDS`).
+    pub events: u64,
+    /// Events by kind.
+    pub events_by_kind: Vec<u64>,
+    /// The exact chip-second books.
+    pub chip_seconds: ChipSeconds,
+    /// Inference demand and served, baseline-chip-seconds.
+    pub demand_chip_seconds: f64,
+    /// Inference served, baseline-chip-seconds.
+    pub served_chip_seconds: f64,
+    /// Counts of what happened.
+    pub counts: Counts,
+    /// One entry per training run on the roadmap, in ready order.
+    pub runs: Vec<RunTally>,
+    /// Lowest utilization over the whole contract years (none for a term
+    /// under a year).
+    pub min_year_utilization: Option<f64>,
+    /// When the product failed commercially, if it did.
+    pub commercial_failure: Option<SimTime>,
+    /// The replica's wait histograms.
+    pub waits: Waits,
+    /// The buyer's ledger at the end.
+    pub ledger: Ledger,
+    /// The time-series steps.
+    pub series: Vec<Step>,
+}
+
+/// Event counts of one replica.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Failure-unit failures.
+    pub unit_failures: u64,
+    /// Failures that hit a running training run.
+    pub training_interruptions: u64,
+    /// Runs cancelled before starting.
+    pub training_cancelled: u32,
+    /// Runs no generation could ever hold.
+    pub training_infeasible: u32,
+    /// Research jobs arrived.
+    pub research_arrived: u64,
+    /// Research jobs completed.
+    pub research_completed: u64,
+    /// Research preemptions.
+    pub research_preemptions: u64,
+}
+
+/// One training run at the end of the term, as the model saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTally {
+    /// Chips the gang needs.
+    pub chips: u64,
+    /// Name of the generation it last ran on; empty if it never started.
+    pub generation: String,
+    /// When it became ready.
+    pub ready: SimTime,
+    /// First start.
+    pub started: Option<SimTime>,
+    /// Completion.
+    pub finished: Option<SimTime>,
+    /// Failure-free compute done (for a finished run: all of it).
+    pub compute_done: Span,
+    /// Failure-free compute time of the whole run: done plus what is left.
+    pub failure_free: Span,
+    /// Interruptions by unit failures.
+    pub interruptions: u32,
+    /// How it ended.
+    pub outcome: RunOutcome,
+}
+
+/// What a row needs to know of the scenario besides the tally: the prices
+/// that turn chip-hours into dollars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prices {
+    /// The contract's price per chip-hour (idle cost).
+    pub contract_per_chip_hour_usd: f64,
+    /// The spot price of re-marketed capacity (recovery).
+    pub spot_per_chip_hour_usd: f64,
+}
+
+impl ReplicaOutcome {
+    /// The outcome of a replica from the model's tally: the result row in
+    /// output units, one record per training run, and the books kept for
+    /// checks.
+    pub fn from_tally(tally: ReplicaTally, prices: Prices) -> ReplicaOutcome {
+        let row = ReplicaRow::from_tally(&tally, prices);
+        let month = |t: SimTime| t.in_units(Span::MONTH);
+        let training_runs = (0u32..)
+            .zip(&tally.runs)
+            .map(|(i, r)| TrainingRunRecord {
+                run: i,
+                chips: r.chips,
+                generation: r.generation.clone(),
+                ready_month: month(r.ready),
+                start_month: r.started.map(month),
+                planned_finish_month: month(r.ready + r.failure_free),
+                finish_month: r.finished.map(month),
+                interruptions: r.interruptions,
+                outcome: r.outcome,
+            })
+            .collect();
+        ReplicaOutcome {
+            row,
+            series: tally.series,
+            waits: Some(tally.waits),
+            chip_seconds: tally.chip_seconds,
+            ledger: tally.ledger,
+            events_by_kind: tally.events_by_kind,
+            training_runs,
         }
     }
 }

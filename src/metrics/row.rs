@@ -1,5 +1,9 @@
-//! One row of `replicas.csv`.
+//! One row of `replicas.csv` ([`ReplicaRow`], built from a replica's
+//! tally) and its columns ([`COLUMNS`]: name, unit, getter), the one table
+//! that CSV headers, summaries, `--target-ci` and the report read.
 
+use super::{Class, Prices, ReplicaTally, RunTally, hours, ratio};
+use crate::engine::Span;
 use serde::{Deserialize, Serialize};
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
@@ -110,43 +114,340 @@ pub struct ReplicaRow {
     pub loss_usd: f64,
 }
 
-impl ReplicaRow {
-    /// The row as (column, cell text) pairs in column order; an absent value
-    /// is an empty cell. Integers keep their exact decimal form.
-    pub fn cells(&self) -> Vec<(String, String)> {
-        let serde_json::Value::Object(map) = serde_json::to_value(self).expect("a row serializes") else {
-            unreachable!("a struct serializes to an object")
-        };
-        map.into_iter()
-            .map(|(k, v)| {
-                let cell = match v {
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                };
-                (k, cell)
-            })
-            .collect()
+/// What a `replicas.csv` column measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Identifies the row (replica index, seed); not a measurement.
+    Id,
+    /// A count of things (events, runs, jobs).
+    Count,
+    /// Physical chip-hours.
+    ChipHours,
+    /// Chip-hours in baseline-chip equivalents (inference demand).
+    BaselineChipHours,
+    /// A fraction from 0 to 1.
+    Fraction,
+    /// US dollars.
+    Usd,
+    /// A month of the term (1-based for contract months).
+    Month,
+    /// Days.
+    Days,
+    /// Hours.
+    Hours,
+}
+
+/// One cell of a result row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    /// A whole number, written exactly.
+    Int(u64),
+    /// A number; written in the shortest form that reads back exactly.
+    Num(f64),
+    /// No value (an empty cell).
+    Empty,
+}
+
+impl Cell {
+    /// An optional number.
+    pub fn opt(x: Option<f64>) -> Cell {
+        x.map_or(Cell::Empty, Cell::Num)
     }
 
-    /// The value of metric column `name`, if it is one and has a value.
-    pub fn metric(&self, name: &str) -> Option<f64> {
-        self.cells()
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.parse().ok())
+    /// An optional whole number.
+    pub fn opt_int(x: Option<u32>) -> Cell {
+        x.map_or(Cell::Empty, |n| Cell::Int(n.into()))
     }
 
-    /// Names of the metric columns (all but the identifiers).
-    pub fn metric_names() -> Vec<String> {
-        let probe = ReplicaRow::default();
-        probe
-            .cells()
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| !ID_COLUMNS.contains(&k.as_str()))
-            .collect()
+    /// The value as a number, if it has one (a non-finite number has none).
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Cell::Int(n) => Some(n as f64),
+            Cell::Num(x) if x.is_finite() => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The cell's text: integers in decimal, numbers by the shortest
+    /// round-trip representation (`0.1`, `6.14e10` as `61400000000.0`),
+    /// no value (or a non-finite number) as an empty cell.
+    pub fn text(self, buf: &mut ryu::Buffer) -> std::borrow::Cow<'_, str> {
+        match self {
+            Cell::Int(n) => n.to_string().into(),
+            Cell::Num(x) if x.is_finite() => buf.format_finite(x).into(),
+            _ => "".into(),
+        }
     }
 }
 
-/// Columns of `replicas.csv` that identify a row rather than measure it.
-pub const ID_COLUMNS: [&str; 2] = ["replica", "seed"];
+/// One column of `replicas.csv`.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// The header.
+    pub name: &'static str,
+    /// What it measures.
+    pub unit: Unit,
+    /// Its value in a row.
+    pub get: fn(&ReplicaRow) -> Cell,
+}
+
+impl Column {
+    /// Whether the column measures something (not an identifier).
+    pub fn is_metric(&self) -> bool {
+        self.unit != Unit::Id
+    }
+}
+
+const fn col(name: &'static str, unit: Unit, get: fn(&ReplicaRow) -> Cell) -> Column {
+    Column { name, unit, get }
+}
+
+/// The column called `name`, if there is one.
+pub fn column(name: &str) -> Option<&'static Column> {
+    COLUMNS.iter().find(|c| c.name == name)
+}
+
+/// The columns of `replicas.csv`, in order: name, unit and how to read it
+/// from a row. The one list behind the CSV header, `summary.csv`,
+/// `--target-ci` and the report's axes (a test checks it against the
+/// struct's fields).
+pub const COLUMNS: [Column; 50] = [
+    col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
+    col("seed", Unit::Id, |r| Cell::Int(r.seed)),
+    col("events", Unit::Count, |r| Cell::Int(r.events)),
+    col("delivered_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.delivered_chip_hours)
+    }),
+    col("undelivered_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.undelivered_chip_hours)
+    }),
+    col("busy_chip_hours", Unit::ChipHours, |r| Cell::Num(r.busy_chip_hours)),
+    col("down_chip_hours", Unit::ChipHours, |r| Cell::Num(r.down_chip_hours)),
+    col("idle_chip_hours", Unit::ChipHours, |r| Cell::Num(r.idle_chip_hours)),
+    col("training_useful_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.training_useful_chip_hours)
+    }),
+    col("training_rework_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.training_rework_chip_hours)
+    }),
+    col("training_overhead_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.training_overhead_chip_hours)
+    }),
+    col("inference_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.inference_chip_hours)
+    }),
+    col("research_useful_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.research_useful_chip_hours)
+    }),
+    col("research_lost_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.research_lost_chip_hours)
+    }),
+    col("utilization", Unit::Fraction, |r| Cell::Num(r.utilization)),
+    col("useful_utilization", Unit::Fraction, |r| {
+        Cell::Num(r.useful_utilization)
+    }),
+    col("idle_fraction", Unit::Fraction, |r| Cell::Num(r.idle_fraction)),
+    col("idle_cost_usd", Unit::Usd, |r| Cell::Num(r.idle_cost_usd)),
+    col("remarketed_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.remarketed_chip_hours)
+    }),
+    col("min_year_utilization", Unit::Fraction, |r| {
+        Cell::opt(r.min_year_utilization)
+    }),
+    col("unit_failures", Unit::Count, |r| Cell::Int(r.unit_failures)),
+    col("training_runs_planned", Unit::Count, |r| {
+        Cell::Int(r.training_runs_planned.into())
+    }),
+    col("training_runs_cancelled", Unit::Count, |r| {
+        Cell::Int(r.training_runs_cancelled.into())
+    }),
+    col("training_runs_infeasible", Unit::Count, |r| {
+        Cell::Int(r.training_runs_infeasible.into())
+    }),
+    col("training_runs_started", Unit::Count, |r| {
+        Cell::Int(r.training_runs_started.into())
+    }),
+    col("training_runs_completed", Unit::Count, |r| {
+        Cell::Int(r.training_runs_completed.into())
+    }),
+    col("training_interruptions", Unit::Count, |r| {
+        Cell::Int(r.training_interruptions)
+    }),
+    col("training_mean_delay_days", Unit::Days, |r| {
+        Cell::opt(r.training_mean_delay_days)
+    }),
+    col("training_goodput", Unit::Fraction, |r| Cell::Num(r.training_goodput)),
+    col("inference_demand_chip_hours", Unit::BaselineChipHours, |r| {
+        Cell::Num(r.inference_demand_chip_hours)
+    }),
+    col("inference_served_chip_hours", Unit::BaselineChipHours, |r| {
+        Cell::Num(r.inference_served_chip_hours)
+    }),
+    col("inference_unserved_chip_hours", Unit::BaselineChipHours, |r| {
+        Cell::Num(r.inference_unserved_chip_hours)
+    }),
+    col("inference_served_fraction", Unit::Fraction, |r| {
+        Cell::Num(r.inference_served_fraction)
+    }),
+    col("commercial_failure_month", Unit::Month, |r| {
+        Cell::opt(r.commercial_failure_month)
+    }),
+    col("research_jobs_arrived", Unit::Count, |r| {
+        Cell::Int(r.research_jobs_arrived)
+    }),
+    col("research_jobs_completed", Unit::Count, |r| {
+        Cell::Int(r.research_jobs_completed)
+    }),
+    col("research_preemptions", Unit::Count, |r| {
+        Cell::Int(r.research_preemptions)
+    }),
+    col("research_wait_mean_hours", Unit::Hours, |r| {
+        Cell::Num(r.research_wait_mean_hours)
+    }),
+    col("research_wait_p50_hours", Unit::Hours, |r| {
+        Cell::Num(r.research_wait_p50_hours)
+    }),
+    col("research_wait_p99_hours", Unit::Hours, |r| {
+        Cell::Num(r.research_wait_p99_hours)
+    }),
+    col("payments_usd", Unit::Usd, |r| Cell::Num(r.payments_usd)),
+    col("payments_waived_usd", Unit::Usd, |r| Cell::Num(r.payments_waived_usd)),
+    col("revenue_usd", Unit::Usd, |r| Cell::Num(r.revenue_usd)),
+    col("other_costs_usd", Unit::Usd, |r| Cell::Num(r.other_costs_usd)),
+    col("credit_drawn_usd", Unit::Usd, |r| Cell::Num(r.credit_drawn_usd)),
+    col("ending_cash_usd", Unit::Usd, |r| Cell::Num(r.ending_cash_usd)),
+    col("default_month", Unit::Month, |r| Cell::opt_int(r.default_month)),
+    col("exposure_at_default_usd", Unit::Usd, |r| {
+        Cell::Num(r.exposure_at_default_usd)
+    }),
+    col("recovery_usd", Unit::Usd, |r| Cell::Num(r.recovery_usd)),
+    col("loss_usd", Unit::Usd, |r| Cell::Num(r.loss_usd)),
+];
+
+impl ReplicaRow {
+    /// The row of a replica's tally: chip-seconds to chip-hours, seconds
+    /// to months, days and hours, chip-hours to dollars at `prices`.
+    pub fn from_tally(t: &ReplicaTally, prices: Prices) -> ReplicaRow {
+        let cs = &t.chip_seconds;
+        let h = hours;
+        let delivered = h(cs.delivered);
+        let completed: Vec<&RunTally> = t.runs.iter().filter(|r| r.finished.is_some()).collect();
+        let exposure = t.ledger.exposure_at_default();
+        let recovery = h(cs[Class::Remarketed]) * prices.spot_per_chip_hour_usd;
+        let mean_delay_days = (!completed.is_empty()).then(|| {
+            completed
+                .iter()
+                .map(|r| (r.finished.unwrap_or(r.ready) - r.ready).secs() as f64 - r.compute_done.secs() as f64)
+                .sum::<f64>()
+                / Span::DAY.secs() as f64
+                / completed.len() as f64
+        });
+        let per_hour = |seconds: f64| seconds / Span::HOUR.secs() as f64;
+        let (demand, served) = (per_hour(t.demand_chip_seconds), per_hour(t.served_chip_seconds));
+        let w = &t.waits.research;
+        let wait_hours = |q: f64| {
+            if w.is_empty() {
+                0.0
+            } else {
+                per_hour(w.value_at_quantile(q) as f64)
+            }
+        };
+        let c = &t.counts;
+        let l = &t.ledger;
+        ReplicaRow {
+            replica: t.replica,
+            seed: t.seed,
+            events: t.events,
+            delivered_chip_hours: delivered,
+            undelivered_chip_hours: h(cs.undelivered),
+            busy_chip_hours: h(cs.busy()),
+            down_chip_hours: h(cs[Class::Down]),
+            idle_chip_hours: h(cs[Class::Idle]),
+            training_useful_chip_hours: h(cs.training_useful),
+            training_rework_chip_hours: h(cs.training_rework),
+            training_overhead_chip_hours: h(cs.training_overhead),
+            inference_chip_hours: h(cs[Class::Inference]),
+            research_useful_chip_hours: h(cs.research_useful),
+            research_lost_chip_hours: h(cs.research_lost),
+            utilization: ratio(h(cs.busy()), delivered),
+            useful_utilization: ratio(h(cs.useful()), delivered),
+            idle_fraction: ratio(h(cs[Class::Idle]), delivered),
+            idle_cost_usd: h(cs[Class::Idle]) * prices.contract_per_chip_hour_usd,
+            remarketed_chip_hours: h(cs[Class::Remarketed]),
+            min_year_utilization: t.min_year_utilization,
+            unit_failures: c.unit_failures,
+            training_runs_planned: t.runs.len() as u32,
+            training_runs_cancelled: c.training_cancelled,
+            training_runs_infeasible: c.training_infeasible,
+            training_runs_started: t.runs.iter().filter(|r| r.started.is_some()).count() as u32,
+            training_runs_completed: completed.len() as u32,
+            training_interruptions: c.training_interruptions,
+            training_mean_delay_days: mean_delay_days,
+            training_goodput: ratio(cs.training_useful as f64, cs[Class::Training] as f64),
+            inference_demand_chip_hours: demand,
+            inference_served_chip_hours: served,
+            inference_unserved_chip_hours: (demand - served).max(0.0),
+            inference_served_fraction: if demand > 0.0 { served / demand } else { 1.0 },
+            commercial_failure_month: t.commercial_failure.map(|f| f.in_units(Span::MONTH)),
+            research_jobs_arrived: c.research_arrived,
+            research_jobs_completed: c.research_completed,
+            research_preemptions: c.research_preemptions,
+            research_wait_mean_hours: if w.is_empty() { 0.0 } else { per_hour(w.mean()) },
+            research_wait_p50_hours: wait_hours(0.5),
+            research_wait_p99_hours: wait_hours(0.99),
+            payments_usd: l.payments,
+            payments_waived_usd: l.waived,
+            revenue_usd: l.revenue,
+            other_costs_usd: l.costs,
+            credit_drawn_usd: l.credit_drawn,
+            ending_cash_usd: l.cash,
+            default_month: l.default_month,
+            exposure_at_default_usd: exposure,
+            recovery_usd: recovery,
+            loss_usd: exposure - recovery,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field set to a different value, so a getter that reads the
+    /// wrong field shows.
+    fn distinct_row() -> ReplicaRow {
+        let serde_json::Value::Object(mut map) = serde_json::to_value(ReplicaRow::default()).unwrap() else {
+            unreachable!()
+        };
+        for (i, (_, v)) in map.iter_mut().enumerate() {
+            *v = serde_json::json!(i as u32 + 1);
+        }
+        serde_json::from_value(serde_json::Value::Object(map)).unwrap()
+    }
+
+    #[test]
+    fn the_column_table_matches_the_row_field_by_field() {
+        let row = distinct_row();
+        let serde_json::Value::Object(map) = serde_json::to_value(&row).unwrap() else {
+            unreachable!()
+        };
+        let names: Vec<&str> = map.keys().map(String::as_str).collect();
+        let table: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(table, names, "COLUMNS must list the row's fields in order");
+        let mut buf = ryu::Buffer::new();
+        for (c, (name, json)) in COLUMNS.iter().zip(&map) {
+            assert_eq!((c.get)(&row).text(&mut buf), json.to_string(), "column {name}");
+        }
+    }
+
+    #[test]
+    fn cells_are_written_as_notebooks_read_them() {
+        let mut buf = ryu::Buffer::new();
+        assert_eq!(Cell::Num(0.1).text(&mut buf), "0.1");
+        assert_eq!(Cell::Num(6.14e10).text(&mut buf), "61400000000.0");
+        assert_eq!(Cell::Num(f64::NAN).text(&mut buf), "");
+        assert_eq!(Cell::Int(u64::MAX).text(&mut buf), "18446744073709551615");
+        assert_eq!(Cell::opt(None).text(&mut buf), "");
+        assert_eq!(Cell::Num(f64::INFINITY).value(), None);
+    }
+}

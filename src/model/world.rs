@@ -22,9 +22,8 @@ use crate::config::Scenario;
 use crate::config::scenario::{Gen, RunId};
 use crate::engine::{EventQueue, SimTime, Span, derive_seed, seconds_from_f64};
 use crate::finance::Ledger;
-use crate::metrics::ChipSeconds;
 use crate::metrics::{
-    self, Integrator, Levels, ReplicaOutcome, ReplicaRow, RunOutcome, Snapshot, Step, TrainingRunRecord, chip_seconds,
+    self, ChipSeconds, Counts, Integrator, Levels, ReplicaTally, RunOutcome, RunTally, Snapshot, Step, chip_seconds,
     ratio,
 };
 use hdrhistogram::Histogram;
@@ -85,13 +84,7 @@ impl Streams {
 struct Counters {
     events: u64,
     by_kind: [u64; Event::KINDS.len()],
-    unit_failures: u64,
-    training_interruptions: u64,
-    training_cancelled: u32,
-    training_infeasible: u32,
-    research_arrived: u64,
-    research_completed: u64,
-    research_preemptions: u64,
+    counts: Counts,
 }
 
 /// One replica's world.
@@ -238,8 +231,8 @@ impl<'s> World<'s> {
         self.queue.schedule(time, event);
     }
 
-    /// Runs the replica to the end of the term and reports.
-    pub fn run(mut self) -> ReplicaOutcome {
+    /// Runs the replica to the end of the term and returns its tally.
+    pub fn run(mut self) -> ReplicaTally {
         while let Some((now, event)) = self.queue.pop() {
             self.books.advance(now, &self.levels());
             self.counters.events += 1;
@@ -279,7 +272,7 @@ impl<'s> World<'s> {
             }
             Event::TrainingArrives { run } if !self.could_ever_start(self.runs[run.index()].units) => {
                 self.runs[run.index()].phase = Phase::Infeasible;
-                self.counters.training_infeasible += 1;
+                self.counters.counts.training_infeasible += 1;
             }
             Event::TrainingArrives { run } => {
                 let p = self
@@ -289,7 +282,7 @@ impl<'s> World<'s> {
                     .map_or(0.0, |t| t.runs[run.index()].cancel_probability);
                 if self.streams.training.random::<f64>() < p {
                     self.runs[run.index()].phase = Phase::Cancelled;
-                    self.counters.training_cancelled += 1;
+                    self.counters.counts.training_cancelled += 1;
                 } else {
                     self.runs[run.index()].phase = Phase::Queued;
                     self.training_queue.push_back(run);
@@ -312,7 +305,7 @@ impl<'s> World<'s> {
                 if self.research.is_current(slot, token) {
                     let (g, job) = self.research.finish(slot);
                     self.books.totals.research_useful += chip_seconds(self.chips(job.units), now - job.started);
-                    self.counters.research_completed += 1;
+                    self.counters.counts.research_completed += 1;
                     self.release_research(g, job.units);
                     self.dispatch(now);
                 }

@@ -3,7 +3,7 @@
 use mortgage_sim::config;
 use mortgage_sim::engine::{SimTime, Span};
 use mortgage_sim::metrics::Class;
-use mortgage_sim::model::{Event, World};
+use mortgage_sim::model::{self, Event, World};
 
 /// A one-month term, no natural failures (MTBF of 10^15 hours), one
 /// generation and one tranche of `chips` delivered at t = 0 in units of
@@ -63,7 +63,7 @@ fn one_failure_costs_the_work_since_the_last_checkpoint_plus_the_restart() {
     let s = tiny(16, 16, ONE_TEN_HOUR_RUN);
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime(5 * HOUR / 2), Event::ForcedFailure);
-    let out = world.run();
+    let out = model::outcome(&s, world.run());
     let r = &out.row;
     assert_eq!(r.training_runs_completed, 1);
     assert_eq!(r.training_interruptions, 1);
@@ -89,7 +89,7 @@ fn a_failure_during_the_restart_restarts_it() {
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime(5 * HOUR / 2), Event::ForcedFailure);
     world.inject(SimTime(27 * HOUR / 10), Event::ForcedFailure);
-    let out = world.run();
+    let out = model::outcome(&s, world.run());
     assert_eq!(out.row.training_interruptions, 2);
     let delay_hours = out.row.training_mean_delay_days.expect("a completed run") * 24.0;
     assert!(
@@ -133,7 +133,7 @@ fn a_research_job_preempted_by_inference_is_requeued_and_finishes_later() {
     let s = tiny(4, 1, DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB);
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime::ZERO, Event::ResearchArrives);
-    let out = world.run();
+    let out = model::outcome(&s, world.run());
     let r = &out.row;
     assert_eq!(
         (
@@ -161,7 +161,7 @@ fn research_checkpoints_keep_work_across_preemption() {
     );
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime::ZERO, Event::ResearchArrives);
-    let out = world.run();
+    let out = model::outcome(&s, world.run());
     assert_eq!(out.row.research_preemptions, 1);
     assert_eq!(out.chip_seconds.research_lost, 0);
     // 1 h kept + 2 h after the restart at 13 h.
@@ -174,7 +174,7 @@ fn a_late_tranche_counts_as_undelivered_until_it_arrives() {
     let mut s = tiny(32, 16, "");
     let half_month = Span::MONTH.secs() / 2;
     s.cluster.tranches[0].delay = config::TimeDist::fixed(Span(half_month));
-    let out = World::new(&s, 0, 1).run();
+    let out = model::outcome(&s, World::new(&s, 0, 1).run());
     let term = s.contract.term.secs();
     assert_eq!(out.chip_seconds.undelivered, 32 * half_month as u128);
     assert_eq!(out.chip_seconds.delivered, 32 * (term - half_month) as u128);
@@ -235,7 +235,7 @@ fn a_run_whose_generation_retires_moves_on_keeping_its_checkpoints() {
     // hours), 0.5 h is lost, and the remaining 2,818 baseline hours run on
     // "new" at speed 1: finish at 5,009.5 h, 0.5 h later than failure-free.
     let s = two_generations("[[training.runs]]\nstart_month = 0\nchips = 32\nduration_days = 300\n");
-    let out = World::new(&s, 0, 3).run();
+    let out = model::outcome(&s, World::new(&s, 0, 3).run());
     let r = &out.row;
     assert_eq!((r.training_runs_started, r.training_runs_completed), (1, 1));
     let delay_hours = r.training_mean_delay_days.expect("completed") * 24.0;
@@ -271,7 +271,7 @@ fn a_run_no_generation_could_ever_hold_does_not_block_the_queue() {
         "[[training.runs]]\nstart_month = 0\nchips = 64\nduration_days = 1\n\
          [[training.runs]]\nstart_month = 0.1\nchips = 16\nduration_days = 1\n",
     );
-    let out = World::new(&s, 0, 3).run();
+    let out = model::outcome(&s, World::new(&s, 0, 3).run());
     let r = &out.row;
     assert_eq!(r.training_runs_infeasible, 1);
     assert_eq!(r.training_runs_completed, 1);

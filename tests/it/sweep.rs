@@ -105,13 +105,12 @@ fn confidence_intervals_cover_a_known_mean_about_95_percent_of_the_time() {
     let base = config::from_table(doc, "coverage").unwrap();
     let month_hours = mortgage_sim::engine::Span::MONTH.secs() as f64 / 3600.0;
     let exact = 16000.0 * 11.0 * month_hours;
-    let bar = montecarlo::progress_bar(0, false);
     let experiments = 400;
     let mut covered = 0;
     for k in 0..experiments {
         let mut s = base.clone();
         s.seed = 1000 + k;
-        let outs = montecarlo::run_point(&s, 30, &bar);
+        let outs = montecarlo::run_point(&s, 30, &montecarlo::Silent);
         let v: Vec<f64> = outs.iter().map(|o| o.row.delivered_chip_hours).collect();
         let st = Summary::of(&v, &[]).unwrap();
         covered += ((st.mean - exact).abs() <= st.ci95_half_width()) as u32;

@@ -40,7 +40,7 @@ fn load(file: &str, overrides: &[String]) -> Scenario {
 
 /// Runs replicas 0..n of `s` in parallel with the scenario's seed.
 fn run(s: &Scenario, replicas: u32) -> Vec<ReplicaOutcome> {
-    montecarlo::run_point(s, replicas, &montecarlo::progress_bar(replicas as u64, false))
+    montecarlo::run_point(s, replicas, &montecarlo::Silent)
 }
 
 /// Mean and standard error of the mean of per-replica values.

@@ -121,7 +121,7 @@ impl World<'_> {
                         false
                     })
                     .expect("a training unit belongs to a run");
-                self.counters.training_interruptions += 1;
+                self.counters.counts.training_interruptions += 1;
                 self.interrupt_run(now, run);
             }
             Class::Research => {
@@ -130,7 +130,7 @@ impl World<'_> {
                 self.cluster[g].transfer(Class::Idle, Class::Down, 1);
             }
         }
-        self.counters.unit_failures += 1;
+        self.counters.counts.unit_failures += 1;
         let repair = self.scenario.cluster.repair.sample(&mut self.streams.failures);
         self.queue.schedule_in(repair, Event::UnitRepaired { generation: g });
         self.dispatch(now);

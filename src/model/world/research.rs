@@ -44,7 +44,7 @@ impl World<'_> {
             let done = (saved.secs() as f64 * self.cluster.speed(g)).floor() as u64;
             self.research.keep_progress(slot, Span(done));
         }
-        self.counters.research_preemptions += 1;
+        self.counters.counts.research_preemptions += 1;
         self.release_research(g, units);
     }
 
@@ -85,7 +85,7 @@ impl World<'_> {
             "research arrivals need a research spec"
         );
         self.research.arrive(now);
-        self.counters.research_arrived += 1;
+        self.counters.counts.research_arrived += 1;
         self.schedule_research_arrival();
         self.dispatch(now);
     }

@@ -25,23 +25,32 @@ pub(super) enum Unit {
 }
 
 impl Unit {
-    /// The unit of metric column `name`.
+    /// The unit of metric `name`: from the `replicas.csv` column table
+    /// when it is a column there, else (pooled waits, time-series and risk
+    /// figures) from its name's suffix.
     pub(super) fn of(name: &str) -> Unit {
+        use crate::metrics::Unit as Measured;
+        if let Some(column) = crate::metrics::column(name) {
+            return match column.unit {
+                Measured::Usd => Unit::Usd,
+                Measured::Fraction => Unit::Percent,
+                Measured::ChipHours | Measured::BaselineChipHours => Unit::ChipHours,
+                Measured::Days => Unit::Days,
+                Measured::Hours => Unit::Hours,
+                Measured::Month => Unit::Months,
+                Measured::Count | Measured::Id => Unit::Plain,
+            };
+        }
         let n = name;
         if n.ends_with("_usd") {
             Unit::Usd
-        } else if n.contains("utilization") || n.ends_with("fraction") || n.ends_with("goodput") || n.starts_with("p_")
-        {
+        } else if n.contains("utilization") || n.ends_with("fraction") || n.starts_with("p_") {
             Unit::Percent
-        } else if n.ends_with("_chip_hours") {
-            Unit::ChipHours
         } else if n.ends_with("_chips") {
             Unit::Chips
-        } else if n.ends_with("_days") {
-            Unit::Days
-        } else if n.ends_with("_hours") || n.ends_with("_hours_pooled") {
+        } else if n.ends_with("_hours_pooled") {
             Unit::Hours
-        } else if n.ends_with("_month") || n.ends_with("_months") {
+        } else if n.ends_with("_months") {
             Unit::Months
         } else {
             Unit::Plain

@@ -1,0 +1,264 @@
+//! The CSV files of a results folder, written point by point through the
+//! `csv` crate (which quotes a cell only when it must): `points.csv`,
+//! `replicas.csv` (the columns of `metrics::COLUMNS`), `summary.csv`,
+//! `timeseries.csv`, `risk.csv` and `training_runs.csv`. Each point's rows
+//! are written as the point is added, so a writer holds one point at a time.
+
+use super::{BANDS, OutputError, PointResults, QUANTILES};
+use crate::engine::Span;
+use crate::folder::io_error;
+use crate::metrics::{COLUMNS, STEP_METRICS, risk};
+use crate::stats::{Summary, Z95};
+use hdrhistogram::Histogram;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+/// One CSV file being written.
+struct Table {
+    path: PathBuf,
+    csv: csv::Writer<BufWriter<File>>,
+}
+
+impl Table {
+    fn create(dir: &Path, name: &str) -> Result<Table, OutputError> {
+        let path = dir.join(name);
+        let file = File::create(&path).map_err(io_error(&path))?;
+        Ok(Table {
+            csv: csv::Writer::from_writer(BufWriter::new(file)),
+            path,
+        })
+    }
+
+    fn row<I, T>(&mut self, cells: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.csv.write_record(cells).map_err(|e| io_error(&self.path)(e.into()))
+    }
+
+    fn finish(mut self) -> Result<(), OutputError> {
+        self.csv.flush().map_err(io_error(&self.path))
+    }
+}
+
+/// The six CSV files of a results folder, open for writing.
+pub(super) struct Tables {
+    points: Table,
+    replicas: Table,
+    summary: Table,
+    timeseries: Table,
+    risk: Table,
+    runs: Table,
+    /// Whether points.csv has its header (it names the first point's keys).
+    points_started: bool,
+}
+
+/// `p1`, `p5`, … for quantile levels.
+fn level_names(levels: &[f64]) -> impl Iterator<Item = String> + '_ {
+    levels.iter().map(|q| format!("p{}", (q * 100.0).round()))
+}
+
+impl Tables {
+    /// Creates the files in `dir` and writes the headers that do not depend
+    /// on the points.
+    pub(super) fn create(dir: &Path) -> Result<Tables, OutputError> {
+        let mut t = Tables {
+            points: Table::create(dir, "points.csv")?,
+            replicas: Table::create(dir, "replicas.csv")?,
+            summary: Table::create(dir, "summary.csv")?,
+            timeseries: Table::create(dir, "timeseries.csv")?,
+            risk: Table::create(dir, "risk.csv")?,
+            runs: Table::create(dir, "training_runs.csv")?,
+            points_started: false,
+        };
+        t.replicas
+            .row(std::iter::once("point").chain(COLUMNS.iter().map(|c| c.name)))?;
+        let head = ["point", "metric", "n", "mean", "stderr", "ci95_low", "ci95_high"];
+        t.summary.row(
+            head.iter()
+                .map(|s| s.to_string())
+                .chain(level_names(&QUANTILES))
+                .chain(["min".into(), "max".into()]),
+        )?;
+        t.timeseries.row(
+            ["point", "month", "metric", "mean"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(level_names(&BANDS)),
+        )?;
+        t.risk
+            .row(["point", "figure", "value", "stderr", "ci95_low", "ci95_high", "n"])?;
+        t.runs.row([
+            "point",
+            "replica",
+            "run",
+            "chips",
+            "generation",
+            "ready_month",
+            "start_month",
+            "planned_finish_month",
+            "finish_month",
+            "interruptions",
+            "outcome",
+        ])?;
+        Ok(t)
+    }
+
+    /// Writes every file's rows for one grid point.
+    pub(super) fn add(&mut self, p: &PointResults) -> Result<(), OutputError> {
+        if !self.points_started {
+            let keys = p.params.iter().map(|(k, _)| k.as_str());
+            self.points.row(["point", "scenario"].into_iter().chain(keys))?;
+            self.points_started = true;
+        }
+        let id = p.id.to_string();
+        let values = p.params.iter().map(|(_, v)| v.as_str());
+        self.points
+            .row([id.as_str(), p.scenario.name.as_str()].into_iter().chain(values))?;
+        self.add_replicas(&id, p)?;
+        self.add_summary(&id, p)?;
+        self.add_timeseries(&id, p)?;
+        self.add_risk(&id, p)?;
+        self.add_runs(&id, p)
+    }
+
+    fn add_replicas(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
+        let mut buf = ryu::Buffer::new();
+        let mut cells: Vec<String> = Vec::with_capacity(COLUMNS.len() + 1);
+        for o in p.outcomes {
+            cells.clear();
+            cells.push(id.to_string());
+            cells.extend(COLUMNS.iter().map(|c| (c.get)(&o.row).text(&mut buf).into_owned()));
+            self.replicas.row(&cells)?;
+        }
+        Ok(())
+    }
+
+    fn add_summary(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
+        for column in COLUMNS.iter().filter(|c| c.is_metric()) {
+            let values: Vec<f64> = p.outcomes.iter().filter_map(|o| (column.get)(&o.row).value()).collect();
+            if let Some(s) = Summary::of(&values, &QUANTILES) {
+                self.summary.row(summary_cells(id, column.name, &s))?;
+            }
+        }
+        for (name, hist) in [
+            ("research_wait_hours_pooled", &p.waits.research),
+            ("training_wait_hours_pooled", &p.waits.training),
+        ] {
+            if let Some(s) = histogram_summary(hist) {
+                self.summary.row(summary_cells(id, name, &s))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_timeseries(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
+        let Some(first) = p.outcomes.first() else {
+            return Ok(());
+        };
+        for (step, at) in first.series.iter().enumerate() {
+            let month = format!("{:.4}", at.time.in_units(Span::MONTH));
+            for (m, (metric, _)) in STEP_METRICS.iter().enumerate() {
+                let values: Vec<f64> = p.outcomes.iter().map(|o| o.series[step].values[m]).collect();
+                let s = Summary::of(&values, &BANDS).expect("at least one replica");
+                let head = [id.to_string(), month.clone(), metric.to_string(), s.mean.to_string()];
+                self.timeseries
+                    .row(head.into_iter().chain(s.quantiles.iter().map(f64::to_string)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_risk(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
+        let rows: Vec<_> = p.outcomes.iter().map(|o| &o.row).collect();
+        let term_years = p.scenario.contract.term.in_units(Span::YEAR);
+        for f in risk::risk_figures(&rows, term_years, p.scenario.utilization_threshold) {
+            let (se, lo, hi) = match f.stderr {
+                Some(se) => {
+                    let h = Z95 * se;
+                    (se.to_string(), (f.value - h).to_string(), (f.value + h).to_string())
+                }
+                None => Default::default(),
+            };
+            self.risk
+                .row([id.to_string(), f.name, f.value.to_string(), se, lo, hi, f.n.to_string()])?;
+        }
+        Ok(())
+    }
+
+    fn add_runs(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for o in p.outcomes {
+            for r in &o.training_runs {
+                self.runs.row([
+                    id.to_string(),
+                    o.row.replica.to_string(),
+                    r.run.to_string(),
+                    r.chips.to_string(),
+                    r.generation.clone(),
+                    r.ready_month.to_string(),
+                    opt(r.start_month),
+                    r.planned_finish_month.to_string(),
+                    opt(r.finish_month),
+                    r.interruptions.to_string(),
+                    r.outcome.as_str().to_string(),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes every file.
+    pub(super) fn finish(self) -> Result<(), OutputError> {
+        for t in [
+            self.points,
+            self.replicas,
+            self.summary,
+            self.timeseries,
+            self.risk,
+            self.runs,
+        ] {
+            t.finish()?;
+        }
+        Ok(())
+    }
+}
+
+fn summary_cells(id: &str, metric: &str, s: &Summary) -> Vec<String> {
+    let h = s.ci95_half_width();
+    let mut cells = vec![
+        id.to_string(),
+        metric.to_string(),
+        s.n.to_string(),
+        s.mean.to_string(),
+        s.stderr.to_string(),
+        (s.mean - h).to_string(),
+        (s.mean + h).to_string(),
+    ];
+    cells.extend(s.quantiles.iter().map(f64::to_string));
+    cells.extend([s.min.to_string(), s.max.to_string()]);
+    cells
+}
+
+/// Statistics of a pooled wait histogram (seconds) in hours: n jobs, mean,
+/// stderr of the mean, quantiles (to the histogram's 3 significant figures).
+fn histogram_summary(h: &Histogram<u64>) -> Option<Summary> {
+    if h.is_empty() {
+        return None;
+    }
+    let hours = |s: f64| s / Span::HOUR.secs() as f64;
+    let n = h.len() as usize;
+    Some(Summary {
+        n,
+        mean: hours(h.mean()),
+        stderr: hours(h.stdev()) / (n as f64).sqrt(),
+        quantiles: QUANTILES
+            .iter()
+            .map(|&q| hours(h.value_at_quantile(q) as f64))
+            .collect(),
+        min: hours(h.min() as f64),
+        max: hours(h.max() as f64),
+    })
+}
