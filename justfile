@@ -25,6 +25,7 @@ golden:
 bench:
     cargo bench --bench engine
     cargo bench --bench replica
+    cargo bench --bench metrics
     cargo build --release
     for t in 1 2; do ./target/release/mortgage-sim run --replicas 8 --threads $t --quiet --force --out target/bench-$t --stats; done
 

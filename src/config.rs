@@ -14,7 +14,7 @@
 pub mod contract;
 pub mod dist;
 pub mod raw;
-pub mod rules;
+pub(crate) mod rules;
 pub mod scenario;
 
 pub use dist::{Dist, DistSpec, TimeDist};
@@ -73,12 +73,18 @@ pub enum ConfigError {
 
 /// Loads and validates a scenario file, applying `overrides` (`key=value`).
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Scenario, ConfigError> {
+    load_table(read_toml(path)?, &path.display().to_string(), overrides)
+}
+
+/// Reads and parses a TOML file (a scenario or an experiment), naming it in
+/// errors.
+pub fn read_toml(path: &Path) -> Result<toml::Table, ConfigError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         file: file.clone(),
         source,
     })?;
-    load_str(&text, &file, overrides)
+    parse_toml(&text, &file)
 }
 
 /// Loads the embedded baseline, applying `overrides`.
@@ -140,7 +146,11 @@ fn one_line(message: &str) -> String {
 
 /// Loads a scenario from TOML text; `file` names the source in errors.
 pub fn load_str(text: &str, file: &str, overrides: &[String]) -> Result<Scenario, ConfigError> {
-    let mut doc = parse_toml(text, file)?;
+    load_table(parse_toml(text, file)?, file, overrides)
+}
+
+/// Applies `overrides` to a parsed scenario and checks it.
+fn load_table(mut doc: toml::Table, file: &str, overrides: &[String]) -> Result<Scenario, ConfigError> {
     for arg in overrides {
         apply_override(&mut doc, arg)?;
     }

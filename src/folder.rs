@@ -4,9 +4,9 @@
 //! Every folder this program writes (a results folder, a shard folder) is
 //! filled under a hidden temporary name beside its destination,
 //! `.NAME.tmp-PID`, and renamed into place only when every file is written.
-//! The temporary folder's first file is [`PARTIAL_MARKER`], so a folder left
+//! The temporary folder's first file is `.mortgage-sim-partial`, so a folder left
 //! behind by a killed process is recognisably ours: the next write into the
-//! same destination removes it ([`clean_stale`]).
+//! same destination removes it.
 //!
 //! `--force` replaces only a folder this program wrote (its `manifest.json`
 //! or `shard.json` says so) and never `.`, `..`, `/`, a symbolic link, the
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// The first file of every temporary folder this program creates; its
 /// presence marks a leftover temporary folder as ours.
-pub const PARTIAL_MARKER: &str = ".mortgage-sim-partial";
+pub(crate) const PARTIAL_MARKER: &str = ".mortgage-sim-partial";
 
 /// Why a destination cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,7 @@ impl FolderError {
 }
 
 /// Maps an I/O error on `path` to a [`FolderError::Io`].
-pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {
     move |source| FolderError::Io {
         path: path.to_path_buf(),
         source,
@@ -135,7 +135,7 @@ fn written_by_us(dir: &Path) -> bool {
 /// temporary folder beside it with `fill`, then renames it into place
 /// (replacing an existing folder only when `force` allows it). On any
 /// failure the temporary folder is removed and `dir` is left as it was.
-pub fn write_atomically<E: From<FolderError>>(
+pub(crate) fn write_atomically<E: From<FolderError>>(
     dir: &Path,
     force: bool,
     fill: impl FnOnce(&Path) -> Result<(), E>,
@@ -202,7 +202,7 @@ fn replace(dir: &Path, tmp: &Path, parent: &Path, name: &str, pid: u32) -> Resul
 /// [`PARTIAL_MARKER`], or `.NAME.old-PID` holding a folder of ours, for a PID
 /// that is not this process and (where the system tells) not running.
 /// Anything else — other names, other files — is left alone.
-pub fn clean_stale(parent: &Path, name: &str) {
+pub(crate) fn clean_stale(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };

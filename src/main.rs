@@ -2,7 +2,7 @@
 //! errors to exit codes (0 success, 1 failure while writing or running,
 //! 2 bad input). Nothing else lives here.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mortgage_sim::config::{self, ConfigError, Scenario};
 use mortgage_sim::{metrics, montecarlo, output, shard, sweep};
@@ -227,7 +227,13 @@ impl From<output::report::ReportError> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let help = format!(
+        "Distributions in scenario files are tables tagged by `dist`, e.g. \
+         repair_hours = {{ dist = \"lognormal\", median = 24, sigma = 1.0 }}; kinds: {}",
+        mortgage_sim::config::dist::DIST_KINDS
+    );
+    let matches = Cli::command().after_help(help).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),

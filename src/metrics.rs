@@ -16,9 +16,8 @@ pub mod risk;
 mod row;
 mod waits;
 
-pub use books::{
-    ChipSeconds, Class, Integrator, Levels, STEP_METRICS, Snapshot, Step, StepMetric, chip_seconds, hours, ratio,
-};
+pub use books::{ChipSeconds, Class, STEP_METRICS, Snapshot, Step, StepMetric};
+pub(crate) use books::{Integrator, Levels, chip_seconds, hours, ratio};
 pub use outcome::{Counts, Prices, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord};
 pub use row::{COLUMNS, Cell, Column, ReplicaRow, Unit, column};
 pub use waits::{Waits, record_wait, wait_histogram};

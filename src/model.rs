@@ -6,12 +6,12 @@
 //! the model's own terms; `metrics` turns that into rows. Nothing here
 //! knows about files or threads.
 
-pub mod cluster;
+pub(crate) mod cluster;
 pub mod derived;
 pub mod event;
 pub mod inference;
-pub mod policy;
-pub mod research;
+pub(crate) mod policy;
+pub(crate) mod research;
 pub mod training;
 pub mod world;
 

@@ -6,7 +6,7 @@
 //! shards are balanced and every unit has exactly one owner. A shard folder
 //! holds `shard.json` (the experiment's resolved points, their hash, the
 //! shard's index and its units), `outcomes.jsonl` (one replica outcome per
-//! line: its row and time-series snapshots) and `waits.json` (per point, the
+//! line: its row and time-series steps) and `waits.json` (per point, the
 //! wait histograms pooled over the shard's replicas; pooling is exact and
 //! order-free, so shards add up to the whole). A replica's
 //! result depends only on its scenario and seed, and aggregation only on the

@@ -86,11 +86,7 @@ pub struct GridPoint {
 /// Loads an experiment file.
 pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let doc = config::parse_toml(&text, &file)?;
+    let doc = config::read_toml(path)?;
     let key_err = |key: String, problem: String| ConfigError::Key {
         file: file.clone(),
         key,
@@ -169,12 +165,7 @@ fn axis_values(
 /// Expands the experiment into validated grid points. `overrides` (from
 /// `--set`) apply to every point, before the point's own values.
 pub fn expand(exp: &Experiment, overrides: &[String]) -> Result<Vec<GridPoint>, ConfigError> {
-    let file = exp.base.display().to_string();
-    let text = std::fs::read_to_string(&exp.base).map_err(|source| ConfigError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let mut base = config::parse_toml(&text, &file)?;
+    let mut base = config::read_toml(&exp.base)?;
     for arg in overrides {
         config::apply_override(&mut base, arg)?;
     }

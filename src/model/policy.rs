@@ -7,8 +7,11 @@
 //! a policy stays a few lines of arithmetic. Research always backfills
 //! whatever is idle and is preemptible under every policy.
 //!
-//! Adding a policy: a new file in `policy/`, a [`PolicyKind`] arm in
-//! `config`, and an arm in [`build`].
+//! Adding a policy, in four places: a new file in `policy/` implementing
+//! [`Policy`] (with its tests beside it); a variant of `RawPolicy` in
+//! `config/raw.rs` (its name in scenario files); a [`PolicyKind`] arm in
+//! `config/scenario.rs` with its parameters checked where `RawPolicy` is
+//! converted; and an arm in [`build`].
 
 mod partitioned;
 mod priority;

@@ -1,5 +1,6 @@
 //! Integration tests, one binary (see STYLE.md): one module per topic.
 
+mod architecture;
 mod bad_configs;
 mod golden;
 mod model;
