@@ -99,22 +99,55 @@ pub struct World<'s> {
     series: Vec<Step>,
     /// Totals at the start of the current time-series step.
     step_start: Snapshot,
-    // Capacity
+    /// Units of tranches whose planned month has passed but which are not
+    /// delivered yet.
     undelivered_units: u64,
+    /// Bumped when the delivered capacity changes; older failure candidates
+    /// are stale.
     failure_epoch: u32,
-    // Training
-    checkpointing: Checkpointing,
-    runs: Vec<Run>,
-    training_queue: VecDeque<RunId>,
-    waiting_runs: Vec<RunId>,
-    training_waits: Histogram<u64>,
-    // Inference
-    demand_path: Option<DemandPath>,
-    demand: f64,
-    // Research
+    training: Training,
+    inference: Inference,
     research: Research,
     research_waits: Histogram<u64>,
-    // Money
+    money: Money,
+    seed: u64,
+    replica: u32,
+}
+
+/// The frontier training runs of a replica; `training[r]` is run `r`.
+struct Training {
+    checkpointing: Checkpointing,
+    runs: Vec<Run>,
+    /// Ready runs waiting to start, in order.
+    queue: VecDeque<RunId>,
+    /// Running runs that lost units and wait for replacements.
+    waiting: Vec<RunId>,
+    /// Ready to first start.
+    waits: Histogram<u64>,
+}
+
+impl std::ops::Index<RunId> for Training {
+    type Output = Run;
+    fn index(&self, r: RunId) -> &Run {
+        &self.runs[r.index()]
+    }
+}
+
+impl std::ops::IndexMut<RunId> for Training {
+    fn index_mut(&mut self, r: RunId) -> &mut Run {
+        &mut self.runs[r.index()]
+    }
+}
+
+/// Inference demand and its path.
+struct Inference {
+    path: Option<DemandPath>,
+    /// Demand now, baseline-chip equivalents.
+    demand: f64,
+}
+
+/// The buyer's money and the month and year marks it closes against.
+struct Money {
     ledger: Ledger,
     /// When the buyer defaulted, if it did.
     defaulted_at: Option<SimTime>,
@@ -124,8 +157,6 @@ pub struct World<'s> {
     year_mark: ChipSeconds,
     months_elapsed: u32,
     min_year_utilization: Option<f64>,
-    seed: u64,
-    replica: u32,
 }
 
 impl<'s> World<'s> {
@@ -195,29 +226,35 @@ impl<'s> World<'s> {
             step_start: Snapshot::default(),
             undelivered_units: 0,
             failure_epoch: 0,
-            checkpointing,
-            runs,
-            training_queue: VecDeque::new(),
-            waiting_runs: Vec::new(),
-            training_waits: metrics::wait_histogram(),
-            demand_path,
-            demand: 0.0,
+            training: Training {
+                checkpointing,
+                runs,
+                queue: VecDeque::new(),
+                waiting: Vec::new(),
+                waits: metrics::wait_histogram(),
+            },
+            inference: Inference {
+                path: demand_path,
+                demand: 0.0,
+            },
             research: Research::new(cl.generations.len()),
             research_waits: metrics::wait_histogram(),
-            ledger: match &scenario.buyer {
-                Some(b) => Ledger::new(
-                    scenario.contract.payments.clone(),
-                    b.initial_funding_usd,
-                    b.credit_line_usd,
-                ),
-                // No buyer model: funded with exactly the commitment, it always pays.
-                None => Ledger::new(scenario.contract.payments.clone(), scenario.contract.committed_usd, 0.0),
+            money: Money {
+                ledger: match &scenario.buyer {
+                    Some(b) => Ledger::new(
+                        scenario.contract.payments.clone(),
+                        b.initial_funding_usd,
+                        b.credit_line_usd,
+                    ),
+                    // No buyer model: funded with exactly the commitment, it always pays.
+                    None => Ledger::new(scenario.contract.payments.clone(), scenario.contract.committed_usd, 0.0),
+                },
+                defaulted_at: None,
+                month_mark: (SimTime::ZERO, ChipSeconds::default(), 0.0),
+                year_mark: ChipSeconds::default(),
+                months_elapsed: 0,
+                min_year_utilization: None,
             },
-            defaulted_at: None,
-            month_mark: (SimTime::ZERO, ChipSeconds::default(), 0.0),
-            year_mark: ChipSeconds::default(),
-            months_elapsed: 0,
-            min_year_utilization: None,
             seed,
             replica,
         };
@@ -267,11 +304,11 @@ impl<'s> World<'s> {
                     self.dispatch(now);
                 }
             }
-            Event::TrainingArrives { run } if self.defaulted_at.is_some() => {
-                self.runs[run.index()].phase = Phase::Abandoned;
+            Event::TrainingArrives { run } if self.money.defaulted_at.is_some() => {
+                self.training[run].phase = Phase::Abandoned;
             }
-            Event::TrainingArrives { run } if !self.could_ever_start(self.runs[run.index()].units) => {
-                self.runs[run.index()].phase = Phase::Infeasible;
+            Event::TrainingArrives { run } if !self.could_ever_start(self.training[run].units) => {
+                self.training[run].phase = Phase::Infeasible;
                 self.counters.counts.training_infeasible += 1;
             }
             Event::TrainingArrives { run } => {
@@ -281,17 +318,17 @@ impl<'s> World<'s> {
                     .as_ref()
                     .map_or(0.0, |t| t.runs[run.index()].cancel_probability);
                 if self.streams.training.random::<f64>() < p {
-                    self.runs[run.index()].phase = Phase::Cancelled;
+                    self.training[run].phase = Phase::Cancelled;
                     self.counters.counts.training_cancelled += 1;
                 } else {
-                    self.runs[run.index()].phase = Phase::Queued;
-                    self.training_queue.push_back(run);
+                    self.training[run].phase = Phase::Queued;
+                    self.training.queue.push_back(run);
                     self.dispatch(now);
                 }
             }
             Event::TrainingPhaseEnds { run, token } => {
-                if self.runs[run.index()].token == token {
-                    match self.runs[run.index()].phase {
+                if self.training[run].token == token {
+                    match self.training[run].phase {
                         Phase::Restarting => self.begin_computing(now, run),
                         Phase::Computing => self.complete_run(now, run),
                         other => unreachable!("phase end in phase {other:?}"),
@@ -299,7 +336,7 @@ impl<'s> World<'s> {
                 }
             }
             Event::InferenceStep => self.inference_step(now),
-            Event::ResearchArrives if self.defaulted_at.is_some() => {}
+            Event::ResearchArrives if self.money.defaulted_at.is_some() => {}
             Event::ResearchArrives => self.research_arrives(now),
             Event::ResearchFinishes { slot, token } => {
                 if self.research.is_current(slot, token) {
@@ -323,14 +360,14 @@ impl<'s> World<'s> {
 
     /// Every training run, in ready order.
     fn run_ids(&self) -> impl Iterator<Item = RunId> + use<> {
-        (0..self.runs.len() as u32).map(RunId)
+        (0..self.training.runs.len() as u32).map(RunId)
     }
 
     /// Chips by state now, the integrands of the allocation book.
     fn levels(&self) -> Levels {
         let mut l = Levels {
             undelivered: self.chips(self.undelivered_units),
-            demand: self.demand,
+            demand: self.inference.demand,
             ..Levels::default()
         };
         let mut capacity = 0.0;
@@ -341,7 +378,7 @@ impl<'s> World<'s> {
             }
             capacity += self.chips(p[Class::Inference]) as f64 * self.cluster.speed(g);
         }
-        l.served = capacity.min(self.demand);
+        l.served = capacity.min(self.inference.demand);
         l
     }
 
@@ -359,7 +396,7 @@ impl<'s> World<'s> {
 
     /// Hands free capacity out in policy order after any change.
     fn dispatch(&mut self, now: SimTime) {
-        if self.defaulted_at.is_some() {
+        if self.money.defaulted_at.is_some() {
             self.remarket_idle();
             return;
         }

@@ -42,7 +42,7 @@ impl World<'_> {
         while left > 0 {
             let run = self
                 .run_ids()
-                .find(|&r| self.runs[r.index()].generation == Some(g) && self.runs[r.index()].held > 0)
+                .find(|&r| self.training[r].generation == Some(g) && self.training[r].held > 0)
                 .expect("retiring units must be held by some training run");
             left -= self.migrate_run(now, run, left);
         }
@@ -110,7 +110,7 @@ impl World<'_> {
                 let run = self
                     .run_ids()
                     .find(|&r| {
-                        let run = &self.runs[r.index()];
+                        let run = &self.training[r];
                         if run.generation != Some(g) || run.held == 0 {
                             return false;
                         }

@@ -6,19 +6,19 @@ use super::*;
 
 impl World<'_> {
     pub(super) fn inference_step(&mut self, now: SimTime) {
-        let Some(path) = self.demand_path.as_mut() else {
+        let Some(path) = self.inference.path.as_mut() else {
             return;
         };
-        if self.defaulted_at.is_some() {
+        if self.money.defaulted_at.is_some() {
             return;
         }
-        self.demand = path.advance(now, &mut self.streams.inference);
+        self.inference.demand = path.advance(now, &mut self.streams.inference);
         // Re-grant from scratch: hand everything back, then claim fastest
         // generations first, idle units before preempting research.
         for p in &mut self.cluster.pools {
             p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }
-        let mut remaining = self.demand;
+        let mut remaining = self.inference.demand;
         for preempt in [false, true] {
             for i in 0..self.cluster.fastest_first.len() {
                 if remaining <= 0.0 {
@@ -50,7 +50,7 @@ impl World<'_> {
     /// Between demand steps, inference takes idle units (no preemption)
     /// towards unmet demand, e.g. to replace a failed unit.
     pub(super) fn fill_inference_from_idle(&mut self) {
-        if self.demand_path.is_none() {
+        if self.inference.path.is_none() {
             return;
         }
         let served: f64 = self
@@ -58,7 +58,7 @@ impl World<'_> {
             .generations()
             .map(|(g, p)| self.chips(p[Class::Inference]) as f64 * self.cluster.speed(g))
             .sum();
-        let mut remaining = self.demand - served;
+        let mut remaining = self.inference.demand - served;
         for i in 0..self.cluster.fastest_first.len() {
             if remaining <= 0.0 {
                 break;

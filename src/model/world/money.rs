@@ -8,7 +8,7 @@ impl World<'_> {
     /// inference served in the month, other costs pro rata to the month's
     /// length, and the month's payment (less late capacity if waived).
     pub(super) fn month_end(&mut self, now: SimTime) {
-        let (start, marked, served) = self.month_mark;
+        let (start, marked, served) = self.money.month_mark;
         let hour = Span::HOUR.secs() as f64;
         let (revenue, costs) = match &self.scenario.buyer {
             Some(b) => (
@@ -23,16 +23,20 @@ impl World<'_> {
         } else {
             0.0
         };
-        if self.ledger.close_month(revenue, costs, waiver) {
+        if self.money.ledger.close_month(revenue, costs, waiver) {
             self.buyer_defaults(now);
         }
-        self.month_mark = (now, self.books.totals, self.books.served);
-        self.months_elapsed += 1;
-        if self.months_elapsed.is_multiple_of(12) {
-            let year = self.books.totals.since(&self.year_mark);
+        self.money.month_mark = (now, self.books.totals, self.books.served);
+        self.money.months_elapsed += 1;
+        if self.money.months_elapsed.is_multiple_of(12) {
+            let year = self.books.totals.since(&self.money.year_mark);
             let utilization = ratio(year.busy() as f64, year.delivered as f64);
-            self.min_year_utilization = Some(self.min_year_utilization.map_or(utilization, |m| m.min(utilization)));
-            self.year_mark = self.books.totals;
+            self.money.min_year_utilization = Some(
+                self.money
+                    .min_year_utilization
+                    .map_or(utilization, |m| m.min(utilization)),
+            );
+            self.money.year_mark = self.books.totals;
         }
     }
 
@@ -40,18 +44,15 @@ impl World<'_> {
     /// since the last checkpoint is lost, research jobs are dropped, demand
     /// is no longer served) and the provider re-markets part of the capacity.
     pub(super) fn buyer_defaults(&mut self, now: SimTime) {
-        self.defaulted_at = Some(now);
+        self.money.defaulted_at = Some(now);
         for r in self.run_ids() {
-            if self.runs[r.index()].is_running() {
+            if self.training[r].is_running() {
                 self.close_phase(now, r, true);
-                let (g, held) = (
-                    self.runs[r.index()].generation.expect("running run"),
-                    self.runs[r.index()].held,
-                );
+                let (g, held) = (self.training[r].generation.expect("running run"), self.training[r].held);
                 self.cluster[g].transfer(Class::Training, Class::Idle, held);
-                self.runs[r.index()].held = 0;
+                self.training[r].held = 0;
             }
-            let run = &mut self.runs[r.index()];
+            let run = &mut self.training[r];
             if matches!(
                 run.phase,
                 Phase::Queued | Phase::Restarting | Phase::Computing | Phase::WaitingForUnits
@@ -60,14 +61,14 @@ impl World<'_> {
                 run.token = run.token.wrapping_add(1);
             }
         }
-        self.training_queue.clear();
-        self.waiting_runs.clear();
+        self.training.queue.clear();
+        self.training.waiting.clear();
         let running: Vec<u32> = self.research.all_running().collect();
         for slot in running {
             self.preempt_research(now, slot);
         }
         self.research.drop_waiting();
-        self.demand = 0.0;
+        self.inference.demand = 0.0;
         for p in &mut self.cluster.pools {
             p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }

@@ -8,7 +8,7 @@ impl World<'_> {
     pub(super) fn finish(mut self) -> ReplicaTally {
         let now = SimTime::at(self.scenario.contract.term);
         for r in self.run_ids() {
-            if self.runs[r.index()].is_running() {
+            if self.training[r].is_running() {
                 self.close_phase(now, r, false);
             }
         }
@@ -29,20 +29,21 @@ impl World<'_> {
             served_chip_seconds: self.books.served,
             counts: self.counters.counts,
             runs,
-            min_year_utilization: self.min_year_utilization,
-            commercial_failure: self.demand_path.as_ref().and_then(|p| p.failed_at()),
+            min_year_utilization: self.money.min_year_utilization,
+            commercial_failure: self.inference.path.as_ref().and_then(|p| p.failed_at()),
             waits: metrics::Waits {
                 research: self.research_waits,
-                training: self.training_waits,
+                training: self.training.waits,
             },
-            ledger: self.ledger,
+            ledger: self.money.ledger,
             series: self.series,
         }
     }
 
     /// Each training run at the end of the term.
     fn run_tallies(&self) -> Vec<RunTally> {
-        self.runs
+        self.training
+            .runs
             .iter()
             .map(|r| RunTally {
                 chips: self.chips(r.units),

@@ -8,13 +8,13 @@ use super::*;
 impl World<'_> {
     pub(super) fn resume_waiting_runs(&mut self, now: SimTime) {
         let mut i = 0;
-        while i < self.waiting_runs.len() {
-            let r = self.waiting_runs[i];
-            let g = self.runs[r.index()].generation.expect("waiting run has a generation");
-            let missing = self.runs[r.index()].missing();
+        while i < self.training.waiting.len() {
+            let r = self.training.waiting[i];
+            let g = self.training[r].generation.expect("waiting run has a generation");
+            let missing = self.training[r].missing();
             let limit = self.policy.training(&self.cluster[g]);
             if self.claimable(g, limit, self.cluster[g][Class::Training]) >= missing {
-                self.waiting_runs.remove(i);
+                self.training.waiting.remove(i);
                 self.close_phase(now, r, false);
                 self.give_training_units(now, g, r, missing, limit);
                 self.begin_restart(now, r);
@@ -28,7 +28,7 @@ impl World<'_> {
         let got = self.free_up(now, g, n, limit);
         debug_assert_eq!(got, n);
         self.cluster[g].transfer(Class::Idle, Class::Training, got);
-        self.runs[r.index()].held += got;
+        self.training[r].held += got;
     }
 
     /// Whether a gang of `units` could start on some generation if every
@@ -45,43 +45,48 @@ impl World<'_> {
     /// Starts queued runs in FIFO order, each on the fastest generation
     /// whose policy limit has room for the whole gang.
     pub(super) fn start_queued_runs(&mut self, now: SimTime) {
-        while let Some(&r) = self.training_queue.front() {
-            let units = self.runs[r.index()].units;
+        while let Some(&r) = self.training.queue.front() {
+            let units = self.training[r].units;
             let fits = self.cluster.fastest_first.iter().copied().find(|&g| {
                 let limit = self.policy.training(&self.cluster[g]);
                 self.claimable(g, limit, self.cluster[g][Class::Training]) >= units
             });
             let Some(g) = fits else { break };
-            self.training_queue.pop_front();
+            self.training.queue.pop_front();
             let limit = self.policy.training(&self.cluster[g]);
             self.give_training_units(now, g, r, units, limit);
-            let run = &mut self.runs[r.index()];
+            let speed = self.cluster.speed(g);
+            let training = &mut self.training;
+            let run = &mut training.runs[r.index()];
             run.generation = Some(g);
             run.last_generation = Some(g);
-            run.work = Span(((run.baseline_work.secs() as f64 / self.cluster.speed(g)).ceil() as u64).max(1));
+            run.work = Span(((run.baseline_work.secs() as f64 / speed).ceil() as u64).max(1));
             if run.started.is_none() {
                 run.started = Some(now);
-                metrics::record_wait(&mut self.training_waits, now - run.ready);
+                metrics::record_wait(&mut training.waits, now - run.ready);
             }
             self.begin_computing(now, r);
         }
     }
 
     pub(super) fn begin_restart(&mut self, now: SimTime, r: RunId) {
-        let run = &mut self.runs[r.index()];
+        let run = &mut self.training[r];
         run.phase = Phase::Restarting;
         run.phase_start = now;
         let token = run.token;
-        self.queue
-            .schedule_in(self.checkpointing.restart, Event::TrainingPhaseEnds { run: r, token });
+        self.queue.schedule_in(
+            self.training.checkpointing.restart,
+            Event::TrainingPhaseEnds { run: r, token },
+        );
     }
 
     pub(super) fn begin_computing(&mut self, now: SimTime, r: RunId) {
         self.close_phase(now, r, false);
-        let run = &mut self.runs[r.index()];
+        let checkpointing = self.training.checkpointing;
+        let run = &mut self.training[r];
         run.phase = Phase::Computing;
         run.phase_start = now;
-        let length = self.checkpointing.segment_length(run.work - run.saved);
+        let length = checkpointing.segment_length(run.work - run.saved);
         let token = run.token;
         self.queue
             .schedule_in(length, Event::TrainingPhaseEnds { run: r, token });
@@ -91,9 +96,9 @@ impl World<'_> {
     /// `interrupted` says whether a compute segment ends by failure (its
     /// unsaved work is rework) or otherwise (the term ends: work counts).
     pub(super) fn close_phase(&mut self, now: SimTime, r: RunId, interrupted: bool) {
-        let cp = self.checkpointing;
-        let chips = self.chips(self.runs[r.index()].held);
-        let run = &mut self.runs[r.index()];
+        let cp = self.training.checkpointing;
+        let chips = self.chips(self.training[r].held);
+        let run = &mut self.training[r];
         let elapsed = now - run.phase_start;
         let split = match run.phase {
             Phase::Computing if interrupted => cp.interrupted(run.work - run.saved, elapsed),
@@ -118,9 +123,9 @@ impl World<'_> {
     /// and restarts on a replacement unit, or waits for one holding the rest.
     pub(super) fn interrupt_run(&mut self, now: SimTime, r: RunId) {
         self.close_phase(now, r, true);
-        let g = self.runs[r.index()].generation.expect("running run has a generation");
+        let g = self.training[r].generation.expect("running run has a generation");
         self.cluster[g].transfer(Class::Training, Class::Down, 1);
-        let run = &mut self.runs[r.index()];
+        let run = &mut self.training[r];
         run.held -= 1;
         run.token = run.token.wrapping_add(1);
         run.interruptions += 1;
@@ -130,9 +135,9 @@ impl World<'_> {
         {
             self.give_training_units(now, g, r, missing, limit);
             self.begin_restart(now, r);
-        } else if self.runs[r.index()].phase != Phase::WaitingForUnits {
-            self.runs[r.index()].phase = Phase::WaitingForUnits;
-            self.waiting_runs.push(r);
+        } else if self.training[r].phase != Phase::WaitingForUnits {
+            self.training[r].phase = Phase::WaitingForUnits;
+            self.training.waiting.push(r);
         }
     }
 
@@ -143,9 +148,9 @@ impl World<'_> {
     /// progress (converted to baseline work). Returns the units retired.
     pub(super) fn migrate_run(&mut self, now: SimTime, r: RunId, retiring: u64) -> u64 {
         self.close_phase(now, r, true);
-        let g = self.runs[r.index()].generation.expect("running run has a generation");
+        let g = self.training[r].generation.expect("running run has a generation");
         let speed = self.cluster.speed(g);
-        let run = &mut self.runs[r.index()];
+        let run = &mut self.training[r];
         let retired = retiring.min(run.held);
         let pool = &mut self.cluster[g];
         pool.transfer(Class::Training, Class::Idle, run.held - retired);
@@ -158,15 +163,15 @@ impl World<'_> {
         run.generation = None;
         run.phase = Phase::Queued;
         run.token = run.token.wrapping_add(1);
-        self.waiting_runs.retain(|&w| w != r);
-        self.training_queue.push_front(r);
+        self.training.waiting.retain(|&w| w != r);
+        self.training.queue.push_front(r);
         retired
     }
 
     pub(super) fn complete_run(&mut self, now: SimTime, r: RunId) {
-        let cp = self.checkpointing;
-        let chips = self.chips(self.runs[r.index()].held);
-        let run = &mut self.runs[r.index()];
+        let cp = self.training.checkpointing;
+        let chips = self.chips(self.training[r].held);
+        let run = &mut self.training[r];
         let split = cp.completed(run.work - run.saved);
         debug_assert_eq!(now - run.phase_start, cp.segment_length(run.work - run.saved));
         run.saved = run.work;
