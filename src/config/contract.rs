@@ -72,13 +72,36 @@ pub fn resolve(c: &RawContract, cluster: &ClusterSpec, term: Span) -> Result<Con
             }
         })
         .collect();
+    if !price.is_finite() {
+        return Err(bad(
+            "contract.committed_usd",
+            format!(
+                "is {}: over {} planned chip-hours it makes the price per chip-hour infinite; allowed: a commitment \
+                 whose price per chip-hour is a finite number",
+                rules::show(committed_usd),
+                rules::approx(planned_chip_hours)
+            ),
+        ));
+    }
+    let payments = payment_plan(&weights, committed_usd, escalation);
+    if payments.iter().any(|p| !p.is_finite()) {
+        return Err(bad(
+            "contract.price_escalation_per_year",
+            format!(
+                "is {}: over a {:.1}-year term it makes the installments overflow; allowed: an escalation whose \
+                 factor over the term, (1 + e)^years, is a finite number",
+                rules::show(escalation),
+                term.in_units(Span::YEAR)
+            ),
+        ));
+    }
     Ok(ContractSpec {
         term,
         committed_usd,
         planned_chip_hours,
         price_per_chip_hour_usd: price,
         price_derived: derived,
-        payments: payment_plan(&weights, committed_usd, escalation),
+        payments,
         payment_schedule: c.payment_schedule,
         waive_undelivered: c.undelivered_capacity == RawUndelivered::Waived,
     })

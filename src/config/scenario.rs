@@ -103,6 +103,22 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// What a scenario may ask of the simulator at all (beyond these, a run
+/// could not be represented, not merely take long; the resource ceilings
+/// that `--allow-huge` lifts are in `model::budget`).
+pub mod limits {
+    use crate::engine::Span;
+
+    /// Chips over all tranches.
+    pub const MAX_CHIPS: u64 = 1_000_000_000_000;
+    /// Frontier training runs a generator may plan in the term.
+    pub const MAX_TRAINING_RUNS: u64 = 100_000;
+    /// The shortest mean gap between failures, or between research
+    /// arrivals: time is whole seconds, and at a mean gap under 2 s most
+    /// gaps round to 0 and the clock stops advancing.
+    pub const MIN_MEAN_GAP: Span = Span(2);
+}
+
 /// A validated scenario in simulation units.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -411,7 +427,7 @@ impl TryFrom<RawScenario> for Scenario {
         };
         let training = raw.training.as_ref().map(|t| training(t, &cluster, term)).transpose()?;
         let inference = raw.inference.as_ref().map(inference).transpose()?;
-        let research = raw.research.as_ref().map(|r| research(r, &cluster)).transpose()?;
+        let research = raw.research.as_ref().map(|r| research(r, &cluster, term)).transpose()?;
 
         Ok(Scenario {
             name: raw.name.clone(),
@@ -474,6 +490,7 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
     )?;
     let mut tranches = Vec::with_capacity(raw.tranches.len());
     let term_months = term.in_units(Span::MONTH);
+    let mut total_chips: u64 = 0;
     for (i, t) in raw.tranches.iter().enumerate() {
         let key = format!("cluster.tranches[{i}]");
         require(
@@ -508,6 +525,20 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
                 "is {planned_month}, at or after the end of the {term_months:.1}-month term; allowed: 0 ≤ planned_month < {term_months:.1}"
             ),
         )?;
+        total_chips = total_chips
+            .checked_add(t.chips)
+            .filter(|&c| c <= limits::MAX_CHIPS)
+            .ok_or_else(|| {
+                bad(
+                    format!("{key}.chips"),
+                    format!(
+                        "is {}, which brings the tranches above {} chips in all; allowed: at most {} chips over all tranches",
+                        t.chips,
+                        limits::MAX_CHIPS,
+                        limits::MAX_CHIPS
+                    ),
+                )
+            })?;
         tranches.push(Tranche {
             units: t.chips / unit_chips,
             generation,
@@ -519,6 +550,21 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
             )?,
         });
     }
+    // Failures of the whole cluster must be rarer than the clock's
+    // resolution: at a mean gap under 2 s most gaps round to 0 s and the
+    // simulated time stops advancing.
+    let min_mtbf = total_chips as f64 * limits::MIN_MEAN_GAP.secs() as f64 / Span::HOUR.secs() as f64;
+    require(
+        mtbf >= min_mtbf,
+        "cluster.chip_mtbf_hours",
+        format!(
+            "is {}: with {total_chips} chips a failure would come every {:.3} s on average, below the simulator's \
+             resolution of whole seconds; allowed: at least {} hours for this cluster",
+            rules::show(mtbf),
+            mtbf * Span::HOUR.secs() as f64 / total_chips as f64,
+            rules::approx(min_mtbf)
+        ),
+    )?;
     Ok(ClusterSpec {
         unit_chips,
         unit_failure_rate: unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64),
@@ -572,6 +618,20 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: Span) -> Result<Trai
             format!(
                 "is {}; allowed: at least initial_chips ({})",
                 g.max_chips, g.initial_chips
+            ),
+        )?;
+        // Count the runs before making them: a tiny interval must be an
+        // error, not a loop that never ends.
+        let term_months = term.in_units(Span::MONTH);
+        let count = ((term_months - first) / interval).ceil().max(0.0);
+        require(
+            count <= limits::MAX_TRAINING_RUNS as f64,
+            format!("{key}.interval_months"),
+            format!(
+                "is {}: the generator would plan about {} runs in the term; allowed: an interval that plans at most {} runs",
+                rules::show(interval),
+                rules::approx(count),
+                limits::MAX_TRAINING_RUNS
             ),
         )?;
         let mut k = 0u32;
@@ -642,13 +702,37 @@ fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
     })
 }
 
-fn research(raw: &RawResearch, cluster: &ClusterSpec) -> Result<ResearchSpec, KeyError> {
+fn research(raw: &RawResearch, cluster: &ClusterSpec, term: Span) -> Result<ResearchSpec, KeyError> {
     let rate = non_negative(raw.arrivals_per_hour, "research.arrivals_per_hour")?;
     let growth = raw.arrival_growth_per_year;
     require(
         growth.is_finite() && growth > -1.0,
         "research.arrival_growth_per_year",
-        format!("is {growth}; allowed: a number > -1"),
+        format!("is {}; allowed: a number > -1", rules::show(growth)),
+    )?;
+    // Arrivals must be rarer than the clock's resolution (see
+    // limits::MIN_MEAN_GAP), at the start and at the end of the term.
+    let max_per_hour = Span::HOUR.secs() as f64 / limits::MIN_MEAN_GAP.secs() as f64;
+    require(
+        rate <= max_per_hour,
+        "research.arrivals_per_hour",
+        format!(
+            "is {}, more than one arrival every {} s, the simulator's resolution; allowed: at most {max_per_hour}",
+            rules::show(rate),
+            limits::MIN_MEAN_GAP.secs()
+        ),
+    )?;
+    let peak = rate * (1.0 + growth).max(1.0).powf(term.in_units(Span::YEAR));
+    require(
+        peak <= max_per_hour,
+        "research.arrival_growth_per_year",
+        format!(
+            "is {}: arrivals would reach {} per hour by the end of the term, more than one every {} s, the \
+             simulator's resolution; allowed: growth that keeps them at most {max_per_hour} per hour",
+            rules::show(growth),
+            rules::approx(peak),
+            limits::MIN_MEAN_GAP.secs()
+        ),
     )?;
     require(raw.min_chips >= 1, "research.min_chips", "is 0; allowed: at least 1")?;
     require(

@@ -78,6 +78,36 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "is missing",
     ),
     ("misspelled_table.toml", "`schedular`", "`scheduler`"),
+    (
+        "escalation_overflows.toml",
+        "`contract.price_escalation_per_year`",
+        "is 1e300",
+    ),
+    (
+        "mtbf_below_resolution.toml",
+        "`cluster.chip_mtbf_hours`",
+        "below the simulator's resolution",
+    ),
+    (
+        "chips_overflow.toml",
+        "`cluster.tranches[0].chips`",
+        "at most 1000000000000 chips",
+    ),
+    (
+        "research_arrivals_too_fast.toml",
+        "`research.arrivals_per_hour`",
+        "at most 1800",
+    ),
+    (
+        "research_growth_explodes.toml",
+        "`research.arrival_growth_per_year`",
+        "at most 1800 per hour",
+    ),
+    (
+        "generator_interval_tiny.toml",
+        "`training.generator.interval_months`",
+        "at most 100000 runs",
+    ),
 ];
 
 fn stderr(o: &Output) -> String {
