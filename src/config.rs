@@ -62,13 +62,21 @@ pub enum ConfigError {
         problem: String,
     },
     /// A `--set key=value` override is malformed or names no such table.
-    #[error("--set {arg}: {problem}")]
+    #[error("--set {}: {problem}", shorten(arg))]
     Override {
         /// The argument as given.
         arg: String,
         /// What is wrong.
         problem: String,
     },
+}
+
+impl ConfigError {
+    /// The process exit code: always 2 (bad input), the file or the command
+    /// line being at fault.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// Loads and validates a scenario file, applying `overrides` (`key=value`).
@@ -119,6 +127,19 @@ fn syntax_message(text: &str, e: &toml::de::Error) -> String {
     format!("line {line}, column {column}: {what}; the line reads `{content}`")
 }
 
+/// A text as a message shows it: as is when short, else its first 60
+/// characters and how long it was.
+pub fn shorten(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let length = text.chars().count();
+    if length <= SHOWN {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(SHOWN).collect();
+        format!("{head}… ({length} characters)")
+    }
+}
+
 /// A text value as a message shows it: quoted and escaped (a NUL shows as
 /// `\0`), and cut after 60 characters with the full length said, so that a
 /// 100 kB value does not flood the terminal.
@@ -159,7 +180,7 @@ fn load_table(mut doc: toml::Table, file: &str, overrides: &[String]) -> Result<
 
 /// When a bad key's value came from a command-line override, says so: the
 /// file is then not where to look.
-fn blame_override(e: ConfigError, overrides: &[String]) -> ConfigError {
+pub(crate) fn blame_override(e: ConfigError, overrides: &[String]) -> ConfigError {
     let ConfigError::Key { file, key, problem } = e else {
         return e;
     };
@@ -178,7 +199,7 @@ fn blame_override(e: ConfigError, overrides: &[String]) -> ConfigError {
         key == path || key.starts_with(&format!("{path}.")) || key.starts_with(&format!("{path}["))
     });
     let problem = match culprit {
-        Some(arg) => format!("{problem} (value given on the command line: {arg})"),
+        Some(arg) => format!("{problem} (value given on the command line: {})", shorten(arg)),
         None => problem,
     };
     ConfigError::Key { file, key, problem }
@@ -230,7 +251,7 @@ pub fn describe_de_error(e: &serde_path_to_error::Error<toml::de::Error>) -> (St
         let allowed = allowed.strip_prefix("one of ").unwrap_or(allowed);
         return whole(join(field), format!("unknown key (a typo?); allowed here: {allowed}"));
     }
-    if let Some(value) = backticked(&message, "unknown variant ") {
+    if let Some(value) = backticked(&message, "unknown variant ").map(shorten) {
         let allowed = if path == "dist" || path.ends_with(".dist") {
             dist::DIST_KINDS.to_string()
         } else {
@@ -246,7 +267,11 @@ pub fn describe_de_error(e: &serde_path_to_error::Error<toml::de::Error>) -> (St
         {
             return whole(
                 path,
-                format!("is {}; allowed: {}", found_in_words(found), in_words(expected)),
+                format!(
+                    "is {}; allowed: {}",
+                    shorten(&found_in_words(found)),
+                    in_words(expected)
+                ),
             );
         }
     }

@@ -118,8 +118,9 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<(), FolderError> {
 }
 
 /// Whether `dir` holds a `manifest.json` or `shard.json` that this program
-/// wrote (a manifest names the tool; a shard description has an experiment
-/// hash), rather than any file of that name.
+/// wrote (a manifest names the tool; a shard description has its plan's
+/// hash, or in formats before 4 its experiment's), rather than any file of
+/// that name.
 fn written_by_us(dir: &Path) -> bool {
     let json = |file: &str| {
         fs::read_to_string(dir.join(file))
@@ -127,7 +128,7 @@ fn written_by_us(dir: &Path) -> bool {
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
     };
     let manifest = json("manifest.json").is_some_and(|m| m["tool"] == "mortgage-sim");
-    let shard = json("shard.json").is_some_and(|s| s["experiment_hash"].is_string());
+    let shard = json("shard.json").is_some_and(|s| s["plan_hash"].is_string() || s["experiment_hash"].is_string());
     manifest || shard
 }
 
@@ -150,7 +151,8 @@ pub(crate) fn write_atomically<E: From<FolderError>>(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(parent).map_err(io_error(parent))?;
+    // A parent that cannot be made is this destination's failure.
+    fs::create_dir_all(parent).map_err(io_error(dir))?;
     clean_stale(parent, &name);
     let pid = std::process::id();
     let tmp = parent.join(format!(".{name}.tmp-{pid}"));

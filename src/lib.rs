@@ -56,8 +56,8 @@
 //! Data flows one way — config → replicas → per-replica results →
 //! aggregation → files — and so do the imports, with no cycle:
 //! [`engine`] ← [`config`] ← [`finance`] ← [`metrics`] ← [`model`] ←
-//! [`montecarlo`] ← {[`sweep`], [`shard`], [`output`]} ← the CLI, with
-//! [`stats`] and [`folder`] as leaves anyone may use.
+//! [`montecarlo`] ← {[`sweep`], [`shard`], [`output`]} ← [`jobs`] ← the
+//! CLI, with [`stats`] and [`folder`] as leaves anyone may use.
 //!
 //! - [`engine`]: the clock and the event queue, nothing of the domain.
 //! - [`config`]: scenario files → checked [`config::Scenario`], in
@@ -69,12 +69,15 @@
 //! - [`montecarlo`]: seeding, parallel replicas, precision targets.
 //! - [`sweep`], [`shard`]: grids of scenarios; splitting and merging them.
 //! - [`output`]: result files, `check`'s text and the HTML report.
+//! - [`jobs`]: the CLI's commands as calls (run, run a shard, merge), each
+//!   checked before it starts and streamed into its folder.
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod engine;
 pub mod finance;
 pub mod folder;
+pub mod jobs;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;

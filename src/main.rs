@@ -5,11 +5,10 @@
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mortgage_sim::config::{self, ConfigError, Scenario};
-use mortgage_sim::{metrics, montecarlo, output, shard, sweep};
+use mortgage_sim::{jobs, metrics, model, montecarlo, output, shard, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -32,14 +31,25 @@ enum Command {
         experiment: PathBuf,
         #[command(flatten)]
         exec: ExecArgs,
+        /// Run only shard I of N of the (point × replica) work; writes a
+        /// shard folder for `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Number of shards, with the index taken from the array-job environment
+        /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
+        #[arg(long, value_name = "N", conflicts_with = "shard")]
+        shard_count: Option<u32>,
     },
-    /// Validate a scenario and print its derived figures.
+    /// Validate a scenario and print its derived figures and the cost of a replica.
     Check {
         /// Scenario file (default: the embedded configs/baseline.toml).
         config: Option<PathBuf>,
         /// Override a key: --set dotted.key=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Accept a scenario beyond the resource ceilings (as run does).
+        #[arg(long)]
+        allow_huge: bool,
     },
     /// Merge the shard folders of a sharded sweep into one results folder.
     Merge {
@@ -55,6 +65,10 @@ enum Command {
         /// Also write report.html.
         #[arg(long)]
         report: bool,
+        /// Merge even when a point's replicas are estimated to pass the
+        /// memory ceiling (4 GB).
+        #[arg(long)]
+        allow_huge: bool,
     },
     /// Write report.html and SVG charts into a results folder (readable offline).
     Report {
@@ -97,14 +111,10 @@ struct ExecArgs {
     /// replicas.csv column) is at most HALF_WIDTH at every point.
     #[arg(long, value_name = "METRIC=HALF_WIDTH")]
     target_ci: Option<String>,
-    /// Run only shard I of N of the (point × replica) work (sweep only);
-    /// writes a shard folder for `merge`.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
-    /// Number of shards, with the index taken from the array-job environment
-    /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
-    #[arg(long, value_name = "N", conflicts_with = "shard")]
-    shard_count: Option<u32>,
+    /// Run even when a replica is estimated to pass the resource ceilings
+    /// (10^9 events or 4 GB; `check` shows the estimate).
+    #[arg(long)]
+    allow_huge: bool,
     /// Print where the time went: events by kind, events per second, replicas per second.
     #[arg(long)]
     stats: bool,
@@ -190,40 +200,40 @@ struct Failure {
     message: String,
 }
 
-impl From<ConfigError> for Failure {
-    fn from(e: ConfigError) -> Self {
-        Failure {
-            code: 2,
-            message: e.to_string(),
+/// Each library error knows its exit code (2 bad input, 1 a failure to
+/// write); the CLI only carries it out.
+macro_rules! failure_from {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for Failure {
+            fn from(e: $error) -> Self {
+                Failure {
+                    code: e.exit_code(),
+                    message: e.to_string(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<shard::ShardError> for Failure {
-    fn from(e: shard::ShardError) -> Self {
-        Failure {
-            code: e.exit_code(),
-            message: e.to_string(),
-        }
-    }
-}
+failure_from!(
+    ConfigError,
+    shard::ShardError,
+    jobs::JobError,
+    output::OutputError,
+    output::report::ReportError,
+);
 
-impl From<output::OutputError> for Failure {
-    fn from(e: output::OutputError) -> Self {
-        Failure {
-            code: e.exit_code(),
-            message: e.to_string(),
-        }
+/// Cuts a message to at most `MAX_MESSAGE` characters: values are cut where
+/// they are quoted, and this is the net under everything else (a 100 kB
+/// value must not flood the terminal).
+fn cut(message: &str) -> String {
+    const MAX_MESSAGE: usize = 2_000;
+    let length = message.chars().count();
+    if length <= MAX_MESSAGE {
+        return message.to_string();
     }
-}
-
-impl From<output::report::ReportError> for Failure {
-    fn from(e: output::report::ReportError) -> Self {
-        Failure {
-            code: if e.is_bad_input() { 2 } else { 1 },
-            message: e.to_string(),
-        }
-    }
+    let head: String = message.chars().take(MAX_MESSAGE).collect();
+    format!("{head}… ({} characters cut)", length - MAX_MESSAGE)
 }
 
 fn main() -> ExitCode {
@@ -237,20 +247,30 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),
-        Some(Command::Check { config, set }) => check(config.as_deref(), &set),
-        Some(Command::Sweep { experiment, exec }) => sweep(&experiment, &exec),
+        Some(Command::Check {
+            config,
+            set,
+            allow_huge,
+        }) => check(config.as_deref(), &set, allow_huge),
+        Some(Command::Sweep {
+            experiment,
+            exec,
+            shard,
+            shard_count,
+        }) => sweep(&experiment, &exec, shard.as_deref(), shard_count),
         Some(Command::Merge {
             shards,
             out,
             force,
             report,
-        }) => merge(&shards, &out, force, report),
+            allow_huge,
+        }) => merge(&shards, &out, force, report, allow_huge),
         Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            note!("error: {}", f.message);
+            note!("error: {}", cut(&f.message));
             ExitCode::from(f.code)
         }
     }
@@ -263,8 +283,14 @@ fn load(config: Option<&Path>, overrides: &[String]) -> Result<(Scenario, String
     }
 }
 
-fn check(config: Option<&Path>, overrides: &[String]) -> Result<(), Failure> {
+fn check(config: Option<&Path>, overrides: &[String], allow_huge: bool) -> Result<(), Failure> {
     let (scenario, source) = load(config, overrides)?;
+    if !allow_huge {
+        let held = u64::from(scenario.replicas).min(256);
+        model::budget::estimate(&scenario)
+            .check(held, "simulation.replicas")
+            .map_err(|e| bad_input(format!("{source}: {e}")))?;
+    }
     print_stdout(&output::check_report(&scenario, &source))
 }
 
@@ -278,6 +304,10 @@ fn bad_input(message: String) -> Failure {
     Failure { code: 2, message }
 }
 
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
 fn run(args: RunArgs) -> Result<(), Failure> {
     let exec = &args.exec;
     let mut overrides = exec.set.clone();
@@ -287,85 +317,82 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(n) = exec.replicas {
         overrides.push(format!("simulation.replicas={n}"));
     }
-    let (scenario, source) = load(args.config.as_deref(), &overrides)?;
-    let dir = exec
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("results").join(&scenario.name));
-    let points = vec![sweep::GridPoint {
-        id: 0,
-        params: Vec::new(),
-        scenario,
-    }];
-    execute(&points, &source, &dir, exec)
+    let (doc, source) = match &args.config {
+        Some(path) => (config::read_toml(path)?, path.display().to_string()),
+        None => (
+            config::parse_toml(config::BASELINE_TOML, config::BASELINE_SOURCE)?,
+            config::BASELINE_SOURCE.to_string(),
+        ),
+    };
+    let plan = sweep::Plan::single(doc, &source, &overrides)?;
+    execute(&plan, exec)
 }
 
-fn sweep(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
-    let mut experiment = sweep::load(file)?;
-    if let Some(n) = exec.replicas {
-        experiment.replicas = n;
-    }
-    if exec.seed.is_some() {
-        experiment.seed = exec.seed;
-    }
-    let points = sweep::expand(&experiment, &exec.set)?;
-    let shard = match (&exec.shard, exec.shard_count) {
-        (Some(spec), _) => Some(spec.parse::<shard::Shard>()?),
-        (None, Some(count)) => Some(shard::Shard::from_env(count, |v| std::env::var(v).ok())?),
-        (None, None) => None,
-    };
-    let source = file.display().to_string();
-    let Some(shard) = shard else {
-        let dir = exec
-            .out
-            .clone()
-            .unwrap_or_else(|| Path::new("results").join(&experiment.name));
-        return execute(&points, &source, &dir, exec);
+fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<u32>) -> Result<(), Failure> {
+    let experiment = sweep::load(file)?;
+    let plan = sweep::Plan::experiment(&experiment, &exec.set, exec.seed, exec.replicas)?;
+    let shard = match (shard, shard_count) {
+        (Some(spec), _) => spec.parse::<shard::Shard>()?,
+        (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
+        (None, None) => return execute(&plan, exec),
     };
     if exec.target_ci.is_some() || exec.report {
         return Err(bad_input(
             "--target-ci and --report do not apply to a shard; merge the shards first".into(),
         ));
     }
-    let name = format!("{}.shard-{}-of-{}", experiment.name, shard.index, shard.count);
+    let name = format!("{}.shard-{}-of-{}", plan.name, shard.index, shard.count);
     let dir = exec.out.clone().unwrap_or_else(|| Path::new("results").join(name));
-    output::check_destination(&dir, exec.force)?;
     let pool = thread_pool(exec)?;
-    let owned = (0..points.len())
-        .flat_map(|p| (0..experiment.replicas).map(move |r| (p, r)))
-        .filter(|&(p, r)| shard.owns(p, r, experiment.replicas))
-        .count();
-    let bar = progress_bar(owned as u64, !exec.quiet);
-    let run = pool.install(|| shard::run(&experiment.name, &source, &points, experiment.replicas, shard, &bar));
+    let total = plan.len() * plan.replicas() as u64;
+    let block = shard.units(total);
+    let bar = progress_bar(block.end - block.start, !exec.quiet);
+    let command = command_line();
+    let options = jobs::Options {
+        force: exec.force,
+        allow_huge: exec.allow_huge,
+        command: &command,
+        threads: pool.current_num_threads(),
+    };
+    let summary = pool.install(|| jobs::run_shard(&plan, shard, &dir, &options, &bar));
     bar.0.finish_and_clear();
-    shard::write(&dir, exec.force, &run)?;
+    let summary = summary?;
     note!(
         "shard {}/{}: {} work units -> {}",
         shard.index,
         shard.count,
-        run.outcomes.len(),
+        summary.replicas,
         dir.display()
     );
+    if exec.stats {
+        note_raw!(
+            "{}",
+            output::stats_report(
+                &summary.events_by_kind,
+                summary.replicas,
+                summary.wall_seconds,
+                options.threads
+            )
+        );
+    }
     Ok(())
 }
 
-fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool) -> Result<(), Failure> {
-    output::check_destination(dir, force)?;
-    let merged = shard::merge(shards)?;
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let record = output::RunRecord {
-        source: &merged.meta.source,
-        points: output::point_results(&merged.points, &merged.outcomes, &merged.waits),
+fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool, allow_huge: bool) -> Result<(), Failure> {
+    let command = command_line();
+    let options = jobs::Options {
+        force,
+        allow_huge,
         command: &command,
         threads: 0,
-        wall_seconds: 0.0,
-        precision: None,
     };
-    output::write_results(dir, force, &record)?;
+    let (plan, summary) = jobs::merge(shards, dir, &options)?;
     note!(
-        "merged {} shards of `{}` -> {}",
+        "merged {} shards of `{}` ({} replicas over {} point(s)) -> {}",
         shards.len(),
-        merged.meta.experiment,
+        plan.name,
+        summary.replicas,
+        summary.points,
         dir.display()
     );
     if with_report {
@@ -422,38 +449,33 @@ fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failur
     }))
 }
 
-fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArgs) -> Result<(), Failure> {
+fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
     let precision = parse_target(exec)?;
-    output::check_destination(dir, exec.force)?;
+    let dir = exec
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&plan.name));
     let pool = thread_pool(exec)?;
-    let batch = points[0].scenario.replicas;
-    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-    let bar = progress_bar(batch as u64 * points.len() as u64, !exec.quiet);
-    let started = Instant::now();
-    let (results, waits, reached) =
-        pool.install(|| montecarlo::run_points(&scenarios, batch, precision.as_ref(), &bar));
-    bar.0.finish_and_clear();
-    let wall_seconds = started.elapsed().as_secs_f64();
-
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let record = output::RunRecord {
-        source,
-        points: output::point_results(points, &results, &waits),
+    let bar = progress_bar(plan.len() * plan.replicas() as u64, !exec.quiet);
+    let command = command_line();
+    let options = jobs::Options {
+        force: exec.force,
+        allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
-        wall_seconds,
-        precision: precision.zip(reached.clone()),
     };
-    output::write_results(dir, exec.force, &record)?;
-    let replicas: usize = results.iter().map(Vec::len).sum();
-    let events: u64 = results.iter().flatten().map(|o| o.row.events).sum();
+    let summary = pool.install(|| jobs::run(plan, &dir, precision, &options, &bar));
+    bar.0.finish_and_clear();
+    let summary = summary?;
     note!(
-        "{replicas} replicas over {} point(s) in {wall_seconds:.1} s ({:.2e} events/s) -> {}",
-        points.len(),
-        events as f64 / wall_seconds.max(1e-9),
+        "{} replicas over {} point(s) in {:.1} s ({:.2e} events/s) -> {}",
+        summary.replicas,
+        summary.points,
+        summary.wall_seconds,
+        summary.events() as f64 / summary.wall_seconds.max(1e-9),
         dir.display()
     );
-    if let (Some(target), Some(outcome)) = (&precision, &reached) {
+    if let (Some(target), Some(outcome)) = (&precision, &summary.precision) {
         let verdict = if outcome.reached {
             "reached"
         } else {
@@ -470,11 +492,16 @@ fn execute(points: &[sweep::GridPoint], source: &str, dir: &Path, exec: &ExecArg
     if exec.stats {
         note_raw!(
             "{}",
-            output::stats_report(&results, wall_seconds, pool.current_num_threads())
+            output::stats_report(
+                &summary.events_by_kind,
+                summary.replicas,
+                summary.wall_seconds,
+                options.threads
+            )
         );
     }
     if exec.report {
-        report(dir, output::report::ReportOptions::default())?;
+        report(&dir, output::report::ReportOptions::default())?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! the model's own terms; `metrics` turns that into rows. Nothing here
 //! knows about files or threads.
 
+pub mod budget;
 pub(crate) mod cluster;
 pub mod derived;
 pub mod event;

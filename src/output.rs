@@ -10,11 +10,13 @@ use crate::config::Scenario;
 use crate::finance;
 use crate::metrics::{ReplicaOutcome, Waits};
 use crate::montecarlo::{Precision, PrecisionOutcome};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::fs;
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 mod check;
+pub(crate) mod numbers;
 pub mod report;
 mod tables;
 
@@ -54,119 +56,142 @@ pub struct PointResults<'a> {
     pub waits: &'a Waits,
 }
 
-/// Pairs grid points with their outcomes and pooled waits (same order).
-pub fn point_results<'a>(
-    points: &'a [crate::sweep::GridPoint],
-    outcomes: &'a [Vec<ReplicaOutcome>],
-    waits: &'a [Waits],
-) -> Vec<PointResults<'a>> {
-    points
-        .iter()
-        .zip(outcomes.iter().zip(waits))
-        .map(|(p, (outcomes, waits))| PointResults {
-            id: p.id,
-            params: &p.params,
-            scenario: &p.scenario,
-            outcomes,
-            waits,
-        })
-        .collect()
-}
-
-/// Everything a results folder records about one run or sweep.
-pub struct RunRecord<'a> {
+/// What the manifest records about a run besides its points.
+#[derive(Debug, Clone)]
+pub struct RunInfo<'a> {
     /// Where the scenario or experiment came from.
     pub source: &'a str,
-    /// The grid points (one for a plain run).
-    pub points: Vec<PointResults<'a>>,
-    /// The command line, for the manifest.
+    /// The command line.
     pub command: &'a str,
-    /// Rayon threads used.
+    /// Worker threads used (0 for a merge).
     pub threads: usize,
-    /// Wall time of the simulation, seconds.
+    /// Wall time of the simulation (or the merge), seconds.
     pub wall_seconds: f64,
     /// How a `--target-ci` precision target ended, if one was given.
     pub precision: Option<(Precision, PrecisionOutcome)>,
 }
 
-/// Writes `points.csv`, `replicas.csv`, `summary.csv`, `timeseries.csv`,
-/// `risk.csv`, `training_runs.csv` and `manifest.json` into `dir`, atomically.
-pub fn write_results(dir: &Path, force: bool, record: &RunRecord) -> Result<(), OutputError> {
-    crate::folder::write_atomically(dir, force, |tmp| write_files(tmp, record))
+/// Writes a results folder's files point by point: the CSV files as each
+/// point is added, and `manifest.json` at the end. It holds no point after
+/// adding it, so a sweep or a merge of any size writes in constant memory.
+/// Used inside `folder::write_atomically`, on the temporary folder.
+pub struct ResultsWriter {
+    dir: PathBuf,
+    tables: tables::Tables,
+    /// The manifest's point entries, written as points come.
+    entries: std::io::BufWriter<fs::File>,
+    entries_path: PathBuf,
+    /// What the manifest takes from the first point.
+    first: Option<FirstPoint>,
 }
 
-fn write_files(dir: &Path, record: &RunRecord) -> Result<(), OutputError> {
-    let mut tables = tables::Tables::create(dir)?;
-    for p in &record.points {
-        tables.add(p)?;
+struct FirstPoint {
+    master_seed: u64,
+    replicas: usize,
+    contract: finance::ContractFigures,
+}
+
+impl ResultsWriter {
+    /// Creates the files in `dir` (an empty, temporary folder).
+    pub fn create(dir: &Path) -> Result<ResultsWriter, OutputError> {
+        let entries_path = dir.join(".manifest-points.part");
+        let entries = fs::File::create(&entries_path).map_err(io(&entries_path))?;
+        Ok(ResultsWriter {
+            dir: dir.to_path_buf(),
+            tables: tables::Tables::create(dir)?,
+            entries: std::io::BufWriter::new(entries),
+            entries_path,
+            first: None,
+        })
     }
-    tables.finish()?;
-    let path = dir.join("manifest.json");
-    fs::write(&path, manifest(record)).map_err(io(&path))
-}
 
-fn manifest(record: &RunRecord) -> String {
-    let first = record.points.first().expect("at least one point");
-    let seeds: Vec<u64> = first.outcomes.iter().map(|o| o.row.seed).collect();
-    let f = finance::contract_figures(&first.scenario.contract);
-    let points: Vec<Value> = record
-        .points
-        .iter()
-        .map(|p| {
+    /// Writes one point's rows (points come in id order).
+    pub fn add(&mut self, p: &PointResults) -> Result<(), OutputError> {
+        self.tables.add(p)?;
+        let entry = json!({
+            "point": p.id,
+            "params": p.params.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+            "resolved_config": p.scenario.raw,
+        });
+        let separator = if self.first.is_some() { ",\n" } else { "" };
+        let text = serde_json::to_string_pretty(&entry).expect("a manifest entry serializes");
+        let indented: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();
+        write!(self.entries, "{separator}{}", indented.join("\n")).map_err(io(&self.entries_path))?;
+        if self.first.is_none() {
+            self.first = Some(FirstPoint {
+                master_seed: p.scenario.seed,
+                replicas: p.outcomes.len(),
+                contract: finance::contract_figures(&p.scenario.contract),
+            });
+        }
+        Ok(())
+    }
+
+    /// Flushes the CSV files and writes `manifest.json`.
+    pub fn finish(mut self, info: &RunInfo) -> Result<(), OutputError> {
+        self.tables.finish()?;
+        self.entries.flush().map_err(io(&self.entries_path))?;
+        drop(self.entries);
+        let first = self.first.expect("a results folder has at least one point");
+        let precision = info.precision.as_ref().map(|(target, outcome)| {
             json!({
-                "point": p.id,
-                "params": p.params.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
-                "resolved_config": p.scenario.raw,
+                "metric": target.column.name,
+                "target_half_width": target.half_width,
+                "max_replicas": target.max_replicas,
+                "reached": outcome.reached,
+                "replicas": outcome.replicas,
+                "worst_half_width": outcome.worst_half_width,
             })
-        })
-        .collect();
-    let precision = record.precision.as_ref().map(|(target, outcome)| {
-        json!({
-            "metric": target.column.name,
-            "target_half_width": target.half_width,
-            "max_replicas": target.max_replicas,
-            "reached": outcome.reached,
-            "replicas": outcome.replicas,
-            "worst_half_width": outcome.worst_half_width,
-        })
-    });
-    let value = json!({
-        "tool": "mortgage-sim",
-        "version": env!("CARGO_PKG_VERSION"),
-        "git_commit": Some(env!("MORTGAGE_SIM_GIT_COMMIT")).filter(|c| !c.is_empty()),
-        "command": record.command,
-        "source": record.source,
-        "master_seed": first.scenario.seed,
-        "replicas_per_point": first.outcomes.len(),
-        "replica_seeds": seeds,
-        "threads": record.threads,
-        "wall_time_seconds": record.wall_seconds,
-        "precision_target": precision,
-        "contract_point_0": {
-            "term_years": f.term_years,
-            "committed_usd": f.committed_usd,
-            "planned_chip_hours": f.planned_chip_hours,
-            "price_per_chip_hour_usd": f.price_per_chip_hour_usd,
-            "price_derived": f.price_derived,
-        },
-        "points": points,
-        "files": CSV_FILES.iter().chain(["manifest.json"].iter()).collect::<Vec<_>>(),
-    });
-    serde_json::to_string_pretty(&value).expect("manifest serializes") + "\n"
+        });
+        let f = &first.contract;
+        let seeds: Vec<u64> = (0..first.replicas as u32)
+            .map(|r| crate::montecarlo::replica_seed(first.master_seed, r))
+            .collect();
+        let head = json!({
+            "tool": "mortgage-sim",
+            "version": env!("CARGO_PKG_VERSION"),
+            "git_commit": Some(env!("MORTGAGE_SIM_GIT_COMMIT")).filter(|c| !c.is_empty()),
+            "command": info.command,
+            "source": info.source,
+            "master_seed": first.master_seed,
+            "replicas_per_point": first.replicas,
+            "replica_seeds": seeds,
+            "threads": info.threads,
+            "wall_time_seconds": info.wall_seconds,
+            "precision_target": precision,
+            "contract_point_0": {
+                "term_years": f.term_years,
+                "committed_usd": f.committed_usd,
+                "planned_chip_hours": f.planned_chip_hours,
+                "price_per_chip_hour_usd": f.price_per_chip_hour_usd,
+                "price_derived": f.price_derived,
+            },
+        });
+        let head = serde_json::to_string_pretty(&head).expect("manifest serializes");
+        let files: Vec<&str> = CSV_FILES.iter().chain(["manifest.json"].iter()).copied().collect();
+        let files = serde_json::to_string_pretty(&files).expect("file names serialize");
+        let path = self.dir.join("manifest.json");
+        let mut out = std::io::BufWriter::new(fs::File::create(&path).map_err(io(&path))?);
+        let head = head
+            .strip_suffix("\n}")
+            .expect("a pretty JSON object ends with a brace");
+        let write = |out: &mut std::io::BufWriter<fs::File>| -> std::io::Result<()> {
+            write!(out, "{head},\n  \"points\": [\n")?;
+            std::io::copy(&mut fs::File::open(&self.entries_path)?, out)?;
+            write!(out, "\n  ],\n  \"files\": {}\n}}\n", files.replace('\n', "\n  "))?;
+            out.flush()
+        };
+        write(&mut out).map_err(io(&path))?;
+        fs::remove_file(&self.entries_path).map_err(io(&self.entries_path))
+    }
 }
 
 /// The `--stats` summary: events by kind (totals over all replicas, with
-/// their share), events per second and replicas per second of the run.
-pub fn stats_report(results: &[Vec<ReplicaOutcome>], wall_seconds: f64, threads: usize) -> String {
+/// their share), events per second and replicas per second of the run, and
+/// the process's peak memory where the system tells (Linux).
+pub fn stats_report(by_kind: &[u64], replicas: u64, wall_seconds: f64, threads: usize) -> String {
     let kinds = crate::model::Event::KINDS;
-    let mut by_kind = vec![0u64; kinds.len()];
-    for o in results.iter().flatten() {
-        for (total, n) in by_kind.iter_mut().zip(&o.events_by_kind) {
-            *total += n;
-        }
-    }
     let events: u64 = by_kind.iter().sum();
-    let replicas: usize = results.iter().map(Vec::len).sum();
     let wall = wall_seconds.max(1e-9);
     let mut out = format!(
         "stats: {replicas} replicas, {events} events in {wall_seconds:.2} s on {threads} thread(s): \
@@ -175,11 +200,21 @@ pub fn stats_report(results: &[Vec<ReplicaOutcome>], wall_seconds: f64, threads:
         replicas as f64 / wall,
         events as f64 / replicas.max(1) as f64
     );
-    for (name, n) in kinds.iter().zip(&by_kind).filter(|(_, n)| **n > 0) {
+    for (name, n) in kinds.iter().zip(by_kind).filter(|(_, n)| **n > 0) {
         out += &format!(
             "  {name:<20} {n:>14} {:>6.2}%\n",
             100.0 * *n as f64 / events.max(1) as f64
         );
     }
+    if let Some(kb) = peak_memory_kb() {
+        out += &format!("  peak memory          {:>14} kB (VmHWM)\n", kb);
+    }
     out
+}
+
+/// This process's peak resident memory in kB, from /proc (Linux only).
+fn peak_memory_kb() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -1,28 +1,35 @@
 //! Sharded sweeps: the (point × replica) work of an experiment split
 //! deterministically across N independent processes (the tasks of an array
-//! job), and the partial results merged back exactly.
+//! job), and the partial results read back for an exact merge.
 //!
-//! Work unit `u = point × replicas + replica` belongs to shard `u mod N`, so
-//! shards are balanced and every unit has exactly one owner. A shard folder
-//! holds `shard.json` (the experiment's resolved points, their hash, the
-//! shard's index and its units), `outcomes.jsonl` (one replica outcome per
-//! line: its row and time-series steps) and `waits.json` (per point, the
-//! wait histograms pooled over the shard's replicas; pooling is exact and
-//! order-free, so shards add up to the whole). A replica's
-//! result depends only on its scenario and seed, and aggregation only on the
-//! rows in replica order, so merged files are byte-identical to a
-//! single-machine sweep's.
+//! Work unit `u = point × replicas + replica`; shard `i` of `N` owns the
+//! contiguous block `[⌊iU/N⌋, ⌊(i+1)U/N⌋)` of the `U` units, so shards are
+//! balanced to one unit, every unit has exactly one owner, and a shard
+//! touches only the points of its block — a 10^5-point grid split 1,000
+//! ways gives each shard ~100 points to hold. A shard folder holds
+//! `shard.json` (the experiment's plan, its hash, the shard and its block),
+//! `outcomes.jsonl` (one replica outcome per line, in unit order) and
+//! `waits.jsonl` (one line per point of the block: its wait histograms
+//! pooled over the shard's replicas; pooling is exact and order-free, so
+//! shards add up to the whole). Both are written as the work is done and
+//! read back line by line, so neither a shard nor a merge holds more than a
+//! point's replicas. A replica's result depends only on its scenario and
+//! seed, and aggregation only on the rows in replica order, so merged files
+//! are byte-identical to a single-machine sweep's.
+//!
+//! A merge trusts nothing in a shard folder: the plan's hash is recomputed,
+//! every field is checked, and every line must be the next unit of its
+//! shard's block (a duplicated, missing, foreign or garbled line is named).
 
-use crate::config::{self, Scenario};
-use crate::folder::{self, FolderError, io_error};
+use crate::config::ConfigError;
+use crate::folder::{FolderError, io_error};
 use crate::metrics::{ReplicaOutcome, Waits};
-use crate::montecarlo::{self, Progress};
-use crate::sweep::GridPoint;
+use crate::sweep::{Plan, PlanRecord};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, BufWriter, Lines, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// Environment variables that carry an array job's task index, in the
@@ -87,6 +94,22 @@ pub enum ShardError {
     /// The shards do not cover every unit exactly once.
     #[error("{0}")]
     Coverage(String),
+    /// More shards than work units.
+    #[error("{count} shards for {units} work units (points × replicas); allowed: at most one shard per unit")]
+    TooManyShards {
+        /// Shards asked for.
+        count: u32,
+        /// Work units of the experiment.
+        units: u64,
+    },
+    /// The plan recorded in a shard is not a valid experiment.
+    #[error("{path}: the recorded experiment is not valid: {source}")]
+    Plan {
+        /// The shard.json.
+        path: PathBuf,
+        /// Why.
+        source: ConfigError,
+    },
     /// The shard folder could not be written.
     #[error(transparent)]
     Folder(#[from] FolderError),
@@ -143,27 +166,30 @@ impl Shard {
         Err(ShardError::NoIndex(count))
     }
 
-    /// Whether work unit (`point`, `replica`) belongs to this shard.
-    pub fn owns(&self, point: usize, replica: u32, replicas: u32) -> bool {
-        (point as u64 * replicas as u64 + replica as u64) % self.count as u64 == self.index as u64
+    /// This shard's block of the `total` work units: `[⌊iU/N⌋, ⌊(i+1)U/N⌋)`.
+    pub fn units(&self, total: u64) -> Range<u64> {
+        let at = |i: u32| (total as u128 * i as u128 / self.count as u128) as u64;
+        at(self.index)..at(self.index + 1)
     }
-}
 
-/// One grid point as a shard records it: enough to rebuild it exactly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PointRecord {
-    /// Point id.
-    pub id: u64,
-    /// Swept (key, value) pairs.
-    pub params: Vec<(String, String)>,
-    /// The point's resolved scenario as TOML.
-    pub resolved_toml: String,
+    /// Checks that there are no more shards than `total` units.
+    pub fn check(&self, total: u64) -> Result<(), ShardError> {
+        if self.count as u64 > total {
+            return Err(ShardError::TooManyShards {
+                count: self.count,
+                units: total,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Format of shard folders written by this build. 2: each replica's time
 /// series is per-step values (`metrics::Step`), not cumulative snapshots.
-/// 3: chip-second integrals are kept by `metrics::Class`.
-pub const SHARD_FORMAT: u32 = 3;
+/// 3: chip-second integrals are kept by `metrics::Class`. 4: contiguous
+/// blocks of units, the plan instead of every resolved point, per-point
+/// waits as lines (`waits.jsonl`).
+pub const SHARD_FORMAT: u32 = 4;
 
 /// `shard.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -172,41 +198,56 @@ pub struct ShardMeta {
     pub format: u32,
     /// mortgage-sim version that wrote it.
     pub version: String,
-    /// The experiment's name.
-    pub experiment: String,
-    /// Where the experiment came from.
-    pub source: String,
-    /// SHA-256 over the points and replicas: shards merge only if equal.
-    pub experiment_hash: String,
-    /// Replicas per point.
-    pub replicas: u32,
+    /// The experiment, with the command line's overrides applied.
+    pub plan: PlanRecord,
+    /// SHA-256 of the plan: shards merge only if equal, and a merge
+    /// recomputes it (an edited plan is refused).
+    pub plan_hash: String,
     /// This shard.
     pub shard: Shard,
-    /// Every point of the experiment.
-    pub points: Vec<PointRecord>,
+    /// Its block of work units.
+    pub units: Range<u64>,
 }
 
-/// The records of an experiment's points and their hash.
-pub fn describe(points: &[GridPoint], replicas: u32) -> (Vec<PointRecord>, String) {
-    let records: Vec<PointRecord> = points
-        .iter()
-        .map(|p| PointRecord {
-            id: p.id,
-            params: p.params.clone(),
-            resolved_toml: toml::to_string(&p.scenario.raw).expect("a resolved scenario serializes"),
-        })
-        .collect();
+impl ShardMeta {
+    /// The description of shard `shard` of `plan`.
+    pub fn new(plan: &Plan, shard: Shard) -> ShardMeta {
+        let record = plan.record();
+        let total = plan.len() * plan.replicas() as u64;
+        ShardMeta {
+            format: SHARD_FORMAT,
+            version: env!("CARGO_PKG_VERSION").into(),
+            plan_hash: plan_hash(&record),
+            plan: record,
+            shard,
+            units: shard.units(total),
+        }
+    }
+}
+
+/// SHA-256 of a plan, as hex.
+pub fn plan_hash(record: &PlanRecord) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(replicas.to_le_bytes());
-    hasher.update(serde_json::to_vec(&records).expect("records serialize"));
-    let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    (records, hash)
+    hasher.update(serde_json::to_vec(record).expect("a plan serializes"));
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What every outcome of a point must look like (from its scenario), so a
+/// damaged line is an error, not a panic while aggregating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Time-series steps.
+    pub steps: usize,
+    /// Event kinds counted.
+    pub event_kinds: usize,
+    /// Training runs on the roadmap.
+    pub runs: usize,
 }
 
 /// A line of `outcomes.jsonl` as read.
 #[derive(Deserialize)]
 struct Line {
-    point: usize,
+    point: u64,
     replica: u32,
     outcome: ReplicaOutcome,
 }
@@ -214,9 +255,16 @@ struct Line {
 /// A line of `outcomes.jsonl` as written (borrowing the outcome).
 #[derive(Serialize)]
 struct LineRef<'a> {
-    point: usize,
+    point: u64,
     replica: u32,
     outcome: &'a ReplicaOutcome,
+}
+
+/// A line of `waits.jsonl`.
+#[derive(Serialize, Deserialize)]
+struct WaitsLine {
+    point: u64,
+    waits: Waits,
 }
 
 fn read_err(path: &Path, problem: impl ToString) -> ShardError {
@@ -226,209 +274,302 @@ fn read_err(path: &Path, problem: impl ToString) -> ShardError {
     }
 }
 
-/// One shard's work, done: what its folder holds.
-pub struct ShardRun {
-    /// `shard.json`.
-    pub meta: ShardMeta,
-    /// Each work unit's (point, replica) and outcome, in unit order.
-    pub outcomes: Vec<(usize, u32, ReplicaOutcome)>,
-    /// Per point, the wait histograms pooled over the shard's replicas.
-    pub waits: Vec<Waits>,
+/// Writes a shard folder's files as its work is done (inside
+/// `folder::write_atomically`, on the temporary folder).
+pub struct ShardWriter {
+    outcomes: BufWriter<File>,
+    outcomes_path: PathBuf,
+    waits: BufWriter<File>,
+    waits_path: PathBuf,
 }
 
-/// Runs the work units of `points` × `replicas` that `shard` owns, in
-/// parallel on the current rayon pool.
-pub fn run(
-    experiment: &str,
-    source: &str,
-    points: &[GridPoint],
-    replicas: u32,
-    shard: Shard,
-    progress: &dyn Progress,
-) -> ShardRun {
-    let units: Vec<(usize, u32)> = (0..points.len())
-        .flat_map(|p| (0..replicas).map(move |r| (p, r)))
-        .filter(|&(p, r)| shard.owns(p, r, replicas))
-        .collect();
-    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-    let (outcomes, waits) = montecarlo::run_units(&scenarios, units.len() as u64, |i| units[i as usize], progress);
-    let (records, hash) = describe(points, replicas);
-    ShardRun {
-        meta: ShardMeta {
-            format: SHARD_FORMAT,
-            version: env!("CARGO_PKG_VERSION").into(),
-            experiment: experiment.into(),
-            source: source.into(),
-            experiment_hash: hash,
-            replicas,
-            shard,
-            points: records,
-        },
-        outcomes: units.iter().zip(outcomes).map(|(&(p, r), o)| (p, r, o)).collect(),
-        waits,
+impl ShardWriter {
+    /// Writes `shard.json` into `dir` and opens the line files.
+    pub fn create(dir: &Path, meta: &ShardMeta) -> Result<ShardWriter, FolderError> {
+        let meta_path = dir.join("shard.json");
+        fs::write(
+            &meta_path,
+            serde_json::to_string_pretty(meta).expect("meta serializes") + "\n",
+        )
+        .map_err(io_error(&meta_path))?;
+        let open = |name: &str| {
+            let path = dir.join(name);
+            File::create(&path)
+                .map(|f| (BufWriter::new(f), path.clone()))
+                .map_err(io_error(&path))
+        };
+        let (outcomes, outcomes_path) = open("outcomes.jsonl")?;
+        let (waits, waits_path) = open("waits.jsonl")?;
+        Ok(ShardWriter {
+            outcomes,
+            outcomes_path,
+            waits,
+            waits_path,
+        })
+    }
+
+    /// The outcome of unit (`point`, `replica`), the next of the block.
+    pub fn outcome(&mut self, point: u64, replica: u32, outcome: &ReplicaOutcome) -> Result<(), FolderError> {
+        let line = LineRef {
+            point,
+            replica,
+            outcome,
+        };
+        serde_json::to_writer(&mut self.outcomes, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.outcomes.write_all(b"\n"))
+            .map_err(io_error(&self.outcomes_path))
+    }
+
+    /// The pooled waits of `point` over this shard's replicas of it.
+    pub fn waits(&mut self, point: u64, waits: &Waits) -> Result<(), FolderError> {
+        let line = WaitsLine {
+            point,
+            waits: waits.clone(),
+        };
+        serde_json::to_writer(&mut self.waits, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.waits.write_all(b"\n"))
+            .map_err(io_error(&self.waits_path))
+    }
+
+    /// Flushes the line files.
+    pub fn finish(mut self) -> Result<(), FolderError> {
+        self.outcomes.flush().map_err(io_error(&self.outcomes_path))?;
+        self.waits.flush().map_err(io_error(&self.waits_path))
     }
 }
 
-/// Writes a shard folder atomically (temporary name, renamed at the end).
-pub fn write(dir: &Path, force: bool, run: &ShardRun) -> Result<(), FolderError> {
-    folder::write_atomically(dir, force, |tmp| {
-        let meta_path = tmp.join("shard.json");
-        fs::write(
-            &meta_path,
-            serde_json::to_string_pretty(&run.meta).expect("meta serializes") + "\n",
-        )
-        .map_err(io_error(&meta_path))?;
-        let lines_path = tmp.join("outcomes.jsonl");
-        let mut file = std::io::BufWriter::new(fs::File::create(&lines_path).map_err(io_error(&lines_path))?);
-        for (point, replica, outcome) in &run.outcomes {
-            let line = LineRef {
-                point: *point,
-                replica: *replica,
-                outcome,
-            };
-            serde_json::to_writer(&mut file, &line)
-                .map_err(std::io::Error::from)
-                .and_then(|()| file.write_all(b"\n"))
-                .map_err(io_error(&lines_path))?;
-        }
-        file.flush().map_err(io_error(&lines_path))?;
-        drop(file);
-        let waits_path = tmp.join("waits.json");
-        fs::write(&waits_path, serde_json::to_string(&run.waits).expect("waits serialize"))
-            .map_err(io_error(&waits_path))
-    })
-}
-
-/// Merged shards: the experiment's points (rebuilt and re-validated from
-/// their resolved configs) and each point's outcomes in replica order.
-pub struct Merged {
-    /// The first shard's metadata.
+/// A shard folder open for a merge: its checked description and its line
+/// files, read one line at a time.
+pub struct ShardReader {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its `shard.json`, checked.
     pub meta: ShardMeta,
-    /// Grid points.
-    pub points: Vec<GridPoint>,
-    /// Outcomes per point, in replica order.
-    pub outcomes: Vec<Vec<ReplicaOutcome>>,
-    /// Wait histograms per point, pooled over all shards.
-    pub waits: Vec<Waits>,
+    outcomes: Lines<BufReader<File>>,
+    outcomes_path: PathBuf,
+    outcomes_line: u64,
+    waits: Lines<BufReader<File>>,
+    waits_path: PathBuf,
+    waits_line: u64,
 }
 
-/// Reads shard folders, checks they come from one experiment and cover
-/// every (point, replica) exactly once, and merges them.
-pub fn merge(dirs: &[PathBuf]) -> Result<Merged, ShardError> {
-    let Some(first_dir) = dirs.first() else {
-        return Err(ShardError::Coverage("merge needs at least one shard folder".into()));
-    };
-    let read_meta = |dir: &Path| -> Result<ShardMeta, ShardError> {
+impl ShardReader {
+    /// Opens a shard folder and checks its description on its own: the
+    /// format, the shard, and that the plan hashes to the recorded hash.
+    fn open(dir: &Path) -> Result<(ShardReader, Plan), ShardError> {
         let path = dir.join("shard.json");
         let text = fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
-        let meta: ShardMeta =
-            serde_json::from_str(&text).map_err(|e| read_err(&path, format!("not a shard description: {e}")))?;
-        if meta.format != SHARD_FORMAT {
+        let format = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| read_err(&path, format!("not a shard description: {e}")))?
+            .get("format")
+            .and_then(serde_json::Value::as_u64);
+        if format != Some(SHARD_FORMAT as u64) {
             return Err(read_err(
                 &path,
                 format!(
-                    "shard format {} (written by mortgage-sim {}); this build reads format {SHARD_FORMAT}: \
-                     rerun the shard with this build",
-                    meta.format, meta.version
+                    "shard format {}; this build reads format {SHARD_FORMAT}: rerun the shard with this build",
+                    format.map_or("missing".into(), |f| f.to_string())
                 ),
             ));
         }
-        Ok(meta)
-    };
-    let meta = read_meta(first_dir)?;
-    let count = meta.shard.count;
-    let mut seen: BTreeMap<u32, &PathBuf> = BTreeMap::new();
-    let mut slots: Vec<Vec<Option<ReplicaOutcome>>> = vec![vec![None; meta.replicas as usize]; meta.points.len()];
-    let mut waits: Vec<Waits> = meta.points.iter().map(|_| Waits::default()).collect();
-    for dir in dirs {
-        let m = read_meta(dir)?;
-        if m.experiment_hash != meta.experiment_hash || m.shard.count != count {
-            return Err(ShardError::Mismatch {
-                path: dir.clone(),
-                found: format!("{} ({} shards)", m.experiment_hash, m.shard.count),
-                expected: format!("{} ({count} shards)", meta.experiment_hash),
-                first: first_dir.clone(),
-            });
-        }
-        if let Some(other) = seen.insert(m.shard.index, dir) {
-            return Err(ShardError::Coverage(format!(
-                "shard {}/{count} given twice: {} and {}",
-                m.shard.index,
-                other.display(),
-                dir.display()
-            )));
-        }
-        let waits_path = dir.join("waits.json");
-        let text = fs::read_to_string(&waits_path).map_err(|e| read_err(&waits_path, e))?;
-        let shard_waits: Vec<Waits> =
-            serde_json::from_str(&text).map_err(|e| read_err(&waits_path, format!("not wait histograms: {e}")))?;
-        if shard_waits.len() != waits.len() {
+        let meta: ShardMeta =
+            serde_json::from_str(&text).map_err(|e| read_err(&path, format!("not a shard description: {e}")))?;
+        if meta.shard.count == 0 || meta.shard.index >= meta.shard.count {
             return Err(read_err(
-                &waits_path,
-                format!("{} points, expected {}", shard_waits.len(), waits.len()),
+                &path,
+                format!(
+                    "field `shard` is {}/{}; allowed: index < count, count ≥ 1",
+                    meta.shard.index, meta.shard.count
+                ),
             ));
         }
-        for (total, w) in waits.iter_mut().zip(&shard_waits) {
-            total.add(w);
+        if plan_hash(&meta.plan) != meta.plan_hash {
+            return Err(read_err(
+                &path,
+                "field `plan` does not hash to `plan_hash`: the file was edited or damaged",
+            ));
         }
-        let path = dir.join("outcomes.jsonl");
-        let text = fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
-        for (n, line) in text.lines().enumerate() {
-            let l: Line = serde_json::from_str(line).map_err(|e| read_err(&path, format!("line {}: {e}", n + 1)))?;
-            let owned =
-                l.point < slots.len() && l.replica < meta.replicas && m.shard.owns(l.point, l.replica, meta.replicas);
-            if !owned {
+        let plan = Plan::from_record(&meta.plan, &path.display().to_string()).map_err(|source| ShardError::Plan {
+            path: path.clone(),
+            source,
+        })?;
+        if plan.replicas() == 0 {
+            return Err(read_err(&path, "field `plan.replicas` is 0; allowed: at least 1"));
+        }
+        let total = plan
+            .len()
+            .checked_mul(plan.replicas() as u64)
+            .ok_or_else(|| read_err(&path, "field `plan`: points × replicas overflows"))?;
+        meta.shard.check(total)?;
+        if meta.units != meta.shard.units(total) {
+            return Err(read_err(
+                &path,
+                format!(
+                    "field `units` is {:?}; shard {}/{} of {total} units owns {:?}",
+                    meta.units,
+                    meta.shard.index,
+                    meta.shard.count,
+                    meta.shard.units(total)
+                ),
+            ));
+        }
+        let lines = |name: &str| {
+            let path = dir.join(name);
+            File::open(&path)
+                .map(|f| (BufReader::new(f).lines(), path.clone()))
+                .map_err(|e| read_err(&path, e))
+        };
+        let (outcomes, outcomes_path) = lines("outcomes.jsonl")?;
+        let (waits, waits_path) = lines("waits.jsonl")?;
+        let reader = ShardReader {
+            dir: dir.to_path_buf(),
+            meta,
+            outcomes,
+            outcomes_path,
+            outcomes_line: 0,
+            waits,
+            waits_path,
+            waits_line: 0,
+        };
+        Ok((reader, plan))
+    }
+
+    /// The next outcome, which must be unit (`point`, `replica`) and have
+    /// the point's `shape`.
+    pub fn next_outcome(&mut self, point: u64, replica: u32, shape: &Shape) -> Result<ReplicaOutcome, ShardError> {
+        self.outcomes_line += 1;
+        let n = self.outcomes_line;
+        let path = &self.outcomes_path;
+        let text = self
+            .outcomes
+            .next()
+            .ok_or_else(|| {
+                read_err(
+                    path,
+                    format!("ends at line {n}, before point {point} replica {replica}: an incomplete shard"),
+                )
+            })?
+            .map_err(|e| read_err(path, format!("line {n}: {e}")))?;
+        let line: Line = serde_json::from_str(&text).map_err(|e| read_err(path, format!("line {n}: {e}")))?;
+        if (line.point, line.replica) != (point, replica) {
+            return Err(read_err(
+                path,
+                format!(
+                    "line {n} is point {} replica {}; expected point {point} replica {replica} (lines must be the \
+                     shard's units in order, each once)",
+                    line.point, line.replica
+                ),
+            ));
+        }
+        let o = &line.outcome;
+        let found = Shape {
+            steps: o.series.len(),
+            event_kinds: o.events_by_kind.len(),
+            runs: o.training_runs.len(),
+        };
+        if found != *shape {
+            return Err(read_err(
+                path,
+                format!("line {n}: the outcome has {found:?}; the point's scenario gives {shape:?}"),
+            ));
+        }
+        Ok(line.outcome)
+    }
+
+    /// The next pooled waits, which must be `point`'s.
+    pub fn next_waits(&mut self, point: u64) -> Result<Waits, ShardError> {
+        self.waits_line += 1;
+        let n = self.waits_line;
+        let path = &self.waits_path;
+        let text = self
+            .waits
+            .next()
+            .ok_or_else(|| read_err(path, format!("ends at line {n}, before point {point}")))?
+            .map_err(|e| read_err(path, format!("line {n}: {e}")))?;
+        let line: WaitsLine = serde_json::from_str(&text).map_err(|e| read_err(path, format!("line {n}: {e}")))?;
+        if line.point != point {
+            return Err(read_err(
+                path,
+                format!("line {n} is point {}; expected point {point}", line.point),
+            ));
+        }
+        Ok(line.waits)
+    }
+
+    /// Checks that nothing follows the last unit.
+    pub fn finish(mut self) -> Result<(), ShardError> {
+        for (lines, path, n) in [
+            (&mut self.outcomes, &self.outcomes_path, self.outcomes_line),
+            (&mut self.waits, &self.waits_path, self.waits_line),
+        ] {
+            if lines.next().is_some() {
                 return Err(read_err(
-                    &path,
-                    format!("line {}: unit ({}, {}) is not this shard's", n + 1, l.point, l.replica),
+                    path,
+                    format!("has lines after line {n}, the shard's last unit"),
                 ));
             }
-            slots[l.point][l.replica as usize] = Some(l.outcome);
         }
+        Ok(())
     }
-    let missing: Vec<String> = (0..count)
-        .filter(|i| !seen.contains_key(i))
-        .map(|i| format!("{i}/{count}"))
-        .collect();
-    if !missing.is_empty() {
+}
+
+/// Opens shard folders for a merge and checks them as a set: one plan (the
+/// same hash), the same shard count, every index exactly once. Returns the
+/// plan and the readers in shard order, whose blocks then cover every unit
+/// once, in order.
+pub fn open_all(dirs: &[PathBuf]) -> Result<(Plan, Vec<ShardReader>), ShardError> {
+    let Some(first_dir) = dirs.first() else {
+        return Err(ShardError::Coverage("merge needs at least one shard folder".into()));
+    };
+    let (first, plan) = ShardReader::open(first_dir)?;
+    let (hash, count, first_path) = (first.meta.plan_hash.clone(), first.meta.shard.count, first.dir.clone());
+    let mut readers = vec![first];
+    for dir in &dirs[1..] {
+        let reader = ShardReader::open(dir)?.0;
+        let m = &reader.meta;
+        if m.plan_hash != hash || m.shard.count != count {
+            return Err(ShardError::Mismatch {
+                path: reader.dir.clone(),
+                found: format!("{} ({} shards)", m.plan_hash, m.shard.count),
+                expected: format!("{hash} ({count} shards)"),
+                first: first_path.clone(),
+            });
+        }
+        readers.push(reader);
+    }
+    readers.sort_by_key(|r| r.meta.shard.index);
+    if let Some(pair) = readers
+        .windows(2)
+        .find(|w| w[0].meta.shard.index == w[1].meta.shard.index)
+    {
         return Err(ShardError::Coverage(format!(
-            "missing shard(s): {}",
-            missing.join(", ")
+            "shard {}/{count} given twice: {} and {}",
+            pair[0].meta.shard.index,
+            pair[0].dir.display(),
+            pair[1].dir.display()
         )));
     }
-    let mut outcomes = Vec::with_capacity(slots.len());
-    for (p, replicas) in slots.into_iter().enumerate() {
-        let mut point = Vec::with_capacity(replicas.len());
-        for (r, o) in replicas.into_iter().enumerate() {
-            let shard = (p as u64 * meta.replicas as u64 + r as u64) % count as u64;
-            point.push(o.ok_or_else(|| {
-                ShardError::Coverage(format!(
-                    "shard {shard}/{count} lacks point {p} replica {r} (incomplete shard?)"
-                ))
-            })?);
-        }
-        outcomes.push(point);
+    if readers.len() as u64 != count as u64 {
+        let given: Vec<u32> = readers.iter().map(|r| r.meta.shard.index).collect();
+        let shown: Vec<String> = (0..count)
+            .filter(|i| given.binary_search(i).is_err())
+            .take(10)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let more = (count as u64 - readers.len() as u64).saturating_sub(shown.len() as u64);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        return Err(ShardError::Coverage(format!(
+            "missing shard(s): {}{more}",
+            shown.join(", ")
+        )));
     }
-    let points = meta
-        .points
-        .iter()
-        .map(|rec| {
-            let label = format!("{} (point {})", first_dir.join("shard.json").display(), rec.id);
-            let scenario: Scenario = config::load_str(&rec.resolved_toml, &label, &[])
-                .map_err(|e| read_err(&first_dir.join("shard.json"), e))?;
-            Ok(GridPoint {
-                id: rec.id,
-                params: rec.params.clone(),
-                scenario,
-            })
-        })
-        .collect::<Result<Vec<_>, ShardError>>()?;
-    Ok(Merged {
-        meta,
-        points,
-        outcomes,
-        waits,
-    })
+    Ok((plan, readers))
 }
 
 #[cfg(test)]
@@ -441,12 +582,19 @@ mod tests {
         for bad in ["8/8", "1", "a/2", "0/0", "-1/3"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
-        let shards: Vec<Shard> = (0..3).map(|index| Shard { index, count: 3 }).collect();
-        for p in 0..4 {
-            for r in 0..5 {
-                assert_eq!(shards.iter().filter(|s| s.owns(p, r, 5)).count(), 1);
+        // 20 units in 3 blocks, in order, each unit once, sizes within one.
+        let blocks: Vec<Range<u64>> = (0..3).map(|index| Shard { index, count: 3 }.units(20)).collect();
+        assert_eq!(blocks, [0..6, 6..13, 13..20]);
+        let huge = Shard { index: 4, count: 5 }.units(u64::MAX);
+        assert_eq!(huge.end, u64::MAX);
+        assert!(
+            Shard {
+                index: 0,
+                count: 4_294_967_295
             }
-        }
+            .check(16)
+            .is_err()
+        );
     }
 
     #[test]

@@ -15,10 +15,12 @@
 //!
 //! Points are numbered in row-major order over the axes as written (`[grid]`
 //! keys first, then each `[[zip]]` group), the last axis varying fastest.
-//! Every point is validated before any simulation starts.
+//! An experiment becomes a [`Plan`], whose points are built on demand; a key
+//! swept twice, a key inside a swept table, a swept `simulation.replicas`
+//! or `simulation.seed`, and a `--set` on a swept key are errors.
 
 use crate::config::{self, ConfigError, Scenario};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// An experiment file as written.
@@ -39,17 +41,20 @@ struct RawExperiment {
 
 /// One axis of the grid: one key (a `[grid]` entry) or several keys whose
 /// values go together (a `[[zip]]` group).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Axis {
     /// The dotted keys set by this axis.
     pub keys: Vec<String>,
-    /// `values[k][i]`: the value of `keys[k]` at step `i`.
-    pub values: Vec<Vec<toml::Value>>,
+    /// Where each key is in the experiment file (`grid."a.b"`, `zip[0]."c"`),
+    /// for messages.
+    pub origins: Vec<String>,
+    /// `values[k][i]`: the value of `keys[k]` at step `i`, as TOML text.
+    pub values: Vec<Vec<String>>,
 }
 
 impl Axis {
-    fn len(&self) -> usize {
-        self.values.first().map_or(1, Vec::len)
+    fn len(&self) -> u64 {
+        self.values.first().map_or(1, |v| v.len() as u64)
     }
 }
 
@@ -83,6 +88,9 @@ pub struct GridPoint {
     pub scenario: Scenario,
 }
 
+/// The most points a grid may have.
+pub const MAX_POINTS: u64 = 1_000_000_000;
+
 /// Loads an experiment file.
 pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
     let file = path.display().to_string();
@@ -100,16 +108,19 @@ pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
     if raw.replicas == 0 {
         return Err(key_err("replicas".into(), "is 0; allowed: at least 1".into()));
     }
-    let mut axes = Vec::new();
+    let mut axes: Vec<Axis> = Vec::new();
     for (key, values) in &raw.grid {
+        let origin = format!("grid.\"{key}\"");
         axes.push(Axis {
             keys: vec![key.clone()],
-            values: vec![axis_values(values, &format!("grid.\"{key}\""), &key_err)?],
+            values: vec![axis_values(values, &origin, &key_err)?],
+            origins: vec![origin],
         });
     }
     for (i, group) in raw.zip.iter().enumerate() {
         let mut axis = Axis {
             keys: Vec::new(),
+            origins: Vec::new(),
             values: Vec::new(),
         };
         for (key, values) in group {
@@ -126,6 +137,7 @@ pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
                 ));
             }
             axis.keys.push(key.clone());
+            axis.origins.push(here);
             axis.values.push(values);
         }
         if axis.keys.is_empty() {
@@ -136,6 +148,7 @@ pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
         }
         axes.push(axis);
     }
+    check_keys(&axes, &key_err)?;
     let folder = path.parent().unwrap_or(Path::new("."));
     Ok(Experiment {
         name: raw.name,
@@ -152,9 +165,9 @@ fn axis_values(
     values: &toml::Value,
     key: &str,
     key_err: &impl Fn(String, String) -> ConfigError,
-) -> Result<Vec<toml::Value>, ConfigError> {
+) -> Result<Vec<String>, ConfigError> {
     match values {
-        toml::Value::Array(a) if !a.is_empty() => Ok(a.clone()),
+        toml::Value::Array(a) if !a.is_empty() => Ok(a.iter().map(toml::Value::to_string).collect()),
         _ => Err(key_err(
             key.to_string(),
             "allowed: a non-empty list of values, one per grid step".into(),
@@ -162,52 +175,256 @@ fn axis_values(
     }
 }
 
-/// Expands the experiment into validated grid points. `overrides` (from
-/// `--set`) apply to every point, before the point's own values.
-pub fn expand(exp: &Experiment, overrides: &[String]) -> Result<Vec<GridPoint>, ConfigError> {
-    let mut base = config::read_toml(&exp.base)?;
-    for arg in overrides {
-        config::apply_override(&mut base, arg)?;
-    }
-    if let Some(seed) = exp.seed {
-        config::apply_override(&mut base, &format!("simulation.seed={seed}"))?;
-    }
-    config::apply_override(&mut base, &format!("simulation.replicas={}", exp.replicas))?;
-    let total: usize = exp.axes.iter().map(Axis::len).product();
-    let mut points = Vec::with_capacity(total);
-    for id in 0..total {
-        let mut doc = base.clone();
-        let mut params = Vec::new();
-        let mut rest = id;
-        let mut steps = vec![0; exp.axes.len()];
-        for (a, axis) in exp.axes.iter().enumerate().rev() {
-            steps[a] = rest % axis.len();
-            rest /= axis.len();
-        }
-        for (axis, &step) in exp.axes.iter().zip(&steps) {
-            for (key, values) in axis.keys.iter().zip(&axis.values) {
-                let value = values[step].to_string();
-                config::apply_override(&mut doc, &format!("{key}={value}"))?;
-                params.push((key.clone(), value));
-            }
-        }
-        let scenario = config::from_table(
-            doc,
-            &format!("{} (point {id}: {})", exp.file.display(), describe(&params)),
-        )?;
-        points.push(GridPoint {
-            id: id as u64,
-            params,
-            scenario,
-        });
-    }
-    Ok(points)
+/// Whether setting `a` also sets (or is set by) setting `b`: the same key,
+/// or one is a table holding the other.
+fn overlaps(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    a == b || b.starts_with(&format!("{a}.")) || a.starts_with(&format!("{b}."))
 }
 
+/// The keys an experiment may not sweep: the experiment's own `replicas`
+/// and `seed` set them for every point (a swept value would be ignored or
+/// half-recorded).
+const UNSWEPT: [&str; 2] = ["simulation.replicas", "simulation.seed"];
+
+/// No key is swept twice (in two axes, or a key and the table holding it),
+/// and none is one of [`UNSWEPT`].
+fn check_keys(axes: &[Axis], key_err: &impl Fn(String, String) -> ConfigError) -> Result<(), ConfigError> {
+    let all: Vec<(&String, &String)> = axes.iter().flat_map(|a| a.keys.iter().zip(&a.origins)).collect();
+    for (i, (key, origin)) in all.iter().enumerate() {
+        if let Some(fixed) = UNSWEPT.iter().find(|u| overlaps(key, u)) {
+            return Err(key_err(
+                origin.to_string(),
+                format!(
+                    "sweeps `{fixed}`; allowed: not swept — the experiment's `replicas` and `seed` (or --replicas \
+                     and --seed) set it for every point"
+                ),
+            ));
+        }
+        if let Some((other, other_origin)) = all[..i].iter().find(|(k, _)| overlaps(key, k)) {
+            return Err(key_err(
+                origin.to_string(),
+                format!(
+                    "sets `{key}`, which {other_origin} (`{other}`) also sets; allowed: each key in one axis only \
+                     (a value would silently win over the other)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A grid of scenarios to run: a base document (a scenario with the
+/// command line's overrides applied), the axes over it and the replicas per
+/// point. Points are built on demand, so a grid of millions of points
+/// costs only what the points in hand cost; [`Plan::validate`] checks them
+/// all without keeping them.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Name; results go to `results/<name>/`.
+    pub name: String,
+    /// The file it came from, for messages and the manifest.
+    pub source: String,
+    base: toml::Table,
+    axes: Vec<Axis>,
+    replicas: u32,
+    /// The command line's `--set` values, to say so when one is wrong.
+    overrides: Vec<String>,
+}
+
+/// A plan as a shard records it: enough to rebuild it exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    /// The plan's name.
+    pub name: String,
+    /// Where it came from.
+    pub source: String,
+    /// The base document as TOML.
+    pub base_toml: String,
+    /// The axes.
+    pub axes: Vec<Axis>,
+    /// Replicas per point.
+    pub replicas: u32,
+}
+
+impl Plan {
+    /// The plan of a single scenario (`run`): `doc` from `source`, with the
+    /// command line's `overrides` applied.
+    pub fn single(mut doc: toml::Table, source: &str, overrides: &[String]) -> Result<Plan, ConfigError> {
+        for arg in overrides {
+            config::apply_override(&mut doc, arg)?;
+        }
+        let scenario = config::from_table(doc.clone(), source).map_err(|e| config::blame_override(e, overrides))?;
+        Ok(Plan {
+            name: scenario.name,
+            source: source.to_string(),
+            base: doc,
+            axes: Vec::new(),
+            replicas: scenario.replicas,
+            overrides: overrides.to_vec(),
+        })
+    }
+
+    /// The plan of an experiment, with the command line's `overrides`
+    /// (`--set`) on every point and its `--seed`/`--replicas`, if given,
+    /// instead of the experiment's. Checks the keys and the first point.
+    pub fn experiment(
+        exp: &Experiment,
+        overrides: &[String],
+        seed: Option<u64>,
+        replicas: Option<u32>,
+    ) -> Result<Plan, ConfigError> {
+        let file = exp.file.display().to_string();
+        let mut base = config::read_toml(&exp.base).map_err(|e| match e {
+            ConfigError::Io { source, .. } => ConfigError::Key {
+                file: file.clone(),
+                key: "base".into(),
+                problem: format!(
+                    "names {}, which cannot be read ({source}); allowed: a scenario file, relative to the \
+                     experiment's folder",
+                    exp.base.display()
+                ),
+            },
+            other => other,
+        })?;
+        for arg in overrides {
+            let path = arg.split_once('=').map_or(arg.as_str(), |(k, _)| k);
+            let swept = exp.axes.iter().flat_map(|a| a.keys.iter().zip(&a.origins));
+            if let Some((key, origin)) = swept.into_iter().find(|(k, _)| overlaps(path, k)) {
+                return Err(ConfigError::Override {
+                    arg: arg.clone(),
+                    problem: format!(
+                        "{file} sweeps `{key}` ({origin}), so this value would be replaced at every point; \
+                         remove it or the axis"
+                    ),
+                });
+            }
+            config::apply_override(&mut base, arg)?;
+        }
+        let seed = seed.or(exp.seed);
+        if let Some(seed) = seed {
+            config::apply_override(&mut base, &format!("simulation.seed={seed}"))?;
+        }
+        let replicas = replicas.unwrap_or(exp.replicas);
+        config::apply_override(&mut base, &format!("simulation.replicas={replicas}"))?;
+        let points = exp
+            .axes
+            .iter()
+            .try_fold(1u64, |n, a| n.checked_mul(a.len()).filter(|&n| n <= MAX_POINTS));
+        if points.is_none() {
+            return Err(ConfigError::Key {
+                file,
+                key: exp.axes.last().map_or("grid".into(), |a| a.origins[0].clone()),
+                problem: format!("makes the grid larger than {MAX_POINTS} points; allowed: at most {MAX_POINTS}"),
+            });
+        }
+        let plan = Plan {
+            name: exp.name.clone(),
+            source: file,
+            base,
+            axes: exp.axes.clone(),
+            replicas,
+            overrides: overrides.to_vec(),
+        };
+        plan.point(0)?;
+        Ok(plan)
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> u64 {
+        self.axes.iter().map(Axis::len).product()
+    }
+
+    /// Whether the grid has no point (never: an axis has at least one value).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Replicas per point.
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
+    /// The swept keys, in axis order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.axes.iter().flat_map(|a| a.keys.iter().map(String::as_str))
+    }
+
+    /// Point `id` (`id < len()`), built and checked.
+    pub fn point(&self, id: u64) -> Result<GridPoint, ConfigError> {
+        let mut doc = self.base.clone();
+        let mut params = Vec::new();
+        let mut rest = id;
+        let mut steps = vec![0; self.axes.len()];
+        for (a, axis) in self.axes.iter().enumerate().rev() {
+            steps[a] = (rest % axis.len()) as usize;
+            rest /= axis.len();
+        }
+        for (axis, &step) in self.axes.iter().zip(&steps) {
+            for ((key, origin), values) in axis.keys.iter().zip(&axis.origins).zip(&axis.values) {
+                let value = &values[step];
+                config::apply_override(&mut doc, &format!("{key}={value}")).map_err(|e| match e {
+                    ConfigError::Override { problem, .. } => ConfigError::Key {
+                        file: self.source.clone(),
+                        key: origin.clone(),
+                        problem,
+                    },
+                    other => other,
+                })?;
+                params.push((key.clone(), value.clone()));
+            }
+        }
+        let label = if params.is_empty() {
+            self.source.clone()
+        } else {
+            format!("{} (point {id}: {})", self.source, describe(&params))
+        };
+        let scenario = config::from_table(doc, &label).map_err(|e| config::blame_override(e, &self.overrides))?;
+        Ok(GridPoint { id, params, scenario })
+    }
+
+    /// Checks every point, keeping none, and returns what `inspect` makes
+    /// of each (e.g. its resource estimate).
+    pub fn validate<T>(&self, mut inspect: impl FnMut(&GridPoint) -> T) -> Result<Vec<T>, ConfigError> {
+        (0..self.len()).map(|id| self.point(id).map(|p| inspect(&p))).collect()
+    }
+
+    /// What a shard records of the plan.
+    pub fn record(&self) -> PlanRecord {
+        PlanRecord {
+            name: self.name.clone(),
+            source: self.source.clone(),
+            base_toml: toml::to_string(&self.base).expect("a TOML table serializes"),
+            axes: self.axes.clone(),
+            replicas: self.replicas,
+        }
+    }
+
+    /// The plan a shard recorded; `file` names the record in messages.
+    pub fn from_record(record: &PlanRecord, file: &str) -> Result<Plan, ConfigError> {
+        Ok(Plan {
+            name: record.name.clone(),
+            source: record.source.clone(),
+            base: config::parse_toml(&record.base_toml, file)?,
+            axes: record.axes.clone(),
+            replicas: record.replicas,
+            overrides: Vec::new(),
+        })
+    }
+}
+
+/// The points' parameters for a message, each value cut to 60 characters.
 fn describe(params: &[(String, String)]) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| {
+            let v = if v.chars().count() > 60 {
+                format!("{}…", v.chars().take(60).collect::<String>())
+            } else {
+                v.clone()
+            };
+            format!("{k}={v}")
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -241,7 +458,8 @@ replicas = 2
 "#,
         );
         let e = load(&exp).unwrap();
-        let points = expand(&e, &[]).unwrap();
+        let plan = Plan::experiment(&e, &[], None, None).unwrap();
+        let points: Vec<GridPoint> = (0..plan.len()).map(|i| plan.point(i).unwrap()).collect();
         assert_eq!(points.len(), 6);
         assert_eq!(
             points[3].params[0],
@@ -270,7 +488,8 @@ replicas = 2
             "f.toml",
             "name = \"f\"\nbase = \"base.toml\"\nreplicas = 1\n[grid]\n\"contract.term_years\" = [5, -1]\n",
         );
-        let msg = expand(&load(&exp).unwrap(), &[]).unwrap_err().to_string();
+        let plan = Plan::experiment(&load(&exp).unwrap(), &[], None, None).unwrap();
+        let msg = plan.validate(|_| ()).unwrap_err().to_string();
         assert!(msg.contains("contract.term_years") && msg.contains("point 1"), "{msg}");
     }
 }

@@ -469,7 +469,7 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
         require(
             !raw.generations[..i].iter().any(|o| o.name == g.name),
             format!("{key}.name"),
-            format!("{:?} is used twice; allowed: unique names", g.name),
+            format!("{} is used twice; allowed: unique names", super::quote_value(&g.name)),
         )?;
         let speed = positive(g.speed, &format!("{key}.speed"))?;
         let service_life = g
@@ -507,12 +507,12 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
             .position(|g| g.name == t.generation)
             .map(|g| Gen(g as u32))
             .ok_or_else(|| {
-                let names: Vec<_> = raw.generations.iter().map(|g| format!("{:?}", g.name)).collect();
+                let names: Vec<_> = raw.generations.iter().map(|g| super::quote_value(&g.name)).collect();
                 bad(
                     format!("{key}.generation"),
                     format!(
-                        "is {:?}, which is no [[cluster.generations]] name; allowed: {}",
-                        t.generation,
+                        "is {}, which is no [[cluster.generations]] name; allowed: {}",
+                        super::quote_value(&t.generation),
                         names.join(", ")
                     ),
                 )

@@ -1,110 +1,193 @@
-//! What `check` prints: a scenario's derived figures, formatted for people.
+//! What `check` prints: a scenario's derived figures and the estimated cost
+//! of a replica, formatted for people (three significant figures with
+//! k/M/B/T, dollars, the config's own names).
 
-use crate::config::Scenario;
+use super::numbers::{human, percent, usd};
+use crate::config::raw::RawPaymentSchedule;
+use crate::config::{PolicyKind, Scenario};
+use crate::model::budget::{self, MAX_BYTES, MAX_EVENTS_PER_REPLICA};
+use crate::model::derived;
+
+/// A line of the report: a label padded to a column, then the text.
+fn line(label: &str, text: impl std::fmt::Display) -> String {
+    format!("  {label:<28}{text}\n")
+}
 
 /// What `mortgage-sim check` prints for a valid scenario: its derived
-/// figures (computed by `model::derived`), for people.
+/// figures (computed by `model::derived`) and the cost of one replica
+/// (`model::budget`).
 pub fn check_report(scenario: &Scenario, source: &str) -> String {
     let s = scenario;
-    let d = crate::model::derived::derive(s);
+    let d = derived::derive(s);
     let f = &d.contract;
     let mut out = format!("{source}: OK — scenario `{}`\n", s.name);
     if !s.description.is_empty() {
         out += &format!("  {}\n", s.description);
     }
-    out += &format!("\nContract\n  term                        {:.2} years\n", f.term_years);
-    out += &format!("  committed                   ${:.3}B\n", f.committed_usd / 1e9);
-    out += &format!(
-        "  planned chip-hours          {:.4e} (tranche schedule, no delays)\n",
-        f.planned_chip_hours
+    out += "\nContract\n";
+    out += &line("term", format!("{:.2} years", f.term_years));
+    out += &line("committed", usd(f.committed_usd));
+    out += &line(
+        "planned chip-hours",
+        format!("{} (tranche schedule, no delays)", human(f.planned_chip_hours)),
     );
-    out += &format!(
-        "  price per chip-hour         ${:.4} ({})\n",
-        f.price_per_chip_hour_usd,
-        if f.price_derived {
-            "derived: committed / planned chip-hours"
-        } else {
-            "given"
-        }
+    out += &line(
+        "price per chip-hour",
+        format!(
+            "{} ({})",
+            if f.price_per_chip_hour_usd < 1e4 {
+                format!("${:.4}", f.price_per_chip_hour_usd)
+            } else {
+                usd(f.price_per_chip_hour_usd)
+            },
+            if f.price_derived {
+                "derived: committed / planned chip-hours"
+            } else {
+                "given"
+            }
+        ),
     );
     let (months, first, last) = d.payments;
-    out += &format!(
-        "  payments ({:?})      {months} months, first ${:.3}B, last ${:.3}B\n",
-        s.contract.payment_schedule,
-        first / 1e9,
-        last / 1e9
+    let schedule = match s.contract.payment_schedule {
+        RawPaymentSchedule::FlatMonthly => "flat_monthly",
+        RawPaymentSchedule::PlannedCapacity => "planned_capacity",
+    };
+    out += &line(
+        "payments",
+        format!(
+            "{months} monthly ({schedule}), first {}, last {}",
+            usd(first),
+            usd(last)
+        ),
     );
-    out += &format!(
-        "  late capacity               {}\n",
-        if s.contract.waive_undelivered { "waived" } else { "owed" }
+    out += &line(
+        "late capacity",
+        if s.contract.waive_undelivered { "waived" } else { "owed" },
     );
     if let Some(b) = &d.buyer {
-        out += &format!(
-            "\nBuyer\n  initial funding             ${:.3}B\n",
-            b.initial_funding_usd / 1e9
+        out += "\nBuyer\n";
+        out += &line("initial funding", usd(b.initial_funding_usd));
+        out += &line("credit line", usd(b.credit_line_usd));
+        out += &line(
+            "breakeven inference demand",
+            format!(
+                "{} chips served (average payment + costs at ${:.2}/chip-hour)",
+                human(b.breakeven_chips),
+                b.revenue_per_served_chip_hour_usd
+            ),
         );
-        out += &format!("  credit line                 ${:.3}B\n", b.credit_line_usd / 1e9);
-        out += &format!(
-            "  breakeven inference demand  {:.0} chips served (average payment + costs at ${:.2}/chip-hour)\n",
-            b.breakeven_chips, b.revenue_per_served_chip_hour_usd
-        );
-        out += &format!(
-            "  runway with no revenue      {:.1} months of payments and costs\n",
-            b.runway_months
+        out += &line(
+            "runway with no revenue",
+            format!("{} months of payments and costs", human(b.runway_months)),
         );
     } else {
-        out += "  buyer                       not modelled: always pays\n";
+        out += &line("buyer", "not modelled: always pays");
     }
-    out += &format!("\nCluster\n  peak planned chips          {}\n", d.peak_planned_chips);
-    out += &format!("  failure unit                {} chips\n", s.cluster.unit_chips);
-    out += &format!(
-        "  unit failures per day       {:.1} (at the peak)\n",
-        d.unit_failures_per_day
+    out += "\nCluster\n";
+    out += &line("peak planned chips", human(d.peak_planned_chips as f64));
+    out += &line("failure unit", format!("{} chips", s.cluster.unit_chips));
+    out += &line(
+        "unit failures per day",
+        format!("{} (at the peak)", human(d.unit_failures_per_day)),
     );
-    out += &format!("  mean repair time            {:.1} hours\n", d.mean_repair_hours);
-    out += &format!("  policy                      {:?}\n", d.policy);
+    out += &line("mean repair time", format!("{} hours", human(d.mean_repair_hours)));
+    out += &line(
+        "policy",
+        match d.policy {
+            PolicyKind::Priority => "priority".to_string(),
+            PolicyKind::Partitioned { training_fraction } => {
+                format!("partitioned (training_fraction {})", percent(training_fraction))
+            }
+        },
+    );
     if let Some(t) = &d.training {
         out += &format!("\nTraining ({} runs on the roadmap within the term)\n", t.runs);
         if t.too_big > 0 {
-            out += &format!(
-                "  WARNING                     {} run(s) need more than the largest generation's {} chips \
-                 and will never start\n",
-                t.too_big, t.largest_generation_chips
+            out += &line(
+                "WARNING",
+                format!(
+                    "{} run(s) need more than the largest generation's {} chips and will never start",
+                    t.too_big,
+                    human(t.largest_generation_chips as f64)
+                ),
             );
         }
         if let Some(big) = &t.largest_run {
-            out += &format!("  largest run                 {} chips\n", big.chips);
-            out += &format!("  its MTBF                    {:.1} minutes\n", big.mtbf_minutes);
-            out += &format!(
-                "  checkpoint interval         {:.1} min (Young's optimum for it: {:.1} min)\n",
-                big.interval_minutes, big.young_minutes
+            out += &line("largest run", format!("{} chips", human(big.chips as f64)));
+            out += &line("its MTBF", format!("{} minutes", human(big.mtbf_minutes)));
+            out += &line(
+                "checkpoint interval",
+                format!(
+                    "{} min (Young's optimum for it: {} min)",
+                    human(big.interval_minutes),
+                    human(big.young_minutes)
+                ),
             );
-            out += &format!(
-                "  Daly efficiency             {:.1}% (failure-free time / expected wall time)\n",
-                100.0 * big.daly_efficiency
+            out += &line(
+                "Daly efficiency",
+                format!(
+                    "{} (failure-free time / expected wall time)",
+                    percent(big.daly_efficiency)
+                ),
             );
         }
     }
     if let Some((base, end)) = d.inference {
-        out += &format!("\nInference\n  base demand                 {base:.0} chips (baseline equivalents)\n");
-        out += &format!(
-            "  mean demand at term end     {end:.0} chips (e^(drift x term), before seasonality and failure)\n"
+        out += "\nInference\n";
+        out += &line("base demand", format!("{} chips (baseline equivalents)", human(base)));
+        out += &line(
+            "mean demand at term end",
+            format!(
+                "{} chips (e^(drift x term), before seasonality and failure)",
+                human(end)
+            ),
         );
     }
     if let Some(r) = &d.research {
-        out += &format!(
-            "\nResearch\n  arrivals                    {:.2} per hour at the start\n",
-            r.arrivals_per_hour
+        out += "\nResearch\n";
+        out += &line(
+            "arrivals",
+            format!("{} per hour at the start", human(r.arrivals_per_hour)),
         );
-        out += &format!(
-            "  mean job                    {:.0} chips x {:.1} hours\n",
-            r.mean_job_chips, r.mean_job_hours
+        out += &line(
+            "mean job",
+            format!("{} chips x {} hours", human(r.mean_job_chips), human(r.mean_job_hours)),
         );
-        out += &format!(
-            "  offered load                {:.0} chips at the start ({:.1}% of the peak)\n",
-            r.offered_load_chips,
-            100.0 * r.offered_load_chips / d.peak_planned_chips as f64
+        out += &line(
+            "offered load",
+            format!(
+                "{} chips at the start ({} of the peak)",
+                human(r.offered_load_chips),
+                percent(r.offered_load_chips / d.peak_planned_chips as f64)
+            ),
         );
     }
+    let b = budget::estimate(s);
+    out += "\nCost of a replica (estimate)\n";
+    let events = b.events();
+    let mut drivers: Vec<&budget::Driver> = b.drivers.iter().filter(|d| d.events > 0.0).collect();
+    drivers.sort_by(|a, b| b.events.total_cmp(&a.events));
+    let shares: Vec<String> = drivers
+        .iter()
+        .take(3)
+        .map(|d| format!("{} {}", d.what, percent(d.events / events)))
+        .collect();
+    out += &line("events", format!("{} ({})", human(events), shares.join(", ")));
+    out += &line(
+        "memory",
+        format!(
+            "{} while simulating, {} per finished replica",
+            budget::bytes(b.bytes()),
+            budget::bytes(b.result_bytes)
+        ),
+    );
+    out += &line(
+        "ceilings",
+        format!(
+            "{} events, {} (run, sweep and merge refuse more without --allow-huge)",
+            human(MAX_EVENTS_PER_REPLICA),
+            budget::bytes(MAX_BYTES)
+        ),
+    );
     out
 }

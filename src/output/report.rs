@@ -14,17 +14,17 @@
 //! axes vary.
 //!
 //! What can fail: a missing, unreadable or garbled input file (a
-//! [`ReportError`] for which [`ReportError::is_bad_input`] is true, naming the
-//! file), an unknown `--metric` or `--point`, and writing the report's files.
+//! [`ReportError`] whose [`ReportError::exit_code`] is 2, naming the file), an unknown `--metric` or `--point`, and writing the report's files.
 //! Thin data — one replica, one point, no default, every replica defaulting,
 //! a column an older folder lacks — never fails: the chart says what is
 //! missing instead.
 //!
 //! The code is split by concern: `folder` reads the results folder, `units`
-//! formats numbers for people, `stats` holds the few statistics the charts
-//! need, `draw` the drawing machinery every chart shares, `detail` the
-//! charts of one grid point's replicas, `sweep` the charts across grid
-//! points, and `page` the HTML page around them.
+//! names each metric's unit (numbers for people are `output::numbers`, the
+//! statistics the charts need are the `stats` module's), `draw` the drawing
+//! machinery every chart shares, `detail` the charts of one grid point's
+//! replicas, `sweep` the charts across grid points, and `page` the HTML page
+//! around them.
 
 mod detail;
 mod draw;
@@ -120,10 +120,13 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    /// True when the input (the folder, `--metric`, `--point`) is at fault
-    /// rather than the machine: the CLI exits with code 2 for these.
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, ReportError::Write { .. } | ReportError::Draw { .. })
+    /// The process exit code: 2 when the input (the folder, `--metric`,
+    /// `--point`) is at fault, 1 when the machine is (writing, drawing).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ReportError::Write { .. } | ReportError::Draw { .. } => 1,
+            _ => 2,
+        }
     }
 }
 

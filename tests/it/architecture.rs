@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules, in layer order: a module may import only modules
 /// before it. `stats` and `folder` are leaves anyone may use.
-const LAYERS: [&str; 11] = [
+const LAYERS: [&str; 12] = [
     "stats",
     "folder",
     "engine",
@@ -22,6 +22,7 @@ const LAYERS: [&str; 11] = [
     "sweep",
     "shard",
     "output",
+    "jobs",
 ];
 
 /// The most lines a source file may have.

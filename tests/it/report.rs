@@ -282,7 +282,26 @@ fn bad_folders_fail_with_code_2_naming_the_file() {
     fails_with(report(&out, &["--metric", "utilisation"]), 2, "--metric utilisation");
     fails_with(report(&out, &["--point", "4"]), 2, "--point 4: not a point of");
 
+    // Months far past any term must not size a chart (1e300 overflowed a
+    // buffer's capacity, 1e9 exhausted memory).
     let series = out.join("timeseries.csv");
+    let keep_series = fs::read_to_string(&series).unwrap();
+    for month in ["1e300", "1e9", "-3"] {
+        let mut lines: Vec<String> = keep_series.lines().map(String::from).collect();
+        let mut cells: Vec<&str> = lines[1].split(',').collect();
+        cells[1] = month;
+        lines[1] = cells.join(",");
+        fs::write(&series, lines.join("\n") + "\n").unwrap();
+        fails_with(
+            report(&out, &[]),
+            2,
+            &format!("timeseries.csv: line 2, column `month`: `{month}` is not a month of a contract term"),
+        );
+    }
+    fs::write(out.join("replicas.csv"), "point,replica,default_month\n0,0,1e9\n").unwrap();
+    fails_with(report(&out, &[]), 2, "column `default_month`: `1e9` is not a month");
+    fs::write(out.join("replicas.csv"), &keep).unwrap();
+    fs::write(&series, &keep_series).unwrap();
     fs::rename(&series, out.join("moved.csv")).unwrap();
     fails_with(report(&out, &[]), 2, "timeseries.csv: missing");
     fs::rename(out.join("moved.csv"), &series).unwrap();

@@ -205,3 +205,132 @@ fn a_closed_stdout_is_a_normal_end() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_replica_beyond_the_resource_ceilings_is_refused_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let out_arg = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["check", "--set", "simulation.timeseries_step_months=1e-9"],
+            "simulation.timeseries_step_months",
+        ),
+        (
+            &[
+                "run",
+                "--quiet",
+                "--out",
+                out_arg,
+                "--set",
+                "simulation.timeseries_step_months=1e-9",
+            ],
+            "simulation.timeseries_step_months",
+        ),
+        (
+            &["run", "--quiet", "--out", out_arg, "--replicas", "4294967295"],
+            "--replicas",
+        ),
+        (
+            &[
+                "run",
+                "--quiet",
+                "--out",
+                out_arg,
+                "--target-ci",
+                "utilization=0.001",
+                "--max-replicas",
+                "4000000000",
+            ],
+            "--max-replicas",
+        ),
+    ];
+    for (args, key) in cases {
+        let o = run_in(tmp.path(), args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(key) && err.contains("--allow-huge"), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?}: a results folder was written");
+    }
+    // The ceiling is a choice the user can lift deliberately.
+    let o = run_in(
+        tmp.path(),
+        &[
+            "check",
+            "--allow-huge",
+            "--set",
+            "simulation.timeseries_step_months=1e-9",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Cost of a replica"));
+}
+
+#[test]
+fn a_huge_research_job_size_cap_does_not_slow_failure_victims() {
+    // research.max_chips bounds the rejection sampling that picks the job a
+    // failure hits; 2^62 made every pick take ~10^17 tries. Now the bound is
+    // at most a generation's units, so one replica runs as usual.
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = support::repo().join("tests/data/golden.toml");
+    let o = run_in(
+        tmp.path(),
+        &[
+            "run",
+            golden.to_str().unwrap(),
+            "--quiet",
+            "--replicas",
+            "1",
+            "--set",
+            "research.max_chips=4611686018427387904",
+            "--out",
+            "x",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn messages_cut_long_values_and_show_numbers_for_people() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "x".repeat(100_000);
+    for set in [
+        format!("name={long}"),
+        format!("scheduler.policy=\"{long}\""),
+        format!("cluster.tranches.0.generation=\"{long}\""),
+        format!("nosuch.{long}=1"),
+    ] {
+        let o = run_in(tmp.path(), &["check", "--set", &set]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{}", &err[..err.len().min(300)]);
+        assert!(err.len() < 1_000, "a {}-byte message", err.len());
+        assert!(err.contains(" characters)"), "{}", &err[..err.len().min(300)]);
+    }
+    // A huge but valid commitment is shown in scientific notation, never
+    // as 300 digits or NaN.
+    let o = run_in(tmp.path(), &["check", "--set", "contract.committed_usd=1e300"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("$1e300") && !out.contains("NaN") && !out.contains("0000000000"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unwritable_destination_is_exit_1_for_a_run_and_for_a_shard() {
+    // A results folder under a regular file cannot be created (root or not).
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("file"), "not a folder").unwrap();
+    let golden = golden();
+    let sweep = support::repo().join("tests/data/sweep_small.toml");
+    let sweep = sweep.to_str().unwrap();
+    for args in [
+        vec!["run", golden.as_str(), "--quiet", "--replicas", "1", "--out", "file/x"],
+        vec!["sweep", sweep, "--quiet", "--shard", "0/2", "--out", "file/x"],
+    ] {
+        let o = run_in(tmp.path(), &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("file/x"), "{}", stderr(&o));
+    }
+}

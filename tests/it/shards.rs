@@ -147,3 +147,194 @@ fn a_shard_in_an_older_format_is_an_error_naming_it() {
     assert!(err.contains("shard.json") && err.contains("shard format 1"), "{err}");
     assert!(!out.exists(), "no results folder after a failed merge");
 }
+
+/// Merges `parts` into a fresh folder; returns the output (the merge must
+/// fail) after checking no results folder was left.
+fn failed_merge(tmp: &Path, parts: &[PathBuf]) -> String {
+    let out = tmp.join("merged-bad");
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(parts.iter().map(|p| p.to_str().unwrap()));
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = support::binary()
+        .args(&args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists(), "no results folder after a failed merge");
+    err
+}
+
+/// Edits `file` of a copy of `parts[1]`, returning the shard set with the
+/// copy in its place.
+fn with_edited(tmp: &Path, parts: &[PathBuf], file: &str, edit: impl Fn(String) -> String) -> Vec<PathBuf> {
+    let copy = tmp.join(format!("edited-{}", file.replace('.', "-")));
+    let _ = fs::remove_dir_all(&copy);
+    fs::create_dir(&copy).unwrap();
+    for entry in fs::read_dir(&parts[1]).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+    }
+    let text = fs::read_to_string(copy.join(file)).unwrap();
+    fs::write(copy.join(file), edit(text)).unwrap();
+    vec![parts[0].clone(), copy, parts[2].clone()]
+}
+
+#[test]
+fn merge_trusts_no_field_of_a_shard_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = shards(tmp.path());
+    // An edited plan no longer matches its hash.
+    let edited = with_edited(tmp.path(), &parts, "shard.json", |t| {
+        t.replacen("seed = 5", "seed = 6", 1)
+    });
+    assert!(failed_merge(tmp.path(), &edited).contains("does not hash to `plan_hash`"));
+    // Impossible shard fields, named.
+    for (from, to) in [("\"count\": 3", "\"count\": 0"), ("\"index\": 1", "\"index\": 7")] {
+        let edited = with_edited(tmp.path(), &parts, "shard.json", |t| t.replacen(from, to, 1));
+        let err = failed_merge(tmp.path(), &edited);
+        assert!(err.contains("shard.json") && err.contains("`shard`"), "{to}: {err}");
+    }
+    // A duplicated line, a missing line, a foreign unit, a garbled line.
+    let first_line = |t: &str| t.lines().next().unwrap().to_string();
+    let doubled = with_edited(tmp.path(), &parts, "outcomes.jsonl", |t| {
+        format!("{}\n{t}", first_line(&t))
+    });
+    assert!(failed_merge(tmp.path(), &doubled).contains("line 2 is point"));
+    let truncated = with_edited(tmp.path(), &parts, "outcomes.jsonl", |t| {
+        t.lines().skip(1).map(|l| format!("{l}\n")).collect()
+    });
+    assert!(failed_merge(tmp.path(), &truncated).contains("outcomes.jsonl"));
+    let garbled = with_edited(tmp.path(), &parts, "outcomes.jsonl", |t| {
+        t.replacen("\"series\":[{", "\"series\":[", 1)
+    });
+    assert!(failed_merge(tmp.path(), &garbled).contains("line 1"));
+    let short = with_edited(tmp.path(), &parts, "outcomes.jsonl", |t| {
+        let at = t.find("\"series\":[").unwrap() + "\"series\":[".len();
+        let end = t[at..].find("},{").unwrap() + at + 2;
+        format!("{}{}", &t[..at], &t[end..])
+    });
+    assert!(failed_merge(tmp.path(), &short).contains("the point's scenario gives"));
+    // Four billion replicas, with every shard's hash and block made
+    // consistent: a merge would hold a point's four billion outcomes; it is
+    // refused before allocating.
+    let huge: Vec<PathBuf> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let copy = tmp.path().join(format!("huge{i}"));
+            fs::create_dir(&copy).unwrap();
+            for entry in fs::read_dir(part).unwrap() {
+                let entry = entry.unwrap();
+                fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+            }
+            let path = copy.join("shard.json");
+            let mut meta: mortgage_sim::shard::ShardMeta =
+                serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+            meta.plan.replicas = 4_000_000_000;
+            meta.plan_hash = mortgage_sim::shard::plan_hash(&meta.plan);
+            meta.units = meta.shard.units(4 * 4_000_000_000);
+            fs::write(&path, serde_json::to_string(&meta).unwrap()).unwrap();
+            copy
+        })
+        .collect();
+    let err = failed_merge(tmp.path(), &huge);
+    assert!(
+        err.contains("--allow-huge") && err.contains("4000000000 replicas"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_retried_shard_replaces_its_own_folder_with_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = shards(tmp.path());
+    let again = mortgage_sim(
+        &[
+            "sweep",
+            &exp(),
+            "--quiet",
+            "--shard",
+            "0/3",
+            "--force",
+            "--out",
+            parts[0].to_str().unwrap(),
+        ],
+        &[],
+    );
+    ok(again);
+    assert!(parts[0].join("shard.json").exists());
+}
+
+#[test]
+fn shards_never_outnumber_work_units() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let o = mortgage_sim(
+        &[
+            "sweep",
+            &exp(),
+            "--quiet",
+            "--shard",
+            "0/4294967295",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at most one shard per unit"));
+    assert!(!out.exists());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_shard_of_a_huge_grid_holds_only_its_own_points() {
+    // A 10^5-point grid (1,000 × 100 values) over the small golden scenario,
+    // sharded 1,000 ways: one shard touches ~100 points and must run in
+    // under 100 MB (the grid used to cost ~380 kB per point in every shard:
+    // 38 GB here). Peak memory is the process's VmHWM, printed by --stats.
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = support::repo().join("tests/data/golden.toml");
+    let drift: Vec<String> = (0..1000).map(|i| format!("{}", 0.1 + i as f64 * 1e-4)).collect();
+    let noise: Vec<String> = (0..100).map(|i| format!("{}", i as f64 * 1e-3)).collect();
+    let file = tmp.path().join("huge_grid.toml");
+    fs::write(
+        &file,
+        format!(
+            "name = \"huge_grid\"\nbase = {:?}\nreplicas = 2\n[grid]\n\"inference.growth.drift_per_year\" = [{}]\n\
+             \"inference.noise_sigma\" = [{}]\n",
+            golden.display().to_string(),
+            drift.join(", "),
+            noise.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("shard");
+    let o = mortgage_sim(
+        &[
+            "sweep",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--stats",
+            "--shard",
+            "7/1000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let kb: u64 = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("peak memory"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no peak memory line in --stats: {err}"));
+    assert!(kb < 100_000, "shard 7/1000 peaked at {kb} kB");
+    let lines = fs::read_to_string(out.join("outcomes.jsonl")).unwrap().lines().count();
+    assert_eq!(lines, 200, "the shard's block: 2 × 10^5 / 1000 units");
+}

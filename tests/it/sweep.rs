@@ -123,3 +123,107 @@ fn confidence_intervals_cover_a_known_mean_about_95_percent_of_the_time() {
         3.0 * se
     );
 }
+
+/// Runs `sweep` on an experiment with `body` over the golden scenario;
+/// returns (exit code, stderr). No results folder may be left on failure.
+fn sweep_text(body: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = support::repo().join("tests/data/golden.toml");
+    let file = tmp.path().join("exp.toml");
+    fs::write(
+        &file,
+        format!(
+            "name = \"e\"\nbase = {:?}\nreplicas = 1\n{body}",
+            golden.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = support::binary()
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(extra)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    if !o.status.success() {
+        assert!(!out.exists(), "a results folder after a failed sweep: {err}");
+    }
+    (o.status.code(), err)
+}
+
+#[test]
+fn a_key_swept_twice_or_inside_a_swept_table_is_refused() {
+    let cases = [
+        (
+            "[grid]\n\"inference.noise_sigma\" = [0.1]\n[[zip]]\n\"inference.noise_sigma\" = [0.2]\n",
+            "zip[0].\"inference.noise_sigma\"",
+        ),
+        (
+            "[grid]\n\"inference.growth\" = [{ drift_per_year = 0.1, volatility_per_sqrt_year = 0.3, \
+             commercial_failure_probability = 0, failure_decay_per_year = 0 }]\n\
+             \"inference.growth.drift_per_year\" = [0.5]\n",
+            "grid.\"inference.growth.drift_per_year\"",
+        ),
+    ];
+    for (body, key) in cases {
+        let (code, err) = sweep_text(body, &[]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains("exp.toml") && err.contains(key) && err.contains("also sets"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn replicas_and_seed_are_not_swept_and_set_values_are_not_silently_replaced() {
+    for key in ["simulation.replicas", "simulation.seed", "simulation"] {
+        let (code, err) = sweep_text(&format!("[grid]\n\"{key}\" = [1, 2]\n"), &[]);
+        assert_eq!(code, Some(2), "{key}: {err}");
+        assert!(err.contains("replicas") && err.contains("seed"), "{key}: {err}");
+    }
+    let body = "[grid]\n\"inference.noise_sigma\" = [0.1, 0.2]\n";
+    let (code, err) = sweep_text(body, &["--set", "inference.noise_sigma=0.5"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--set inference.noise_sigma=0.5") && err.contains("sweeps"),
+        "{err}"
+    );
+    // `run` takes no shard options at all.
+    let o = support::binary()
+        .args(["run", "--shard", "0/2", "--quiet"])
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard"));
+}
+
+#[test]
+fn grid_errors_name_the_experiment_and_the_key() {
+    let (code, err) = sweep_text("[grid]\n\"nosuch.key\" = [1]\n", &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("exp.toml") && err.contains("grid.\"nosuch.key\""), "{err}");
+    assert!(!err.contains("--set"), "{err}");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("lost.toml");
+    fs::write(&file, "name = \"lost\"\nbase = \"nowhere.toml\"\nreplicas = 1\n").unwrap();
+    let o = support::binary()
+        .args(["sweep", file.to_str().unwrap(), "--quiet"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lost.toml") && err.contains("key `base`") && err.contains("nowhere.toml"),
+        "{err}"
+    );
+}

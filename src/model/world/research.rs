@@ -7,9 +7,13 @@ use super::*;
 impl World<'_> {
     /// A research job on generation `g` chosen with probability proportional
     /// to its units (rejection sampling: uniform job, accepted with
-    /// probability units / max units), i.e. the owner of a uniform unit.
+    /// probability units / bound), i.e. the owner of a uniform unit. The
+    /// bound is the largest job size allowed, but no more than the units the
+    /// generation will ever have (no job on it can be larger): a huge
+    /// `research.max_chips` must not make each draw take thousands of tries.
     pub(super) fn research_victim(&mut self, g: Gen) -> u32 {
-        let max_units = self.scenario.research.as_ref().map_or(1, |r| r.max_units).max(1);
+        let max_units = self.scenario.research.as_ref().map_or(1, |r| r.max_units);
+        let max_units = max_units.min(self.scenario.cluster.generation_units(g)).max(1);
         let n = self.research.running(g);
         loop {
             let slot = self.research.running_at(g, self.streams.victims.random_range(0..n));

@@ -11,7 +11,8 @@ use super::draw::{
 };
 use super::folder::{Band, Folder};
 use super::page::Section;
-use super::units::{Unit, human, percent, usd};
+use super::units::Unit;
+use crate::output::numbers::{human, percent, usd};
 use crate::stats::{mean, quantile_sorted, sorted, wilson};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -44,6 +45,7 @@ impl<'a> Detail<'a> {
             .and_then(|m| m.pointer("/contract_point_0/term_years"))
             .and_then(Value::as_f64)
             .map(|y| y * 12.0)
+            .filter(|m| (0.0..=super::folder::MAX_MONTHS).contains(m))
             .unwrap_or(0.0);
         let mut d = Detail {
             folder,

@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The latest month a results folder may mention: twice the longest term
+/// (100 years), since a run's planned finish may lie past the term.
+pub(super) const MAX_MONTHS: f64 = 2400.0;
+
 /// One CSV file, read whole, with its header.
 struct Table {
     path: PathBuf,
@@ -60,13 +64,25 @@ impl Table {
         self.rows[row].position().map(|p| p.line()).unwrap_or(row as u64 + 2)
     }
 
-    /// A numeric cell; an empty cell is `None`.
+    /// A numeric cell; an empty cell is `None`. A month of the term (a
+    /// column named `…month`) must lie within [0, `MAX_MONTHS`], so a
+    /// damaged file cannot size a chart's axis or buffers.
     fn number(&self, row: usize, col: usize) -> Result<Option<f64>, ReportError> {
         let text = self.rows[row].get(col).unwrap_or("").trim();
         if text.is_empty() {
             return Ok(None);
         }
         match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && self.headers[col].ends_with("month") && !(0.0..=MAX_MONTHS).contains(&v) => {
+                Err(ReportError::Garbled {
+                    path: self.path.clone(),
+                    message: format!(
+                        "line {}, column `{}`: `{text}` is not a month of a contract term (0 to {MAX_MONTHS})",
+                        self.line(row),
+                        self.headers[col]
+                    ),
+                })
+            }
             Ok(v) if v.is_finite() => Ok(Some(v)),
             _ => Err(ReportError::Garbled {
                 path: self.path.clone(),

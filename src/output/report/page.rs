@@ -5,7 +5,8 @@
 use super::detail::Detail;
 use super::folder::Folder;
 use super::sweep::short_value;
-use super::units::{Unit, human, usd};
+use super::units::Unit;
+use crate::output::numbers::{human, usd};
 use serde_json::Value;
 
 /// A section of the report: a chart and its caption.

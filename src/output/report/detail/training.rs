@@ -3,6 +3,7 @@
 //! (planned vs actual) from `training_runs.csv`.
 
 use super::Detail;
+use crate::output::numbers::{human, percent};
 use crate::output::report::ReportError;
 use crate::output::report::draw::{
     Area, C_ACCENT, C_GRAY, C_GREEN, C_MAIN, C_RED, Categories, DETAIL, DrawResult, FONT, category_label, clip,
@@ -10,7 +11,7 @@ use crate::output::report::draw::{
 };
 use crate::output::report::folder::RunRow;
 use crate::output::report::page::Section;
-use crate::output::report::units::{Unit, human, percent};
+use crate::output::report::units::Unit;
 use crate::stats::{mean, quantile_sorted, sorted};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
