@@ -1,6 +1,7 @@
 //! Integration tests, one binary (see STYLE.md): one module per topic.
 
 mod bad_configs;
+mod fuzz;
 mod golden;
 mod model;
 mod money;
