@@ -17,6 +17,10 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
 
+# Fuzz the binary with more mutated configs and experiments than CI's 500 (tests/it/fuzz.rs; FUZZ_SEED=N for another sample).
+fuzz CASES="5000":
+    FUZZ_CASES={{CASES}} cargo test --release --test it fuzz -- --nocapture
+
 # Regenerate the golden regression files after an intended change.
 golden:
     UPDATE_GOLDEN=1 cargo test --release --test it golden

@@ -5,7 +5,12 @@ use std::process::Command;
 
 /// The built `mortgage-sim` binary.
 pub fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mortgage-sim"))
+    Command::new(binary_path())
+}
+
+/// The path of the built `mortgage-sim` binary.
+pub fn binary_path() -> &'static str {
+    env!("CARGO_BIN_EXE_mortgage-sim")
 }
 
 /// The result files whose bytes are compared (the manifest carries timing).
