@@ -69,6 +69,9 @@ enum Command {
         /// memory ceiling (4 GB).
         #[arg(long)]
         allow_huge: bool,
+        /// Print what was merged, how fast, and the peak memory.
+        #[arg(long)]
+        stats: bool,
     },
     /// Write report.html and SVG charts into a results folder (readable offline).
     Report {
@@ -264,7 +267,8 @@ fn main() -> ExitCode {
             force,
             report,
             allow_huge,
-        }) => merge(&shards, &out, force, report, allow_huge),
+            stats,
+        }) => merge(&shards, &out, force, report, allow_huge, stats),
         Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
@@ -378,7 +382,14 @@ fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<
     Ok(())
 }
 
-fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool, allow_huge: bool) -> Result<(), Failure> {
+fn merge(
+    shards: &[PathBuf],
+    dir: &Path,
+    force: bool,
+    with_report: bool,
+    allow_huge: bool,
+    stats: bool,
+) -> Result<(), Failure> {
     let command = command_line();
     let options = jobs::Options {
         force,
@@ -395,6 +406,12 @@ fn merge(shards: &[PathBuf], dir: &Path, force: bool, with_report: bool, allow_h
         summary.points,
         dir.display()
     );
+    if stats {
+        note_raw!(
+            "{}",
+            output::stats_report(&summary.events_by_kind, summary.replicas, summary.wall_seconds, 0)
+        );
+    }
     if with_report {
         report(dir, output::report::ReportOptions::default())?;
     }

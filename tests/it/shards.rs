@@ -338,3 +338,67 @@ fn a_shard_of_a_huge_grid_holds_only_its_own_points() {
     let lines = fs::read_to_string(out.join("outcomes.jsonl")).unwrap().lines().count();
     assert_eq!(lines, 200, "the shard's block: 2 × 10^5 / 1000 units");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_merge_streams_and_holds_one_point_at_a_time() {
+    // 2,000 points in two shards: the merge reads them line by line and
+    // keeps one point's replicas (and its pooled waits, ~380 kB) in hand,
+    // so its peak memory does not grow with the grid (all 2,000 points'
+    // waits alone would be ~760 MB).
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = support::repo().join("tests/data/golden.toml");
+    let drift: Vec<String> = (0..2000).map(|i| format!("{}", 0.1 + i as f64 * 1e-4)).collect();
+    let file = tmp.path().join("wide.toml");
+    fs::write(
+        &file,
+        format!(
+            "name = \"wide\"\nbase = {:?}\nreplicas = 1\n[grid]\n\"inference.growth.drift_per_year\" = [{}]\n",
+            golden.display().to_string(),
+            drift.join(", ")
+        ),
+    )
+    .unwrap();
+    let parts: Vec<PathBuf> = (0..2)
+        .map(|i| {
+            let dir = tmp.path().join(format!("part{i}"));
+            let spec = format!("{i}/2");
+            ok(mortgage_sim(
+                &[
+                    "sweep",
+                    file.to_str().unwrap(),
+                    "--quiet",
+                    "--shard",
+                    &spec,
+                    "--out",
+                    dir.to_str().unwrap(),
+                ],
+                &[],
+            ));
+            dir
+        })
+        .collect();
+    let out = tmp.path().join("merged");
+    let o = mortgage_sim(
+        &[
+            "merge",
+            parts[0].to_str().unwrap(),
+            parts[1].to_str().unwrap(),
+            "--stats",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let kb: u64 = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("peak memory"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no peak memory line: {err}"));
+    assert!(kb < 50_000, "the merge peaked at {kb} kB");
+    let rows = fs::read_to_string(out.join("replicas.csv")).unwrap().lines().count();
+    assert_eq!(rows, 2001);
+}
