@@ -63,15 +63,23 @@ mod tests {
 }
 
 /// The buyer's cash, month by month. Month `k` (1-based) closes at the end
-/// of the month: the month's revenue comes in and its costs go out, then the
-/// month's payment is due. If cash plus the undrawn credit line cannot meet
-/// it, the buyer **defaults in month `k`** and pays nothing more. So with zero
-/// revenue and costs, funding F, no credit and a flat payment P, the last
-/// payment made is the `floor(F/P)`-th and the default month is
-/// `floor(F/P) + 1` (= `ceil(F/P)` unless F/P is a whole number).
+/// of the month, in this order:
+/// 1. the month's revenue comes in;
+/// 2. its other costs go out, from cash and then from the credit line (cash
+///    goes negative only once credit is exhausted: the buyer cannot meet
+///    its costs and defaults);
+/// 3. the month's payment is due (less any waiver for late capacity), from
+///    cash and then credit. If cash plus the undrawn credit cannot meet it,
+///    the buyer **defaults in month `k`** and pays nothing more.
 ///
-/// A shortfall smaller than a millionth of the payment is treated as
-/// rounding: the payment is made (cash may end a hair below zero).
+/// So with zero revenue and costs, funding F, no credit and a flat payment
+/// P, the last payment made is the `floor(F/P)`-th and the default month is
+/// `floor(F/P) + 1` (= `ceil(F/P)` unless F/P is a whole number). A
+/// shortfall smaller than a millionth of the amount is treated as rounding.
+///
+/// Every month is recorded, after a default too: what was due after
+/// waivers (the exposure at default is what remains due from the default
+/// month on) and what was paid.
 ///
 /// Money is conserved exactly by construction and checked by
 /// [`Ledger::balance_error`]: funding + revenue + credit drawn = payments +
@@ -82,7 +90,7 @@ pub struct Ledger {
     plan: Vec<f64>,
     funding: f64,
     credit_limit: f64,
-    /// Cash now (may be negative within a month, never after a payment).
+    /// Cash now (negative only when credit is exhausted and costs unpaid).
     pub cash: f64,
     /// Credit drawn so far.
     pub credit_drawn: f64,
@@ -94,16 +102,24 @@ pub struct Ledger {
     pub payments: f64,
     /// Payments waived for capacity not delivered on time.
     pub waived: f64,
-    /// Months closed so far.
+    /// Payments made for capacity not yet delivered (owed, not waived).
+    pub paid_undelivered: f64,
+    /// Months closed while the buyer was paying.
     pub months_closed: u32,
     /// Month of default (1-based), if the buyer defaulted.
     pub default_month: Option<u32>,
+    /// Per month (index 0 = month 1): the payment due after waivers.
+    pub due: Vec<f64>,
+    /// Per month: the payment made (0 from the default on).
+    pub paid: Vec<f64>,
 }
 
 impl Ledger {
     /// A ledger with `funding` cash, a credit line and a payment plan.
     pub fn new(plan: Vec<f64>, funding: f64, credit_limit: f64) -> Ledger {
         Ledger {
+            due: Vec::with_capacity(plan.len()),
+            paid: Vec::with_capacity(plan.len()),
             plan,
             funding,
             credit_limit,
@@ -113,46 +129,71 @@ impl Ledger {
             costs: 0.0,
             payments: 0.0,
             waived: 0.0,
+            paid_undelivered: 0.0,
             months_closed: 0,
             default_month: None,
         }
     }
 
-    /// Closes the next month with its revenue, costs and the part of its
-    /// payment that is waived. Returns true if the buyer defaults now.
-    /// Does nothing once the buyer has defaulted or the plan is over.
-    pub fn close_month(&mut self, revenue: f64, costs: f64, waiver: f64) -> bool {
-        let k = self.months_closed as usize;
-        if self.default_month.is_some() || k >= self.plan.len() {
+    /// Closes the next month with its revenue, costs, the part of its
+    /// payment that is waived and the value of the capacity it pays for
+    /// that is not delivered (`undelivered`, counted as paid for when owed
+    /// and paid). Returns true if the buyer defaults now. After a default
+    /// (or past the plan) it only records what was due.
+    pub fn close_month(&mut self, revenue: f64, costs: f64, waiver: f64, undelivered: f64) -> bool {
+        let k = self.due.len();
+        if k >= self.plan.len() {
+            return false;
+        }
+        let waiver = waiver.clamp(0.0, self.plan[k]);
+        let due = self.plan[k] - waiver;
+        self.due.push(due);
+        if self.default_month.is_some() {
+            self.paid.push(0.0);
             return false;
         }
         self.months_closed += 1;
         self.revenue += revenue;
         self.costs += costs;
-        self.cash += revenue - costs;
-        let waiver = waiver.clamp(0.0, self.plan[k]);
-        let due = self.plan[k] - waiver;
+        if self.cash + revenue >= costs {
+            self.cash += revenue - costs;
+        } else {
+            // Costs beyond cash are paid from the credit line while it lasts.
+            let draw = (costs - self.cash - revenue).min(self.credit_limit - self.credit_drawn);
+            self.credit_drawn += draw;
+            self.cash += revenue + draw - costs;
+        }
         let credit_left = self.credit_limit - self.credit_drawn;
-        // A shortfall below a millionth of the payment is float rounding
+        // A shortfall below a millionth of the amount is float rounding
         // (e.g. funding equal to the commitment vs the sum of the plan),
         // not a default.
-        if self.cash + credit_left < due * (1.0 - 1e-6) {
+        if self.cash + credit_left < due - 1e-6 * due.max(costs) {
             self.default_month = Some(self.months_closed);
+            self.paid.push(0.0);
             return true;
         }
         self.waived += waiver;
+        if waiver == 0.0 {
+            self.paid_undelivered += undelivered.min(due);
+        }
         let draw = (due - self.cash).max(0.0);
         self.credit_drawn += draw;
         self.cash += draw - due;
         self.payments += due;
+        self.paid.push(due);
         false
     }
 
-    /// Remaining committed payments from the default month on (the missed
-    /// payment included, before any waiver); 0 without a default.
+    /// Payments still due from the default month on (the missed one
+    /// included), after waivers for capacity still late; 0 without a
+    /// default. Months not yet closed count in full (the term's last months
+    /// are closed when the term ends).
     pub fn exposure_at_default(&self) -> f64 {
-        self.default_month
-            .map_or(0.0, |m| self.plan[(m - 1) as usize..].iter().sum())
+        self.default_month.map_or(0.0, |m| {
+            let from = (m - 1) as usize;
+            let recorded: f64 = self.due[from..].iter().sum();
+            recorded + self.plan[self.due.len().max(from)..].iter().sum::<f64>()
+        })
     }
 
     /// |funding + revenue + credit drawn − (payments + costs + cash)|.
@@ -169,7 +210,7 @@ mod ledger_tests {
     fn zero_revenue_defaults_in_month_floor_f_over_p_plus_one() {
         for (funding, expected) in [(25.0, 3), (20.0, 3), (9.99, 1), (0.0, 1)] {
             let mut l = Ledger::new(vec![10.0; 12], funding, 0.0);
-            let month = (1..=12).find(|_| l.close_month(0.0, 0.0, 0.0));
+            let month = (1..=12).find(|_| l.close_month(0.0, 0.0, 0.0, 0.0));
             assert_eq!(month, Some(expected), "funding {funding}");
             assert_eq!(l.default_month, Some(expected));
             assert_eq!(l.exposure_at_default(), 10.0 * (13 - expected) as f64);
@@ -181,7 +222,7 @@ mod ledger_tests {
     fn credit_line_and_waivers_delay_default_and_money_balances() {
         let mut l = Ledger::new(vec![10.0; 6], 15.0, 10.0);
         let defaults: Vec<bool> = (0..6)
-            .map(|k| l.close_month(2.0, 1.0, if k == 0 { 4.0 } else { 0.0 }))
+            .map(|k| l.close_month(2.0, 1.0, if k == 0 { 4.0 } else { 0.0 }, 0.0))
             .collect();
         // Month 1: cash 16, due 6 → 10. Month 2: 11 → 1. Month 3: 2, draw 8 → 0.
         // Month 4: 1, 2 of credit left → default.
@@ -189,5 +230,45 @@ mod ledger_tests {
         assert_eq!(l.default_month, Some(4));
         assert_eq!((l.waived, l.payments, l.credit_drawn), (4.0, 26.0, 8.0));
         assert!(l.balance_error() < 1e-9, "{l:?}");
+    }
+
+    #[test]
+    fn costs_draw_on_credit_before_the_payment_so_cash_stays_non_negative() {
+        // Cash 1, costs 5, credit 10, payment 20: the costs take 4 of
+        // credit, the payment cannot be met. The old order left cash at -4
+        // with the whole credit line undrawn.
+        let mut l = Ledger::new(vec![20.0], 1.0, 10.0);
+        assert!(l.close_month(0.0, 5.0, 0.0, 0.0));
+        assert_eq!((l.cash, l.credit_drawn, l.costs), (0.0, 4.0, 5.0));
+        assert!(l.balance_error() < 1e-12);
+        // With credit exhausted by costs, cash goes negative and the buyer
+        // defaults even when nothing is due.
+        let mut l = Ledger::new(vec![0.0], 1.0, 2.0);
+        assert!(l.close_month(0.0, 5.0, 0.0, 0.0));
+        assert_eq!((l.cash, l.credit_drawn), (-2.0, 2.0));
+    }
+
+    #[test]
+    fn exposure_at_default_counts_the_waivers_of_capacity_still_late() {
+        // Payments of 10; the buyer pays month 1 and defaults in month 2;
+        // months 3 and 4 would have waived 4 and 10 for late capacity.
+        let mut l = Ledger::new(vec![10.0; 4], 15.0, 0.0);
+        let defaults: Vec<bool> = [0.0, 0.0, 4.0, 10.0]
+            .iter()
+            .map(|&w| l.close_month(0.0, 0.0, w, 0.0))
+            .collect();
+        assert_eq!(defaults, [false, true, false, false]);
+        assert_eq!(l.exposure_at_default(), 10.0 + 6.0 + 0.0);
+        assert_eq!(l.due, [10.0, 10.0, 6.0, 0.0]);
+        assert_eq!(l.paid, [10.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn payments_for_late_capacity_are_counted_when_owed_and_paid() {
+        let mut l = Ledger::new(vec![10.0; 2], 100.0, 0.0);
+        l.close_month(0.0, 0.0, 0.0, 3.0);
+        l.close_month(0.0, 0.0, 2.0, 2.0);
+        // Month 2's late capacity was waived, not paid for.
+        assert_eq!(l.paid_undelivered, 3.0);
     }
 }

@@ -32,7 +32,6 @@ pub fn simulate(scenario: &Scenario, replica: u32, seed: u64) -> ReplicaOutcome 
 /// scenario's prices.
 pub fn outcome(scenario: &Scenario, tally: crate::metrics::ReplicaTally) -> ReplicaOutcome {
     let prices = Prices {
-        contract_per_chip_hour_usd: scenario.contract.price_per_chip_hour_usd,
         spot_per_chip_hour_usd: scenario.provider.spot_price_per_chip_hour_usd,
     };
     ReplicaOutcome::from_tally(tally, prices)

@@ -70,6 +70,22 @@ pub struct RawContract {
     /// are still owed or waived (default: owed).
     #[serde(default)]
     pub undelivered_capacity: RawUndelivered,
+    /// When prices are given and do not value the planned capacity at the
+    /// commitment: which of the two the payments follow.
+    pub governs: Option<RawGoverns>,
+    /// Annual effective discount rate of present values (default 0).
+    #[serde(default)]
+    pub discount_rate_per_year: f64,
+}
+
+/// `contract.governs`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawGoverns {
+    /// Payments total `committed_usd`; the prices value idle and late capacity.
+    Commitment,
+    /// Payments total the prices × planned chip-hours (the commitment follows).
+    Price,
 }
 
 /// `contract.payment_schedule`
@@ -153,6 +169,10 @@ pub struct RawGeneration {
     pub speed: f64,
     /// Years a tranche serves after delivery before it retires (absent: never).
     pub service_life_years: Option<f64>,
+    /// The contract's price of this generation's chip-hour (absent: the
+    /// commitment split over the generations in proportion to planned
+    /// capacity × speed).
+    pub price_per_chip_hour_usd: Option<f64>,
 }
 
 /// `[[cluster.tranches]]`

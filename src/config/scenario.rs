@@ -204,6 +204,9 @@ pub struct Generation {
     pub speed: f64,
     /// Service life after delivery (None: serves to the end).
     pub service_life: Option<Span>,
+    /// The price the config gives this generation's chip-hour, if any (the
+    /// resolved prices are `ContractSpec::prices`).
+    pub price_per_chip_hour_usd: Option<f64>,
 }
 
 /// One delivery of capacity.
@@ -231,8 +234,19 @@ impl ClusterSpec {
 
     /// Chip-hours the tranche schedule plans within `[from, to)`.
     pub fn planned_chip_hours(&self, from: SimTime, to: SimTime) -> f64 {
+        self.planned_chip_hours_where(from, to, |_| true)
+    }
+
+    /// Chip-hours of generation `g` the tranche schedule plans within
+    /// `[from, to)`.
+    pub fn planned_chip_hours_of(&self, g: Gen, from: SimTime, to: SimTime) -> f64 {
+        self.planned_chip_hours_where(from, to, |t| t.generation == g)
+    }
+
+    fn planned_chip_hours_where(&self, from: SimTime, to: SimTime, keep: impl Fn(&Tranche) -> bool) -> f64 {
         self.tranches
             .iter()
+            .filter(|t| keep(t))
             .map(|t| {
                 let (start, end) = self.planned_service(t);
                 let seconds = end.min(to) - start.max(from);
@@ -481,6 +495,7 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
             name: g.name.clone(),
             speed,
             service_life,
+            price_per_chip_hour_usd: g.price_per_chip_hour_usd,
         });
     }
     require(

@@ -122,6 +122,10 @@ pub struct Levels {
     pub demand: f64,
     /// Inference served, baseline-chip equivalents.
     pub served: f64,
+    /// Idle capacity at the contract's prices, USD per second.
+    pub idle_value: f64,
+    /// Late capacity at the contract's prices, USD per second.
+    pub undelivered_value: f64,
 }
 
 /// Integrates [`Levels`] over time, exactly for chips.
@@ -133,6 +137,10 @@ pub struct Integrator {
     pub demand: f64,
     /// Inference served, baseline-chip-seconds.
     pub served: f64,
+    /// Idle capacity at the contract's prices, USD.
+    pub idle_usd: f64,
+    /// Late capacity at the contract's prices, USD.
+    pub undelivered_usd: f64,
     last: SimTime,
 }
 
@@ -152,7 +160,21 @@ impl Integrator {
         }
         self.demand += levels.demand * dt as f64;
         self.served += levels.served * dt as f64;
+        self.idle_usd += levels.idle_value * dt as f64;
+        self.undelivered_usd += levels.undelivered_value * dt as f64;
         self.last = now;
+    }
+
+    /// Everything integrated so far, as of `now` (the last advance).
+    pub fn snapshot(&self, now: SimTime) -> Snapshot {
+        Snapshot {
+            time: now,
+            totals: self.totals,
+            demand: self.demand,
+            served: self.served,
+            idle_usd: self.idle_usd,
+            undelivered_usd: self.undelivered_usd,
+        }
     }
 }
 
@@ -168,6 +190,10 @@ pub struct Snapshot {
     pub demand: f64,
     /// Inference served up to `time`, baseline-chip-seconds.
     pub served: f64,
+    /// Idle capacity up to `time` at the contract's prices, USD.
+    pub idle_usd: f64,
+    /// Late capacity up to `time` at the contract's prices, USD.
+    pub undelivered_usd: f64,
 }
 
 /// The time-series metrics of `timeseries.csv`, in column order, with how

@@ -3,7 +3,7 @@
 //! it into the result row, one record per training run, and the books kept
 //! for checks.
 
-use super::{ChipSeconds, ReplicaRow, Step, Waits};
+use super::{ChipSeconds, ReplicaRow, Snapshot, Step, Waits};
 use crate::engine::{SimTime, Span};
 use crate::finance::Ledger;
 use serde::{Deserialize, Serialize};
@@ -105,6 +105,8 @@ pub struct ReplicaTally {
     pub events_by_kind: Vec<u64>,
     /// The exact chip-second books.
     pub chip_seconds: ChipSeconds,
+    /// The books over the buyer's time: to its default, or the whole term.
+    pub buyer: Snapshot,
     /// Inference demand and served, baseline-chip-seconds.
     pub demand_chip_seconds: f64,
     /// Inference served, baseline-chip-seconds.
@@ -169,11 +171,10 @@ pub struct RunTally {
 }
 
 /// What a row needs to know of the scenario besides the tally: the prices
-/// that turn chip-hours into dollars.
+/// that turn chip-hours into dollars (the contract's prices are already in
+/// the tally's books).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prices {
-    /// The contract's price per chip-hour (idle cost).
-    pub contract_per_chip_hour_usd: f64,
     /// The spot price of re-marketed capacity (recovery).
     pub spot_per_chip_hour_usd: f64,
 }

@@ -38,14 +38,22 @@ pub struct ReplicaRow {
     pub research_useful_chip_hours: f64,
     /// Research lost chip-hours.
     pub research_lost_chip_hours: f64,
-    /// busy / delivered.
+    /// busy / delivered, over the buyer's time (to its default, or the term).
     pub utilization: f64,
-    /// useful / delivered.
+    /// useful / delivered, over the buyer's time.
     pub useful_utilization: f64,
-    /// idle / delivered.
+    /// idle / delivered, over the buyer's time.
     pub idle_fraction: f64,
-    /// Idle chip-hours × contract price.
+    /// Idle chip-hours of the buyer's time × their generation's contract price.
     pub idle_cost_usd: f64,
+    /// Payments made for capacity that was late (owed, not waived).
+    pub paid_undelivered_usd: f64,
+    /// Committed money not turned into work: idle cost + paid for late capacity.
+    pub unused_commitment_usd: f64,
+    /// Delivered chip-hours over the buyer's time.
+    pub buyer_delivered_chip_hours: f64,
+    /// Idle chip-hours over the buyer's time.
+    pub buyer_idle_chip_hours: f64,
     /// Chip-hours re-marketed by the provider after a default.
     pub remarketed_chip_hours: f64,
     /// Lowest utilization over the whole contract years of the term (empty
@@ -110,7 +118,7 @@ pub struct ReplicaRow {
     pub exposure_at_default_usd: f64,
     /// Re-marketed chip-hours × spot price.
     pub recovery_usd: f64,
-    /// exposure − recovery.
+    /// max(0, exposure − recovery): a credit loss is never negative.
     pub loss_usd: f64,
 }
 
@@ -211,7 +219,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 50] = [
+pub const COLUMNS: [Column; 54] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -248,6 +256,16 @@ pub const COLUMNS: [Column; 50] = [
     }),
     col("idle_fraction", Unit::Fraction, |r| Cell::Num(r.idle_fraction)),
     col("idle_cost_usd", Unit::Usd, |r| Cell::Num(r.idle_cost_usd)),
+    col("paid_undelivered_usd", Unit::Usd, |r| Cell::Num(r.paid_undelivered_usd)),
+    col("unused_commitment_usd", Unit::Usd, |r| {
+        Cell::Num(r.unused_commitment_usd)
+    }),
+    col("buyer_delivered_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.buyer_delivered_chip_hours)
+    }),
+    col("buyer_idle_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.buyer_idle_chip_hours)
+    }),
     col("remarketed_chip_hours", Unit::ChipHours, |r| {
         Cell::Num(r.remarketed_chip_hours)
     }),
@@ -329,8 +347,11 @@ impl ReplicaRow {
     /// to months, days and hours, chip-hours to dollars at `prices`.
     pub fn from_tally(t: &ReplicaTally, prices: Prices) -> ReplicaRow {
         let cs = &t.chip_seconds;
+        // Utilization and idle cost count the buyer's time only.
+        let b = &t.buyer.totals;
         let h = hours;
         let delivered = h(cs.delivered);
+        let buyer_delivered = h(b.delivered);
         let completed: Vec<&RunTally> = t.runs.iter().filter(|r| r.finished.is_some()).collect();
         let exposure = t.ledger.exposure_at_default();
         let recovery = h(cs[Class::Remarketed]) * prices.spot_per_chip_hour_usd;
@@ -369,10 +390,14 @@ impl ReplicaRow {
             inference_chip_hours: h(cs[Class::Inference]),
             research_useful_chip_hours: h(cs.research_useful),
             research_lost_chip_hours: h(cs.research_lost),
-            utilization: ratio(h(cs.busy()), delivered),
-            useful_utilization: ratio(h(cs.useful()), delivered),
-            idle_fraction: ratio(h(cs[Class::Idle]), delivered),
-            idle_cost_usd: h(cs[Class::Idle]) * prices.contract_per_chip_hour_usd,
+            utilization: ratio(h(b.busy()), buyer_delivered),
+            useful_utilization: ratio(h(b.useful()), buyer_delivered),
+            idle_fraction: ratio(h(b[Class::Idle]), buyer_delivered),
+            idle_cost_usd: t.buyer.idle_usd,
+            paid_undelivered_usd: t.ledger.paid_undelivered,
+            unused_commitment_usd: t.buyer.idle_usd + t.ledger.paid_undelivered,
+            buyer_delivered_chip_hours: buyer_delivered,
+            buyer_idle_chip_hours: h(b[Class::Idle]),
             remarketed_chip_hours: h(cs[Class::Remarketed]),
             min_year_utilization: t.min_year_utilization,
             unit_failures: c.unit_failures,
@@ -404,7 +429,7 @@ impl ReplicaRow {
             default_month: l.default_month,
             exposure_at_default_usd: exposure,
             recovery_usd: recovery,
-            loss_usd: exposure - recovery,
+            loss_usd: (exposure - recovery).max(0.0),
         }
     }
 }

@@ -99,9 +99,9 @@ pub struct World<'s> {
     series: Vec<Step>,
     /// Totals at the start of the current time-series step.
     step_start: Snapshot,
-    /// Units of tranches whose planned month has passed but which are not
-    /// delivered yet.
-    undelivered_units: u64,
+    /// Per generation, units of tranches whose planned month has passed but
+    /// which are not delivered yet.
+    undelivered_units: Vec<u64>,
     /// Bumped when the delivered capacity changes; older failure candidates
     /// are stale.
     failure_epoch: u32,
@@ -151,10 +151,13 @@ struct Money {
     ledger: Ledger,
     /// When the buyer defaulted, if it did.
     defaulted_at: Option<SimTime>,
-    /// (time, books, inference served) at the end of the last closed month.
-    month_mark: (SimTime, ChipSeconds, f64),
+    /// The books at the end of the last closed month.
+    month_mark: Snapshot,
     /// Books at the end of the last whole contract year.
     year_mark: ChipSeconds,
+    /// The books when the buyer defaulted: its time ends there, and the
+    /// capacity is the provider's from then on.
+    at_default: Option<Snapshot>,
     months_elapsed: u32,
     min_year_utilization: Option<f64>,
 }
@@ -224,7 +227,7 @@ impl<'s> World<'s> {
             // One step per Sample event plus the last, ending with the term.
             series: Vec::with_capacity(term.steps_of(scenario.timeseries_step) as usize),
             step_start: Snapshot::default(),
-            undelivered_units: 0,
+            undelivered_units: vec![0; cl.generations.len()],
             failure_epoch: 0,
             training: Training {
                 checkpointing,
@@ -250,8 +253,9 @@ impl<'s> World<'s> {
                     None => Ledger::new(scenario.contract.payments.clone(), scenario.contract.committed_usd, 0.0),
                 },
                 defaulted_at: None,
-                month_mark: (SimTime::ZERO, ChipSeconds::default(), 0.0),
+                month_mark: Snapshot::default(),
                 year_mark: ChipSeconds::default(),
+                at_default: None,
                 months_elapsed: 0,
                 min_year_utilization: None,
             },
@@ -285,7 +289,8 @@ impl<'s> World<'s> {
     fn handle(&mut self, now: SimTime, event: Event) -> bool {
         match event {
             Event::TranchePlanned { tranche } => {
-                self.undelivered_units += self.scenario.cluster.tranches[tranche as usize].units;
+                let t = &self.scenario.cluster.tranches[tranche as usize];
+                self.undelivered_units[t.generation.index()] += t.units;
             }
             Event::TrancheArrives { tranche } => self.tranche_arrives(now, tranche),
             Event::TrancheRetires { tranche } => self.tranche_retires(now, tranche),
@@ -366,17 +371,22 @@ impl<'s> World<'s> {
     /// Chips by state now, the integrands of the allocation book.
     fn levels(&self) -> Levels {
         let mut l = Levels {
-            undelivered: self.chips(self.undelivered_units),
+            undelivered: self.chips(self.undelivered_units.iter().sum()),
             demand: self.inference.demand,
             ..Levels::default()
         };
         let mut capacity = 0.0;
+        let prices = &self.scenario.contract.prices;
         for (g, p) in self.cluster.generations() {
             l.delivered += self.chips(p.delivered);
             for class in Class::ALL {
                 l.held[class as usize] += self.chips(p[class]);
             }
             capacity += self.chips(p[Class::Inference]) as f64 * self.cluster.speed(g);
+            // Contract value per second of what sits idle or is late.
+            let per_second = prices[g.index()] / Span::HOUR.secs() as f64;
+            l.idle_value += self.chips(p[Class::Idle]) as f64 * per_second;
+            l.undelivered_value += self.chips(self.undelivered_units[g.index()]) as f64 * per_second;
         }
         l.served = capacity.min(self.inference.demand);
         l
@@ -384,12 +394,7 @@ impl<'s> World<'s> {
 
     /// Ends a time-series step at `now`.
     fn snapshot(&mut self, now: SimTime) {
-        let snapshot = Snapshot {
-            time: now,
-            totals: self.books.totals,
-            demand: self.books.demand,
-            served: self.books.served,
-        };
+        let snapshot = self.books.snapshot(now);
         self.series.push(Step::between(&self.step_start, &snapshot));
         self.step_start = snapshot;
     }

@@ -103,11 +103,130 @@ fn waived_late_capacity_comes_off_the_payments() {
         "buyer.initial_funding_usd=1e18",
         "contract.undelivered_capacity=\"waived\"",
     ]);
-    let price = owed.contract.price_per_chip_hour_usd;
     for (a, b) in outcomes(&owed, 3).iter().zip(outcomes(&waived, 3).iter()) {
+        // The same late capacity (deliveries share their draws): paid for
+        // when owed, taken off the payments when waived.
+        let expected = a.row.paid_undelivered_usd;
+        assert!(expected > 0.0, "the golden scenario's tranches are late");
         assert_eq!(a.row.payments_waived_usd, 0.0);
-        let expected = b.row.undelivered_chip_hours * price;
-        assert!((b.row.payments_waived_usd - expected).abs() < 1e-6 * expected.max(1.0));
-        assert!((a.row.payments_usd - b.row.payments_usd - expected).abs() < 1e-6 * expected.max(1.0));
+        assert_eq!(b.row.paid_undelivered_usd, 0.0);
+        assert!((b.row.payments_waived_usd - expected).abs() < 1e-6 * expected);
+        assert!((a.row.payments_usd - b.row.payments_usd - expected).abs() < 1e-6 * expected);
+        assert!((a.row.unused_commitment_usd - a.row.idle_cost_usd - expected).abs() < 1e-6 * expected);
     }
+}
+
+#[test]
+fn the_buyers_books_end_at_its_default() {
+    // A default in month 1: whatever the provider does with the capacity
+    // afterwards, the buyer's idle cost and utilization are those of month 1.
+    let runs: Vec<_> = ["0", "0.5", "1"]
+        .iter()
+        .map(|fraction| {
+            let s = scenario(&[
+                "buyer.initial_funding_usd=0",
+                "buyer.credit_line_usd=0",
+                "buyer.revenue_per_served_chip_hour_usd=0",
+                &format!("provider.remarket_fraction={fraction}"),
+            ]);
+            model::simulate(&s, 0, replica_seed(s.seed, 0)).row
+        })
+        .collect();
+    for r in &runs {
+        assert_eq!(r.default_month, Some(1));
+        assert!(
+            r.buyer_delivered_chip_hours <= 15360.0 * 730.5 + 1e-6,
+            "{}",
+            r.buyer_delivered_chip_hours
+        );
+        assert!(r.buyer_delivered_chip_hours < r.delivered_chip_hours);
+        assert_eq!(
+            (r.idle_cost_usd, r.utilization, r.buyer_idle_chip_hours),
+            (
+                runs[0].idle_cost_usd,
+                runs[0].utilization,
+                runs[0].buyer_idle_chip_hours
+            )
+        );
+    }
+    // The provider's side does change: more re-marketed, less idle overall.
+    assert!(runs[2].remarketed_chip_hours > runs[1].remarketed_chip_hours);
+    assert!(runs[2].idle_chip_hours < runs[0].idle_chip_hours);
+    assert_eq!(runs[0].min_year_utilization, None, "no whole year of the buyer's time");
+}
+
+#[test]
+fn a_credit_loss_is_never_negative() {
+    // Re-marketing everything at a spot price above the contract's recovers
+    // more than the exposure: the provider gains, but its credit loss is 0.
+    let s = scenario(&[
+        "buyer.initial_funding_usd=0",
+        "buyer.credit_line_usd=0",
+        "provider.remarket_fraction=1",
+        "provider.spot_price_per_chip_hour_usd=40",
+    ]);
+    for o in outcomes(&s, 3) {
+        assert!(
+            o.row.recovery_usd > o.row.exposure_at_default_usd,
+            "{:?}",
+            o.row.recovery_usd
+        );
+        assert_eq!(o.row.loss_usd, 0.0);
+    }
+}
+
+#[test]
+fn each_generation_is_priced_by_its_speed_unless_prices_are_given() {
+    // Derived: the commitment split in proportion to planned capacity ×
+    // speed, so the faster generation's chip-hour costs more and the
+    // planned capacity at the prices is the commitment.
+    let s = scenario(&[]);
+    let c = &s.contract;
+    let gens = &s.cluster.generations;
+    assert!(c.price_derived);
+    let ratio = c.prices[1] / c.prices[0];
+    assert!((ratio - gens[1].speed / gens[0].speed).abs() < 1e-12, "{ratio}");
+    let end = mortgage_sim::engine::SimTime::at(c.term);
+    let valued: f64 = (0..gens.len() as u32)
+        .map(|g| {
+            let g = mortgage_sim::config::scenario::Gen(g);
+            c.prices[g.index()]
+                * s.cluster
+                    .planned_chip_hours_of(g, mortgage_sim::engine::SimTime::ZERO, end)
+        })
+        .sum();
+    assert!((valued - c.committed_usd).abs() < 1e-6 * c.committed_usd, "{valued}");
+    // Given prices are used as given.
+    let given = scenario(&[
+        "cluster.generations.0.price_per_chip_hour_usd=2",
+        "cluster.generations.1.price_per_chip_hour_usd=3",
+        "contract.governs=\"commitment\"",
+    ]);
+    assert_eq!(given.contract.prices, [2.0, 3.0]);
+}
+
+#[test]
+fn a_given_price_must_agree_with_the_commitment_or_say_which_governs() {
+    let path = super::support::repo().join("tests/data/golden.toml");
+    let load = |extra: &[&str]| {
+        let all: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        config::load_file(&path, &all)
+    };
+    let e = load(&["contract.price_per_chip_hour_usd=3"]).unwrap_err().to_string();
+    assert!(
+        e.contains("contract.governs") && e.contains("\"price\"") && e.contains("\"commitment\""),
+        "{e}"
+    );
+    // The price governs: the commitment follows it.
+    let s = load(&["contract.price_per_chip_hour_usd=3", "contract.governs=\"price\""]).unwrap();
+    let planned = s.contract.planned_chip_hours;
+    assert!((s.contract.committed_usd - 3.0 * planned).abs() < 1e-6 * s.contract.committed_usd);
+    assert!((s.contract.payments.iter().sum::<f64>() - 3.0 * planned).abs() < 1e-3 * planned);
+    // The commitment governs: payments total it; the price values idle time.
+    let s = load(&["contract.price_per_chip_hour_usd=3", "contract.governs=\"commitment\""]).unwrap();
+    assert_eq!(s.contract.committed_usd, 200e6);
+    assert_eq!(s.contract.prices, [3.0, 3.0]);
+    // A price that agrees needs no say.
+    let agreeing = 200e6 / planned;
+    assert!(load(&[&format!("contract.price_per_chip_hour_usd={agreeing}")]).is_ok());
 }

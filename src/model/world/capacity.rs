@@ -9,7 +9,7 @@ impl World<'_> {
         // Its TranchePlanned event came first (scheduled earlier, at the
         // same or an earlier time), so its units are counted as undelivered.
         let t = &self.scenario.cluster.tranches[i as usize];
-        self.undelivered_units -= t.units;
+        self.undelivered_units[t.generation.index()] -= t.units;
         self.cluster[t.generation].deliver(t.units);
         if let Some(life) = self.scenario.cluster.generations[t.generation.index()].service_life {
             let end = now + life;

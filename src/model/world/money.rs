@@ -8,27 +8,30 @@ impl World<'_> {
     /// inference served in the month, other costs pro rata to the month's
     /// length, and the month's payment (less late capacity if waived).
     pub(super) fn month_end(&mut self, now: SimTime) {
-        let (start, marked, served) = self.money.month_mark;
+        let start = self.money.month_mark;
         let hour = Span::HOUR.secs() as f64;
         let (revenue, costs) = match &self.scenario.buyer {
             Some(b) => (
-                (self.books.served - served) / hour * b.revenue_per_served_chip_hour_usd,
-                b.other_costs_per_month_usd * (now - start).in_units(Span::MONTH),
+                (self.books.served - start.served) / hour * b.revenue_per_served_chip_hour_usd,
+                b.other_costs_per_month_usd * (now - start.time).in_units(Span::MONTH),
             ),
             None => (0.0, 0.0),
         };
-        let contract = &self.scenario.contract;
-        let waiver = if contract.waive_undelivered {
-            metrics::hours(self.books.totals.undelivered - marked.undelivered) * contract.price_per_chip_hour_usd
+        // The month's late capacity at the contract's prices: waived from
+        // the payment, or paid for.
+        let late = self.books.undelivered_usd - start.undelivered_usd;
+        let waiver = if self.scenario.contract.waive_undelivered {
+            late
         } else {
             0.0
         };
-        if self.money.ledger.close_month(revenue, costs, waiver) {
+        if self.money.ledger.close_month(revenue, costs, waiver, late) {
             self.buyer_defaults(now);
         }
-        self.money.month_mark = (now, self.books.totals, self.books.served);
+        self.money.month_mark = self.books.snapshot(now);
         self.money.months_elapsed += 1;
-        if self.money.months_elapsed.is_multiple_of(12) {
+        // A "year below threshold" counts the buyer's whole years only.
+        if self.money.months_elapsed.is_multiple_of(12) && self.money.defaulted_at.is_none() {
             let year = self.books.totals.since(&self.money.year_mark);
             let utilization = ratio(year.busy() as f64, year.delivered as f64);
             self.money.min_year_utilization = Some(
@@ -72,6 +75,8 @@ impl World<'_> {
         for p in &mut self.cluster.pools {
             p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }
+        // The buyer's books close here, with the work its default lost.
+        self.money.at_default = Some(self.books.snapshot(now));
         self.remarket_idle();
     }
 

@@ -18,6 +18,7 @@ impl World<'_> {
             self.books.totals.research_useful += chip_seconds(self.chips(job.units), now - job.started);
         }
         self.snapshot(now);
+        let buyer = self.money.at_default.unwrap_or_else(|| self.books.snapshot(now));
         let runs = self.run_tallies();
         ReplicaTally {
             replica: self.replica,
@@ -25,6 +26,7 @@ impl World<'_> {
             events: self.counters.events,
             events_by_kind: self.counters.by_kind.to_vec(),
             chip_seconds: self.books.totals,
+            buyer,
             demand_chip_seconds: self.books.demand,
             served_chip_seconds: self.books.served,
             counts: self.counters.counts,
