@@ -4,6 +4,23 @@
 use crate::config::scenario::ContractSpec;
 use crate::engine::Span;
 
+/// The value at the start of the term of one dollar paid at the end of
+/// month `month` (1-based), at an annual effective `rate`:
+/// (1 + r)^(−month/12).
+pub fn discount_factor(rate: f64, month: usize) -> f64 {
+    (1.0 + rate).powf(-(month as f64) / 12.0)
+}
+
+/// The present value of monthly cash flows, `flows[i]` paid at the end of
+/// month `first + i`.
+pub fn present_value(flows: impl IntoIterator<Item = f64>, first: usize, rate: f64) -> f64 {
+    flows
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| f * discount_factor(rate, first + i))
+        .sum()
+}
+
 /// Derived contract figures, for `check` and the manifest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractFigures {
@@ -37,6 +54,21 @@ pub fn contract_figures(c: &ContractSpec) -> ContractFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_present_value_of_a_flat_annuity_is_its_closed_form() {
+        // P paid at the end of each of n months at annual rate r: with the
+        // monthly factor v = (1 + r)^(-1/12), PV = P v (1 - v^n) / (1 - v).
+        let (p, n, r) = (1e9, 60, 0.08);
+        let v = (1.0f64 + r).powf(-1.0 / 12.0);
+        let closed = p * v * (1.0 - v.powi(n)) / (1.0 - v);
+        let pv = present_value(std::iter::repeat_n(p, n as usize), 1, r);
+        assert!((pv - closed).abs() < 1e-9 * closed, "{pv} vs {closed}");
+        // At r = 0 a present value is the nominal sum.
+        assert_eq!(present_value([1.0, 2.0, 3.0], 1, 0.0), 6.0);
+        // A dollar a year out at 5% is worth 1/1.05 today.
+        assert!((discount_factor(0.05, 12) - 1.0 / 1.05).abs() < 1e-15);
+    }
 
     #[test]
     fn derived_price_is_commitment_over_planned_chip_hours() {

@@ -18,6 +18,8 @@ mod waits;
 
 pub use books::{ChipSeconds, Class, STEP_METRICS, Snapshot, Step, StepMetric};
 pub(crate) use books::{Integrator, Levels, chip_seconds, hours, ratio};
-pub use outcome::{Counts, Prices, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord};
+pub use outcome::{
+    Counts, MonthFlows, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord, Valuation,
+};
 pub use row::{COLUMNS, Cell, Column, ReplicaRow, Unit, column};
 pub use waits::{Waits, record_wait, wait_histogram};

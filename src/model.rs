@@ -20,7 +20,7 @@ pub use event::Event;
 pub use world::{Streams, World};
 
 use crate::config::Scenario;
-use crate::metrics::{Prices, ReplicaOutcome};
+use crate::metrics::{ReplicaOutcome, Valuation};
 
 /// Simulates replica `replica` of `scenario` over the whole term with the
 /// replica's own seed.
@@ -31,8 +31,9 @@ pub fn simulate(scenario: &Scenario, replica: u32, seed: u64) -> ReplicaOutcome 
 /// The outcome of a replica of `scenario` from its tally, at the
 /// scenario's prices.
 pub fn outcome(scenario: &Scenario, tally: crate::metrics::ReplicaTally) -> ReplicaOutcome {
-    let prices = Prices {
+    let valuation = Valuation {
         spot_per_chip_hour_usd: scenario.provider.spot_price_per_chip_hour_usd,
+        discount_rate_per_year: scenario.contract.discount_rate_per_year,
     };
-    ReplicaOutcome::from_tally(tally, prices)
+    ReplicaOutcome::from_tally(tally, valuation)
 }

@@ -126,6 +126,8 @@ pub struct ReplicaTally {
     pub ledger: Ledger,
     /// The time-series steps.
     pub series: Vec<Step>,
+    /// Each contract month's flows (index 0 = month 1).
+    pub months: Vec<MonthFlows>,
 }
 
 /// Event counts of one replica.
@@ -170,21 +172,33 @@ pub struct RunTally {
     pub outcome: RunOutcome,
 }
 
-/// What a row needs to know of the scenario besides the tally: the prices
-/// that turn chip-hours into dollars (the contract's prices are already in
-/// the tally's books).
+/// What a row needs to know of the scenario besides the tally to value it:
+/// the price of re-marketed capacity and the discount rate (the contract's
+/// prices are already in the tally's books).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Prices {
+pub struct Valuation {
     /// The spot price of re-marketed capacity (recovery).
     pub spot_per_chip_hour_usd: f64,
+    /// Annual effective discount rate.
+    pub discount_rate_per_year: f64,
+}
+
+/// What happened in one contract month, for present values and profiles.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MonthFlows {
+    /// Idle capacity of the buyer's time at the contract's prices, USD (0
+    /// from the month after its default).
+    pub idle_usd: f64,
+    /// Chip-hours re-marketed by the provider.
+    pub remarketed_chip_hours: f64,
 }
 
 impl ReplicaOutcome {
     /// The outcome of a replica from the model's tally: the result row in
     /// output units, one record per training run, and the books kept for
     /// checks.
-    pub fn from_tally(tally: ReplicaTally, prices: Prices) -> ReplicaOutcome {
-        let row = ReplicaRow::from_tally(&tally, prices);
+    pub fn from_tally(tally: ReplicaTally, valuation: Valuation) -> ReplicaOutcome {
+        let row = ReplicaRow::from_tally(&tally, valuation);
         let month = |t: SimTime| t.in_units(Span::MONTH);
         let training_runs = (0u32..)
             .zip(&tally.runs)

@@ -2,8 +2,9 @@
 //! tally) and its columns ([`COLUMNS`]: name, unit, getter), the one table
 //! that CSV headers, summaries, `--target-ci` and the report read.
 
-use super::{Class, Prices, ReplicaTally, RunTally, hours, ratio};
+use super::{Class, ReplicaTally, RunTally, Valuation, hours, ratio};
 use crate::engine::Span;
+use crate::finance::present_value;
 use serde::{Deserialize, Serialize};
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
@@ -120,6 +121,17 @@ pub struct ReplicaRow {
     pub recovery_usd: f64,
     /// max(0, exposure − recovery): a credit loss is never negative.
     pub loss_usd: f64,
+    /// Present value at the start of the term of the payments made.
+    pub pv_payments_usd: f64,
+    /// Present value of the exposure at default (payments as they would
+    /// have fallen due).
+    pub pv_exposure_at_default_usd: f64,
+    /// Present value of the recovery (re-marketing as it earns).
+    pub pv_recovery_usd: f64,
+    /// max(0, PV exposure − PV recovery).
+    pub pv_loss_usd: f64,
+    /// Present value of the idle cost (each month's idle capacity).
+    pub pv_idle_cost_usd: f64,
 }
 
 /// What a `replicas.csv` column measures.
@@ -219,7 +231,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 54] = [
+pub const COLUMNS: [Column; 59] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -340,12 +352,19 @@ pub const COLUMNS: [Column; 54] = [
     }),
     col("recovery_usd", Unit::Usd, |r| Cell::Num(r.recovery_usd)),
     col("loss_usd", Unit::Usd, |r| Cell::Num(r.loss_usd)),
+    col("pv_payments_usd", Unit::Usd, |r| Cell::Num(r.pv_payments_usd)),
+    col("pv_exposure_at_default_usd", Unit::Usd, |r| {
+        Cell::Num(r.pv_exposure_at_default_usd)
+    }),
+    col("pv_recovery_usd", Unit::Usd, |r| Cell::Num(r.pv_recovery_usd)),
+    col("pv_loss_usd", Unit::Usd, |r| Cell::Num(r.pv_loss_usd)),
+    col("pv_idle_cost_usd", Unit::Usd, |r| Cell::Num(r.pv_idle_cost_usd)),
 ];
 
 impl ReplicaRow {
     /// The row of a replica's tally: chip-seconds to chip-hours, seconds
     /// to months, days and hours, chip-hours to dollars at `prices`.
-    pub fn from_tally(t: &ReplicaTally, prices: Prices) -> ReplicaRow {
+    pub fn from_tally(t: &ReplicaTally, valuation: Valuation) -> ReplicaRow {
         let cs = &t.chip_seconds;
         // Utilization and idle cost count the buyer's time only.
         let b = &t.buyer.totals;
@@ -354,7 +373,20 @@ impl ReplicaRow {
         let buyer_delivered = h(b.delivered);
         let completed: Vec<&RunTally> = t.runs.iter().filter(|r| r.finished.is_some()).collect();
         let exposure = t.ledger.exposure_at_default();
-        let recovery = h(cs[Class::Remarketed]) * prices.spot_per_chip_hour_usd;
+        let v = valuation;
+        let recovery = h(cs[Class::Remarketed]) * v.spot_per_chip_hour_usd;
+        let rate = v.discount_rate_per_year;
+        let pv_exposure = t.ledger.default_month.map_or(0.0, |d| {
+            let from = d as usize - 1;
+            present_value(t.ledger.due[from..].iter().copied(), d as usize, rate)
+        });
+        let pv_recovery = present_value(
+            t.months
+                .iter()
+                .map(|m| m.remarketed_chip_hours * v.spot_per_chip_hour_usd),
+            1,
+            rate,
+        );
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
@@ -430,6 +462,11 @@ impl ReplicaRow {
             exposure_at_default_usd: exposure,
             recovery_usd: recovery,
             loss_usd: (exposure - recovery).max(0.0),
+            pv_payments_usd: present_value(t.ledger.paid.iter().copied(), 1, rate),
+            pv_exposure_at_default_usd: pv_exposure,
+            pv_recovery_usd: pv_recovery,
+            pv_loss_usd: (pv_exposure - pv_recovery).max(0.0),
+            pv_idle_cost_usd: present_value(t.months.iter().map(|m| m.idle_usd), 1, rate),
         }
     }
 }

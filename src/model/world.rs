@@ -23,8 +23,8 @@ use crate::config::scenario::{Gen, RunId};
 use crate::engine::{EventQueue, SimTime, Span, derive_seed, seconds_from_f64};
 use crate::finance::Ledger;
 use crate::metrics::{
-    self, ChipSeconds, Counts, Integrator, Levels, ReplicaTally, RunOutcome, RunTally, Snapshot, Step, chip_seconds,
-    ratio,
+    self, ChipSeconds, Counts, Integrator, Levels, MonthFlows, ReplicaTally, RunOutcome, RunTally, Snapshot, Step,
+    chip_seconds, ratio,
 };
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
@@ -158,6 +158,8 @@ struct Money {
     /// The books when the buyer defaulted: its time ends there, and the
     /// capacity is the provider's from then on.
     at_default: Option<Snapshot>,
+    /// Each closed month's flows.
+    months: Vec<MonthFlows>,
     months_elapsed: u32,
     min_year_utilization: Option<f64>,
 }
@@ -256,6 +258,7 @@ impl<'s> World<'s> {
                 month_mark: Snapshot::default(),
                 year_mark: ChipSeconds::default(),
                 at_default: None,
+                months: Vec::with_capacity(term.steps_of(Span::MONTH) as usize),
                 months_elapsed: 0,
                 min_year_utilization: None,
             },

@@ -230,3 +230,47 @@ fn a_given_price_must_agree_with_the_commitment_or_say_which_governs() {
     let agreeing = 200e6 / planned;
     assert!(load(&[&format!("contract.price_per_chip_hour_usd={agreeing}")]).is_ok());
 }
+
+#[test]
+fn with_no_discounting_every_present_value_is_its_nominal_figure() {
+    let s = scenario(&[]);
+    assert_eq!(s.contract.discount_rate_per_year, 0.0);
+    for o in outcomes(&s, 3) {
+        let r = &o.row;
+        assert_eq!(r.pv_payments_usd, r.payments_usd);
+        assert_eq!(r.pv_exposure_at_default_usd, r.exposure_at_default_usd);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+        assert!(
+            close(r.pv_recovery_usd, r.recovery_usd),
+            "{} {}",
+            r.pv_recovery_usd,
+            r.recovery_usd
+        );
+        assert!(
+            close(r.pv_idle_cost_usd, r.idle_cost_usd),
+            "{} {}",
+            r.pv_idle_cost_usd,
+            r.idle_cost_usd
+        );
+        assert!(close(r.pv_loss_usd, r.loss_usd));
+    }
+}
+
+#[test]
+fn the_payments_present_value_is_the_annuity_closed_form() {
+    // A buyer who always pays a flat 10M a month for 12 months, at 8% a
+    // year: PV = P v (1 - v^12) / (1 - v) with v = 1.08^(-1/12).
+    let s = scenario(&[
+        "contract.committed_usd=120e6",
+        "buyer.initial_funding_usd=1e18",
+        "contract.discount_rate_per_year=0.08",
+    ]);
+    let v = 1.08f64.powf(-1.0 / 12.0);
+    let closed = 10e6 * v * (1.0 - v.powi(12)) / (1.0 - v);
+    for o in outcomes(&s, 2) {
+        assert_eq!(o.row.default_month, None);
+        let pv = o.row.pv_payments_usd;
+        assert!((pv - closed).abs() < 1e-6 * closed, "{pv} vs {closed}");
+        assert!(pv < o.row.payments_usd);
+    }
+}

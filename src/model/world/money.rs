@@ -25,10 +25,20 @@ impl World<'_> {
         } else {
             0.0
         };
+        let buyers_month = self.money.defaulted_at.is_none();
         if self.money.ledger.close_month(revenue, costs, waiver, late) {
             self.buyer_defaults(now);
         }
-        self.money.month_mark = self.books.snapshot(now);
+        let end = self.books.snapshot(now);
+        self.money.months.push(MonthFlows {
+            idle_usd: if buyers_month {
+                end.idle_usd - start.idle_usd
+            } else {
+                0.0
+            },
+            remarketed_chip_hours: metrics::hours(end.totals[Class::Remarketed] - start.totals[Class::Remarketed]),
+        });
+        self.money.month_mark = end;
         self.money.months_elapsed += 1;
         // A "year below threshold" counts the buyer's whole years only.
         if self.money.months_elapsed.is_multiple_of(12) && self.money.defaulted_at.is_none() {

@@ -38,6 +38,7 @@ impl World<'_> {
                 training: self.training.waits,
             },
             ledger: self.money.ledger,
+            months: self.money.months,
             series: self.series,
         }
     }
