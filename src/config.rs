@@ -13,6 +13,7 @@
 
 pub mod contract;
 pub mod dist;
+pub(crate) mod money;
 pub mod raw;
 pub(crate) mod rules;
 pub mod scenario;

@@ -4,11 +4,17 @@
 use crate::config::scenario::ContractSpec;
 use crate::engine::Span;
 
-/// The value at the start of the term of one dollar paid at the end of
-/// month `month` (1-based), at an annual effective `rate`:
-/// (1 + r)^(−month/12).
-pub fn discount_factor(rate: f64, month: usize) -> f64 {
-    (1.0 + rate).powf(-(month as f64) / 12.0)
+/// The value at the start of the term of one dollar paid `months` months
+/// in (the end of month m is m months in), at an annual effective `rate`:
+/// (1 + r)^(−months/12).
+pub fn discount_factor(rate: f64, months: f64) -> f64 {
+    (1.0 + rate).powf(-months / 12.0)
+}
+
+/// The recovery of the provider's unsecured claim in the buyer's
+/// bankruptcy: `fraction` of what the exposure leaves after re-marketing.
+pub fn claim_recovery(exposure: f64, remarketing: f64, fraction: f64) -> f64 {
+    fraction * (exposure - remarketing).max(0.0)
 }
 
 /// The present value of monthly cash flows, `flows[i]` paid at the end of
@@ -17,7 +23,7 @@ pub fn present_value(flows: impl IntoIterator<Item = f64>, first: usize, rate: f
     flows
         .into_iter()
         .enumerate()
-        .map(|(i, f)| f * discount_factor(rate, first + i))
+        .map(|(i, f)| f * discount_factor(rate, (first + i) as f64))
         .sum()
 }
 
@@ -67,7 +73,9 @@ mod tests {
         // At r = 0 a present value is the nominal sum.
         assert_eq!(present_value([1.0, 2.0, 3.0], 1, 0.0), 6.0);
         // A dollar a year out at 5% is worth 1/1.05 today.
-        assert!((discount_factor(0.05, 12) - 1.0 / 1.05).abs() < 1e-15);
+        assert!((discount_factor(0.05, 12.0) - 1.0 / 1.05).abs() < 1e-15);
+        assert_eq!(claim_recovery(10.0, 4.0, 0.5), 3.0);
+        assert_eq!(claim_recovery(10.0, 12.0, 0.5), 0.0);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! compares them.
 
 mod books;
+pub mod exposure;
 mod outcome;
+mod provider;
 pub mod risk;
 mod row;
 mod waits;
@@ -19,7 +21,7 @@ mod waits;
 pub use books::{ChipSeconds, Class, STEP_METRICS, Snapshot, Step, StepMetric};
 pub(crate) use books::{Integrator, Levels, chip_seconds, hours, ratio};
 pub use outcome::{
-    Counts, MonthFlows, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord, Valuation,
+    Counts, MonthFlows, ProviderCosts, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord, Valuation,
 };
 pub use row::{COLUMNS, Cell, Column, ReplicaRow, Unit, column};
 pub use waits::{Waits, record_wait, wait_histogram};

@@ -20,7 +20,7 @@ pub use event::Event;
 pub use world::{Streams, World};
 
 use crate::config::Scenario;
-use crate::metrics::{ReplicaOutcome, Valuation};
+use crate::metrics::{ProviderCosts, ReplicaOutcome, Valuation};
 
 /// Simulates replica `replica` of `scenario` over the whole term with the
 /// replica's own seed.
@@ -32,8 +32,13 @@ pub fn simulate(scenario: &Scenario, replica: u32, seed: u64) -> ReplicaOutcome 
 /// scenario's prices.
 pub fn outcome(scenario: &Scenario, tally: crate::metrics::ReplicaTally) -> ReplicaOutcome {
     let valuation = Valuation {
-        spot_per_chip_hour_usd: scenario.provider.spot_price_per_chip_hour_usd,
         discount_rate_per_year: scenario.contract.discount_rate_per_year,
+        claim_recovery_fraction: scenario.provider.claim_recovery_fraction,
+        claim_delay_months: scenario.provider.claim_delay_months,
+        provider: scenario.provider.economics.as_ref().map(|e| ProviderCosts {
+            opex_per_chip_hour_usd: e.opex_per_chip_hour_usd,
+            discount_rate_per_year: scenario.contract.discount_rate_per_year + e.financing_spread_per_year,
+        }),
     };
     ReplicaOutcome::from_tally(tally, valuation)
 }

@@ -24,12 +24,13 @@ pub use check::check_report;
 
 /// The CSV files of a results folder (besides `manifest.json`), in the
 /// order they are written. Their bytes depend only on the config and seed.
-pub const CSV_FILES: [&str; 6] = [
+pub const CSV_FILES: [&str; 7] = [
     "points.csv",
     "replicas.csv",
     "summary.csv",
     "timeseries.csv",
     "risk.csv",
+    "exposure.csv",
     "training_runs.csv",
 ];
 

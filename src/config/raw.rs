@@ -34,6 +34,9 @@ pub struct RawScenario {
     pub buyer: Option<RawBuyer>,
     /// Recovery after a default (optional: absent, nothing is re-marketed).
     pub provider: Option<RawProvider>,
+    /// The open market for re-marketed capacity (optional: absent, the
+    /// provider's spot price).
+    pub market: Option<RawMarket>,
     /// Risk thresholds (optional).
     pub risk: Option<RawRisk>,
 }
@@ -125,14 +128,50 @@ pub struct RawBuyer {
     pub credit_line_usd: f64,
 }
 
-/// `[provider]`: what the provider recovers after a default.
+/// `[provider]`: what the provider recovers after a default, and (with
+/// capex per chip on every generation) its own economics of the deal.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProvider {
     /// Fraction of the up capacity re-marketed after a default.
     pub remarket_fraction: f64,
-    /// Spot price earned per re-marketed chip-hour.
+    /// Price earned per re-marketed chip-hour when there is no `[market]`.
     pub spot_price_per_chip_hour_usd: f64,
+    /// The re-marketed share rises to `remarket_fraction` over this many
+    /// months after a default (0: at once).
+    #[serde(default)]
+    pub remarket_ramp_months: u32,
+    /// Fraction of the unsecured claim (exposure − re-marketing) recovered
+    /// in the buyer's bankruptcy.
+    #[serde(default)]
+    pub claim_recovery_fraction: f64,
+    /// Months after the default when the claim's recovery is paid.
+    #[serde(default)]
+    pub claim_delay_months: f64,
+    /// Operating cost per delivered chip-hour (power, cooling, staff).
+    #[serde(default)]
+    pub opex_per_chip_hour_usd: f64,
+    /// Straight-line depreciation life of a chip, for its residual value at
+    /// the end of the term.
+    pub depreciation_years: Option<f64>,
+    /// The provider's cost of capital over the contract's discount rate.
+    #[serde(default)]
+    pub financing_spread_per_year: f64,
+}
+
+/// `[market]`: the rental price of a chip-hour of each generation on the
+/// open market, at which re-marketed capacity earns.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarket {
+    /// Market price at the start ÷ the contract's price, per generation.
+    pub initial_price_ratio: f64,
+    /// Years in which an old chip-hour's market price halves as newer,
+    /// cheaper-per-FLOP chips arrive.
+    pub halving_years: f64,
+    /// Elasticity of the market price to the AI-demand factor (the buyer's
+    /// demand growth over its expectation): the wrong-way risk.
+    pub demand_elasticity: f64,
 }
 
 /// `[risk]`: thresholds of the risk figures.
@@ -173,6 +212,9 @@ pub struct RawGeneration {
     /// commitment split over the generations in proportion to planned
     /// capacity × speed).
     pub price_per_chip_hour_usd: Option<f64>,
+    /// The provider's capital cost per chip of this generation (its
+    /// economics of the deal need it on every generation).
+    pub capex_per_chip_usd: Option<f64>,
 }
 
 /// `[[cluster.tranches]]`

@@ -146,37 +146,18 @@ pub struct Scenario {
     pub research: Option<ResearchSpec>,
     /// The buyer's finances; `None`: the buyer always pays.
     pub buyer: Option<BuyerSpec>,
-    /// Recovery after a default.
+    /// Recovery after a default, and the provider's economics.
     pub provider: ProviderSpec,
+    /// The open market for re-marketed capacity, if modelled.
+    pub market: Option<MarketSpec>,
     /// Utilization threshold of the "year below threshold" risk figure.
     pub utilization_threshold: f64,
     /// The scenario as resolved (after overrides), for the manifest.
     pub raw: RawScenario,
 }
 
-/// The buyer's finances.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BuyerSpec {
-    /// Cash at the start.
-    pub initial_funding_usd: f64,
-    /// Revenue per baseline-chip-hour of inference served.
-    pub revenue_per_served_chip_hour_usd: f64,
-    /// Other costs per month.
-    pub other_costs_per_month_usd: f64,
-    /// Credit line.
-    pub credit_line_usd: f64,
-}
-
-/// Recovery after a default.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProviderSpec {
-    /// Fraction of up capacity re-marketed.
-    pub remarket_fraction: f64,
-    /// Spot price per re-marketed chip-hour.
-    pub spot_price_per_chip_hour_usd: f64,
-}
-
 pub use super::contract::ContractSpec;
+pub use super::money::{BuyerSpec, MarketSpec, ProviderEconomics, ProviderSpec};
 
 /// Cluster capacity and failure process.
 #[derive(Debug, Clone)]
@@ -207,6 +188,9 @@ pub struct Generation {
     /// The price the config gives this generation's chip-hour, if any (the
     /// resolved prices are `ContractSpec::prices`).
     pub price_per_chip_hour_usd: Option<f64>,
+    /// The provider's capital cost per chip, as given (checked in
+    /// `ProviderSpec::economics`).
+    pub capex_per_chip_usd: Option<f64>,
 }
 
 /// One delivery of capacity.
@@ -385,37 +369,9 @@ impl TryFrom<RawScenario> for Scenario {
         let term = Span::of(term_years, Span::YEAR);
         let cluster = cluster(&raw.cluster, term)?;
         let contract = super::contract::resolve(c, &cluster, term)?;
-        let buyer = raw
-            .buyer
-            .as_ref()
-            .map(|b| {
-                Ok::<_, KeyError>(BuyerSpec {
-                    initial_funding_usd: non_negative(b.initial_funding_usd, "buyer.initial_funding_usd")?,
-                    revenue_per_served_chip_hour_usd: non_negative(
-                        b.revenue_per_served_chip_hour_usd,
-                        "buyer.revenue_per_served_chip_hour_usd",
-                    )?,
-                    other_costs_per_month_usd: non_negative(
-                        b.other_costs_per_month_usd,
-                        "buyer.other_costs_per_month_usd",
-                    )?,
-                    credit_line_usd: non_negative(b.credit_line_usd, "buyer.credit_line_usd")?,
-                })
-            })
-            .transpose()?;
-        let provider = match &raw.provider {
-            Some(p) => ProviderSpec {
-                remarket_fraction: probability(p.remarket_fraction, "provider.remarket_fraction")?,
-                spot_price_per_chip_hour_usd: non_negative(
-                    p.spot_price_per_chip_hour_usd,
-                    "provider.spot_price_per_chip_hour_usd",
-                )?,
-            },
-            None => ProviderSpec {
-                remarket_fraction: 0.0,
-                spot_price_per_chip_hour_usd: 0.0,
-            },
-        };
+        let buyer = raw.buyer.as_ref().map(super::money::buyer).transpose()?;
+        let provider = super::money::provider(raw.provider.as_ref(), &cluster)?;
+        let market = raw.market.as_ref().map(super::money::market).transpose()?;
         let utilization_threshold = match &raw.risk {
             Some(r) => probability(r.utilization_threshold, "risk.utilization_threshold")?,
             None => 0.5,
@@ -457,6 +413,7 @@ impl TryFrom<RawScenario> for Scenario {
             research,
             buyer,
             provider,
+            market,
             utilization_threshold,
             raw,
         })
@@ -496,6 +453,7 @@ fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyError> {
             speed,
             service_life,
             price_per_chip_hour_usd: g.price_per_chip_hour_usd,
+            capex_per_chip_usd: g.capex_per_chip_usd,
         });
     }
     require(

@@ -126,6 +126,8 @@ pub struct Levels {
     pub idle_value: f64,
     /// Late capacity at the contract's prices, USD per second.
     pub undelivered_value: f64,
+    /// Re-marketed capacity at the market's (or spot) price, USD per second.
+    pub remarketed_value: f64,
 }
 
 /// Integrates [`Levels`] over time, exactly for chips.
@@ -141,6 +143,8 @@ pub struct Integrator {
     pub idle_usd: f64,
     /// Late capacity at the contract's prices, USD.
     pub undelivered_usd: f64,
+    /// Re-marketed capacity's earnings, USD.
+    pub remarketed_usd: f64,
     last: SimTime,
 }
 
@@ -162,6 +166,7 @@ impl Integrator {
         self.served += levels.served * dt as f64;
         self.idle_usd += levels.idle_value * dt as f64;
         self.undelivered_usd += levels.undelivered_value * dt as f64;
+        self.remarketed_usd += levels.remarketed_value * dt as f64;
         self.last = now;
     }
 
@@ -174,6 +179,7 @@ impl Integrator {
             served: self.served,
             idle_usd: self.idle_usd,
             undelivered_usd: self.undelivered_usd,
+            remarketed_usd: self.remarketed_usd,
         }
     }
 }
@@ -194,6 +200,8 @@ pub struct Snapshot {
     pub idle_usd: f64,
     /// Late capacity up to `time` at the contract's prices, USD.
     pub undelivered_usd: f64,
+    /// Re-marketed capacity's earnings up to `time`, USD.
+    pub remarketed_usd: f64,
 }
 
 /// The time-series metrics of `timeseries.csv`, in column order, with how

@@ -128,6 +128,9 @@ pub struct ReplicaTally {
     pub series: Vec<Step>,
     /// Each contract month's flows (index 0 = month 1).
     pub months: Vec<MonthFlows>,
+    /// Book value at the term's end of the chips then in service (0
+    /// without the provider's economics), USD.
+    pub residual_usd: f64,
 }
 
 /// Event counts of one replica.
@@ -172,14 +175,29 @@ pub struct RunTally {
     pub outcome: RunOutcome,
 }
 
-/// What a row needs to know of the scenario besides the tally to value it:
-/// the price of re-marketed capacity and the discount rate (the contract's
-/// prices are already in the tally's books).
+/// What a row needs to know of the scenario besides the tally to value it
+/// (the contract's and the market's prices are already in the tally's
+/// books): the discount rate and the bankruptcy claim's terms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Valuation {
-    /// The spot price of re-marketed capacity (recovery).
-    pub spot_per_chip_hour_usd: f64,
     /// Annual effective discount rate.
+    pub discount_rate_per_year: f64,
+    /// Fraction of the unsecured claim recovered in bankruptcy.
+    pub claim_recovery_fraction: f64,
+    /// Months from the default to the claim's recovery.
+    pub claim_delay_months: f64,
+    /// The provider's running costs and cost of capital, when its
+    /// economics are modelled.
+    pub provider: Option<ProviderCosts>,
+}
+
+/// What the provider's NPV needs besides the tally's capex and residual.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProviderCosts {
+    /// Operating cost per delivered chip-hour, USD.
+    pub opex_per_chip_hour_usd: f64,
+    /// The provider's annual discount rate: the contract's plus its
+    /// financing spread.
     pub discount_rate_per_year: f64,
 }
 
@@ -191,6 +209,13 @@ pub struct MonthFlows {
     pub idle_usd: f64,
     /// Chip-hours re-marketed by the provider.
     pub remarketed_chip_hours: f64,
+    /// What the re-marketed capacity earned, USD.
+    pub remarketing_usd: f64,
+    /// Chip-hours delivered (all classes, the buyer's or not).
+    pub delivered_chip_hours: f64,
+    /// The provider's capex on the month's deliveries (0 without its
+    /// economics), USD.
+    pub capex_usd: f64,
 }
 
 impl ReplicaOutcome {

@@ -96,12 +96,107 @@ pub fn risk_figures(rows: &[&ReplicaRow], term_years: f64, threshold: f64) -> Ve
         .filter(|r| r.min_year_utilization.is_some_and(|u| u < threshold))
         .count();
     out.push(proportion(format!("p_year_utilization_below_{threshold}"), below));
+    let pv_losses: Vec<f64> = rows.iter().map(|r| r.pv_loss_usd).collect();
+    let s = Summary::of(&pv_losses, &[]).expect("non-empty");
+    out.push(RiskFigure {
+        name: "expected_pv_loss_usd".into(),
+        value: s.mean,
+        stderr: Some(s.stderr),
+        n,
+    });
+    // Loss given default is a distribution over the defaulting replicas.
+    let lgd: Vec<f64> = rows.iter().filter_map(|r| r.loss_given_default).collect();
+    if let Some(s) = Summary::of(&lgd, &[0.05, 0.5, 0.95]) {
+        let figures = [
+            ("mean_loss_given_default", s.mean, Some(s.stderr)),
+            ("loss_given_default_p5", s.quantiles[0], None),
+            ("loss_given_default_p50", s.quantiles[1], None),
+            ("loss_given_default_p95", s.quantiles[2], None),
+        ];
+        for (name, value, stderr) in figures {
+            out.push(RiskFigure {
+                name: name.into(),
+                value,
+                stderr,
+                n: lgd.len(),
+            });
+        }
+    }
+    out.extend(provider_figures(rows));
     out
+}
+
+/// The provider's figures, when its economics are modelled: its expected
+/// NPV and NPV quantiles, and the break-even default probability.
+fn provider_figures(rows: &[&ReplicaRow]) -> Vec<RiskFigure> {
+    let npv: Vec<f64> = rows.iter().filter_map(|r| r.provider_npv_usd).collect();
+    let Some(s) = Summary::of(&npv, &[0.05, 0.5, 0.95]) else {
+        return Vec::new();
+    };
+    let n = npv.len();
+    let mut out = vec![RiskFigure {
+        name: "expected_provider_npv_usd".into(),
+        value: s.mean,
+        stderr: Some(s.stderr),
+        n,
+    }];
+    for (name, value) in [
+        ("provider_npv_p5_usd", s.quantiles[0]),
+        ("provider_npv_p50_usd", s.quantiles[1]),
+        ("provider_npv_p95_usd", s.quantiles[2]),
+    ] {
+        out.push(RiskFigure {
+            name: name.into(),
+            value,
+            stderr: None,
+            n,
+        });
+    }
+    let mean_where = |defaulted: bool| {
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.default_month.is_some() == defaulted)
+            .filter_map(|r| r.provider_npv_usd)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    if let (Some(kept), Some(defaulted)) = (mean_where(false), mean_where(true)) {
+        out.push(RiskFigure {
+            name: "breakeven_default_probability".into(),
+            value: breakeven_default_probability(kept, defaulted),
+            stderr: None,
+            n,
+        });
+    }
+    out
+}
+
+/// The default probability p at which the provider's expected NPV,
+/// (1 − p) · `kept` + p · `defaulted`, is zero, given its mean NPV when the
+/// buyer pays to the end and when it defaults (with this scenario's timing
+/// of defaults): 0 when the deal loses money even if paid in full, 1 when
+/// it makes money even if the buyer defaults.
+pub fn breakeven_default_probability(kept: f64, defaulted: f64) -> f64 {
+    if kept <= 0.0 {
+        0.0
+    } else if defaulted >= 0.0 {
+        1.0
+    } else {
+        kept / (kept - defaulted)
+    }
 }
 
 #[cfg(test)]
 mod risk_tests {
     use super::*;
+
+    #[test]
+    fn the_breakeven_default_probability_zeroes_the_expected_npv() {
+        let p = breakeven_default_probability(30.0, -70.0);
+        assert!((p - 0.3).abs() < 1e-12 && ((1.0 - p) * 30.0 + p * -70.0).abs() < 1e-9);
+        assert_eq!(breakeven_default_probability(-1.0, -5.0), 0.0);
+        assert_eq!(breakeven_default_probability(10.0, 2.0), 1.0);
+    }
 
     #[test]
     fn var_and_cvar_of_a_known_sample() {

@@ -2,9 +2,10 @@
 //! tally) and its columns ([`COLUMNS`]: name, unit, getter), the one table
 //! that CSV headers, summaries, `--target-ci` and the report read.
 
+use super::provider::ProviderBooks;
 use super::{Class, ReplicaTally, RunTally, Valuation, hours, ratio};
 use crate::engine::Span;
-use crate::finance::present_value;
+use crate::finance::{claim_recovery, discount_factor, present_value};
 use serde::{Deserialize, Serialize};
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
@@ -117,10 +118,16 @@ pub struct ReplicaRow {
     pub default_month: Option<u32>,
     /// Committed payments outstanding at default, the missed one included (0 without default).
     pub exposure_at_default_usd: f64,
-    /// Re-marketed chip-hours × spot price.
+    /// Re-marketing + claim recovery.
     pub recovery_usd: f64,
+    /// What the re-marketed capacity earned (at the market's or spot price).
+    pub remarketing_recovery_usd: f64,
+    /// The bankruptcy claim's recovery: a fraction of exposure − re-marketing.
+    pub claim_recovery_usd: f64,
     /// max(0, exposure − recovery): a credit loss is never negative.
     pub loss_usd: f64,
+    /// loss / exposure at default; empty without a default.
+    pub loss_given_default: Option<f64>,
     /// Present value at the start of the term of the payments made.
     pub pv_payments_usd: f64,
     /// Present value of the exposure at default (payments as they would
@@ -132,6 +139,15 @@ pub struct ReplicaRow {
     pub pv_loss_usd: f64,
     /// Present value of the idle cost (each month's idle capacity).
     pub pv_idle_cost_usd: f64,
+    /// The provider's capex on the chips delivered (empty without
+    /// `[provider]` economics).
+    pub provider_capex_usd: Option<f64>,
+    /// The provider's opex on delivered chip-hours.
+    pub provider_opex_usd: Option<f64>,
+    /// Book value at the term's end of the chips then in service.
+    pub provider_residual_usd: Option<f64>,
+    /// The provider's NPV of the deal at its cost of capital.
+    pub provider_npv_usd: Option<f64>,
 }
 
 /// What a `replicas.csv` column measures.
@@ -231,7 +247,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 59] = [
+pub const COLUMNS: [Column; 66] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -351,7 +367,14 @@ pub const COLUMNS: [Column; 59] = [
         Cell::Num(r.exposure_at_default_usd)
     }),
     col("recovery_usd", Unit::Usd, |r| Cell::Num(r.recovery_usd)),
+    col("remarketing_recovery_usd", Unit::Usd, |r| {
+        Cell::Num(r.remarketing_recovery_usd)
+    }),
+    col("claim_recovery_usd", Unit::Usd, |r| Cell::Num(r.claim_recovery_usd)),
     col("loss_usd", Unit::Usd, |r| Cell::Num(r.loss_usd)),
+    col("loss_given_default", Unit::Fraction, |r| {
+        Cell::opt(r.loss_given_default)
+    }),
     col("pv_payments_usd", Unit::Usd, |r| Cell::Num(r.pv_payments_usd)),
     col("pv_exposure_at_default_usd", Unit::Usd, |r| {
         Cell::Num(r.pv_exposure_at_default_usd)
@@ -359,6 +382,12 @@ pub const COLUMNS: [Column; 59] = [
     col("pv_recovery_usd", Unit::Usd, |r| Cell::Num(r.pv_recovery_usd)),
     col("pv_loss_usd", Unit::Usd, |r| Cell::Num(r.pv_loss_usd)),
     col("pv_idle_cost_usd", Unit::Usd, |r| Cell::Num(r.pv_idle_cost_usd)),
+    col("provider_capex_usd", Unit::Usd, |r| Cell::opt(r.provider_capex_usd)),
+    col("provider_opex_usd", Unit::Usd, |r| Cell::opt(r.provider_opex_usd)),
+    col("provider_residual_usd", Unit::Usd, |r| {
+        Cell::opt(r.provider_residual_usd)
+    }),
+    col("provider_npv_usd", Unit::Usd, |r| Cell::opt(r.provider_npv_usd)),
 ];
 
 impl ReplicaRow {
@@ -374,19 +403,25 @@ impl ReplicaRow {
         let completed: Vec<&RunTally> = t.runs.iter().filter(|r| r.finished.is_some()).collect();
         let exposure = t.ledger.exposure_at_default();
         let v = valuation;
-        let recovery = h(cs[Class::Remarketed]) * v.spot_per_chip_hour_usd;
+        // Recovery: re-marketing as it earns, and the bankruptcy claim on
+        // what the exposure leaves after it, paid after a delay.
         let rate = v.discount_rate_per_year;
+        let remarketing: f64 = t.months.iter().map(|m| m.remarketing_usd).sum();
+        let claim = claim_recovery(exposure, remarketing, v.claim_recovery_fraction);
+        let recovery = remarketing + claim;
         let pv_exposure = t.ledger.default_month.map_or(0.0, |d| {
             let from = d as usize - 1;
             present_value(t.ledger.due[from..].iter().copied(), d as usize, rate)
         });
-        let pv_recovery = present_value(
-            t.months
-                .iter()
-                .map(|m| m.remarketed_chip_hours * v.spot_per_chip_hour_usd),
-            1,
-            rate,
-        );
+        let pv_claim = t
+            .ledger
+            .default_month
+            .map_or(0.0, |d| claim * discount_factor(rate, d as f64 + v.claim_delay_months));
+        let pv_recovery = present_value(t.months.iter().map(|m| m.remarketing_usd), 1, rate) + pv_claim;
+        let loss = (exposure - recovery).max(0.0);
+        let provider = v
+            .provider
+            .map(|costs| ProviderBooks::of(t, costs, claim, v.claim_delay_months));
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
@@ -461,12 +496,19 @@ impl ReplicaRow {
             default_month: l.default_month,
             exposure_at_default_usd: exposure,
             recovery_usd: recovery,
-            loss_usd: (exposure - recovery).max(0.0),
+            remarketing_recovery_usd: remarketing,
+            claim_recovery_usd: claim,
+            loss_usd: loss,
+            loss_given_default: (exposure > 0.0).then(|| loss / exposure),
             pv_payments_usd: present_value(t.ledger.paid.iter().copied(), 1, rate),
             pv_exposure_at_default_usd: pv_exposure,
             pv_recovery_usd: pv_recovery,
             pv_loss_usd: (pv_exposure - pv_recovery).max(0.0),
             pv_idle_cost_usd: present_value(t.months.iter().map(|m| m.idle_usd), 1, rate),
+            provider_capex_usd: provider.map(|p| p.capex_usd),
+            provider_opex_usd: provider.map(|p| p.opex_usd),
+            provider_residual_usd: provider.map(|p| p.residual_usd),
+            provider_npv_usd: provider.map(|p| p.npv_usd),
         }
     }
 }

@@ -87,6 +87,20 @@ struct Counters {
     counts: Counts,
 }
 
+/// The price of a re-marketed chip-hour of each generation at `at`, when
+/// the AI-demand factor is `demand`: the market's, or the spot price.
+fn market_prices(scenario: &Scenario, at: SimTime, demand: f64) -> Vec<f64> {
+    match &scenario.market {
+        Some(m) => scenario
+            .contract
+            .prices
+            .iter()
+            .map(|&p| m.price(p, at.in_units(Span::YEAR), demand))
+            .collect(),
+        None => vec![scenario.provider.spot_price_per_chip_hour_usd; scenario.contract.prices.len()],
+    }
+}
+
 /// One replica's world.
 pub struct World<'s> {
     scenario: &'s Scenario,
@@ -160,6 +174,16 @@ struct Money {
     at_default: Option<Snapshot>,
     /// Each closed month's flows.
     months: Vec<MonthFlows>,
+    /// This month's price of a re-marketed chip-hour, by generation: the
+    /// market's, or the provider's spot price.
+    market_prices: Vec<f64>,
+    /// Whole months since the default (for the re-marketing ramp).
+    months_since_default: u32,
+    /// The provider's capex on this month's deliveries, USD.
+    capex_this_month: f64,
+    /// Book value at the term's end of the chips delivered so far that
+    /// are still in service then, USD.
+    residual_usd: f64,
     months_elapsed: u32,
     min_year_utilization: Option<f64>,
 }
@@ -259,6 +283,10 @@ impl<'s> World<'s> {
                 year_mark: ChipSeconds::default(),
                 at_default: None,
                 months: Vec::with_capacity(term.steps_of(Span::MONTH) as usize),
+                market_prices: market_prices(scenario, SimTime::ZERO, 1.0),
+                months_since_default: 0,
+                capex_this_month: 0.0,
+                residual_usd: 0.0,
                 months_elapsed: 0,
                 min_year_utilization: None,
             },
@@ -390,6 +418,8 @@ impl<'s> World<'s> {
             let per_second = prices[g.index()] / Span::HOUR.secs() as f64;
             l.idle_value += self.chips(p[Class::Idle]) as f64 * per_second;
             l.undelivered_value += self.chips(self.undelivered_units[g.index()]) as f64 * per_second;
+            l.remarketed_value += self.chips(p[Class::Remarketed]) as f64 * self.money.market_prices[g.index()]
+                / Span::HOUR.secs() as f64;
         }
         l.served = capacity.min(self.inference.demand);
         l

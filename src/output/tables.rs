@@ -1,13 +1,13 @@
 //! The CSV files of a results folder, written point by point through the
 //! `csv` crate (which quotes a cell only when it must): `points.csv`,
 //! `replicas.csv` (the columns of `metrics::COLUMNS`), `summary.csv`,
-//! `timeseries.csv`, `risk.csv` and `training_runs.csv`. Each point's rows
+//! `timeseries.csv`, `risk.csv`, `exposure.csv` and `training_runs.csv`. Each point's rows
 //! are written as the point is added, so a writer holds one point at a time.
 
 use super::{BANDS, OutputError, PointResults, QUANTILES};
 use crate::engine::Span;
 use crate::folder::io_error;
-use crate::metrics::{COLUMNS, STEP_METRICS, risk};
+use crate::metrics::{COLUMNS, STEP_METRICS, exposure, risk};
 use crate::stats::{Summary, Z95};
 use hdrhistogram::Histogram;
 use std::fs::File;
@@ -43,13 +43,14 @@ impl Table {
     }
 }
 
-/// The six CSV files of a results folder, open for writing.
+/// The seven CSV files of a results folder, open for writing.
 pub(super) struct Tables {
     points: Table,
     replicas: Table,
     summary: Table,
     timeseries: Table,
     risk: Table,
+    exposure: Table,
     runs: Table,
     /// Whether points.csv has its header (it names the first point's keys).
     points_started: bool,
@@ -70,6 +71,7 @@ impl Tables {
             summary: Table::create(dir, "summary.csv")?,
             timeseries: Table::create(dir, "timeseries.csv")?,
             risk: Table::create(dir, "risk.csv")?,
+            exposure: Table::create(dir, "exposure.csv")?,
             runs: Table::create(dir, "training_runs.csv")?,
             points_started: false,
         };
@@ -90,6 +92,16 @@ impl Tables {
         )?;
         t.risk
             .row(["point", "figure", "value", "stderr", "ci95_low", "ci95_high", "n"])?;
+        t.exposure.row([
+            "point",
+            "month",
+            "ee_usd",
+            "pfe95_usd",
+            "pfe99_usd",
+            "epe_usd",
+            "marginal_pd",
+            "cumulative_pd",
+        ])?;
         t.runs.row([
             "point",
             "replica",
@@ -174,7 +186,12 @@ impl Tables {
     fn add_risk(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
         let rows: Vec<_> = p.outcomes.iter().map(|o| &o.row).collect();
         let term_years = p.scenario.contract.term.in_units(Span::YEAR);
-        for f in risk::risk_figures(&rows, term_years, p.scenario.utilization_threshold) {
+        let rate = p.scenario.contract.discount_rate_per_year;
+        let profile = exposure::profile(p.outcomes, rate);
+        let figures = risk::risk_figures(&rows, term_years, p.scenario.utilization_threshold)
+            .into_iter()
+            .chain(exposure::credit_figures(&profile, p.outcomes, rate));
+        for f in figures {
             let (se, lo, hi) = match f.stderr {
                 Some(se) => {
                     let h = Z95 * se;
@@ -184,6 +201,18 @@ impl Tables {
             };
             self.risk
                 .row([id.to_string(), f.name, f.value.to_string(), se, lo, hi, f.n.to_string()])?;
+        }
+        for m in &profile {
+            self.exposure.row([
+                id.to_string(),
+                m.month.to_string(),
+                m.ee_usd.to_string(),
+                m.pfe95_usd.to_string(),
+                m.pfe99_usd.to_string(),
+                m.epe_usd.to_string(),
+                m.marginal_pd.to_string(),
+                m.cumulative_pd.to_string(),
+            ])?;
         }
         Ok(())
     }
@@ -218,6 +247,7 @@ impl Tables {
             self.summary,
             self.timeseries,
             self.risk,
+            self.exposure,
             self.runs,
         ] {
             t.finish()?;

@@ -274,3 +274,226 @@ fn the_payments_present_value_is_the_annuity_closed_form() {
         assert!(pv < o.row.payments_usd);
     }
 }
+
+/// The golden scenario with a default in month 1 and re-marketing of all
+/// capacity, one price for both generations, and `extra`.
+fn defaulting(extra: &[&str]) -> Scenario {
+    let mut all = vec![
+        "buyer.initial_funding_usd=0",
+        "buyer.credit_line_usd=0",
+        "buyer.revenue_per_served_chip_hour_usd=0",
+        "provider.remarket_fraction=1",
+        "contract.price_per_chip_hour_usd=2",
+        "contract.governs=\"commitment\"",
+    ];
+    all.extend(extra);
+    scenario(&all)
+}
+
+#[test]
+fn re_marketing_earns_the_market_price_which_halves_with_time() {
+    // Without [market] the spot price; with a flat market (no halving to
+    // speak of, no demand effect) the contract price × the ratio; with a
+    // halving every half year the earnings fall.
+    let spot = outcomes(&defaulting(&[]), 2);
+    let flat = outcomes(
+        &defaulting(&["market={ initial_price_ratio = 0.5, halving_years = 1e9, demand_elasticity = 0 }"]),
+        2,
+    );
+    let falling = outcomes(
+        &defaulting(&["market={ initial_price_ratio = 0.5, halving_years = 0.5, demand_elasticity = 0 }"]),
+        2,
+    );
+    for ((s, f), h) in spot.iter().zip(&flat).zip(&falling) {
+        let hours = s.row.remarketed_chip_hours;
+        assert_eq!(hours, f.row.remarketed_chip_hours, "the same capacity is re-marketed");
+        assert!((s.row.remarketing_recovery_usd - hours * 1.0).abs() < 1e-6 * hours);
+        assert!((f.row.remarketing_recovery_usd - hours * 2.0 * 0.5).abs() < 1e-6 * hours);
+        assert!(h.row.remarketing_recovery_usd < 0.8 * f.row.remarketing_recovery_usd);
+        let lgd = h.row.loss_given_default.expect("a default");
+        assert!((lgd - h.row.loss_usd / h.row.exposure_at_default_usd).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn the_bankruptcy_claim_recovers_its_fraction_after_its_delay() {
+    let none = outcomes(&defaulting(&["provider.remarket_fraction=0.2"]), 2);
+    let claimed = outcomes(
+        &defaulting(&[
+            "provider.remarket_fraction=0.2",
+            "provider.claim_recovery_fraction=0.4",
+            "provider.claim_delay_months=6",
+            "contract.discount_rate_per_year=0.1",
+        ]),
+        2,
+    );
+    for (a, b) in none.iter().zip(&claimed) {
+        let (exposure, remarketing) = (b.row.exposure_at_default_usd, b.row.remarketing_recovery_usd);
+        assert_eq!(a.row.claim_recovery_usd, 0.0);
+        let claim = 0.4 * (exposure - remarketing);
+        assert!((b.row.claim_recovery_usd - claim).abs() < 1e-9 * claim);
+        assert!((b.row.recovery_usd - remarketing - claim).abs() < 1e-6 * claim);
+        // Paid 6 months after the default in month 1: discounted 7 months.
+        let pv_remarketing = b.row.pv_recovery_usd - claim * 1.1f64.powf(-7.0 / 12.0);
+        assert!(pv_remarketing > 0.0 && pv_remarketing < remarketing);
+        assert!(b.row.loss_usd < a.row.loss_usd);
+    }
+}
+
+#[test]
+fn re_marketing_ramps_up_over_its_months() {
+    let at_once = outcomes(&defaulting(&[]), 2);
+    let ramped = outcomes(&defaulting(&["provider.remarket_ramp_months=6"]), 2);
+    for (a, b) in at_once.iter().zip(&ramped) {
+        // A 12-month term defaulting at month 1: the ramp gives up about
+        // half of the first six months' re-marketing.
+        let (a, b) = (a.row.remarketed_chip_hours, b.row.remarketed_chip_hours);
+        assert!(b < 0.9 * a && b > 0.5 * a, "{b} vs {a}");
+    }
+}
+
+/// The golden scenario's capacity on a fixed schedule (no delivery delays)
+/// with the provider's economics: 10,240 "old" chips at $15k from month 0,
+/// retired at 9 months; 5,120 "new" at $20k from month 4.5, to the end.
+fn provider_deal(extra: &[&str]) -> Scenario {
+    let mut all = vec![
+        "cluster.tranches=[{ chips = 10240, generation = \"old\", planned_month = 0, delivery_delay_months = { dist = \"fixed\", value = 0 } }, \
+         { chips = 5120, generation = \"new\", planned_month = 4.5, delivery_delay_months = { dist = \"fixed\", value = 0 } }]",
+        "cluster.generations=[{ name = \"old\", speed = 1.0, service_life_years = 0.75, capex_per_chip_usd = 15000 }, \
+         { name = \"new\", speed = 1.5, capex_per_chip_usd = 20000 }]",
+        "contract.committed_usd=200e6",
+        "contract.discount_rate_per_year=0.05",
+        "provider.opex_per_chip_hour_usd=0.2",
+        "provider.depreciation_years=5",
+        "provider.financing_spread_per_year=0.03",
+    ];
+    all.extend(extra);
+    scenario(&all)
+}
+
+#[test]
+fn the_providers_npv_of_a_deal_paid_in_full_is_its_hand_computed_cash_flows() {
+    let s = provider_deal(&["buyer.initial_funding_usd=1e18"]);
+    // Month m's flows at its end, at 5% + 3% a year: a flat payment of
+    // 200M/12; capex when chips arrive (old in month 1, new in month 5);
+    // opex on delivered chip-hours (a month is 730.5 hours; the new chips
+    // serve half of month 5); the new chips' book value after 7.5 of 60
+    // months, at the end of month 12.
+    let month_hours = 730.5;
+    let v = 1.08f64.powf(-1.0 / 12.0);
+    let mut npv = 0.0;
+    let (mut capex_total, mut opex_total) = (0.0, 0.0);
+    for m in 1..=12 {
+        let old = if m <= 9 { 10240.0 } else { 0.0 };
+        let new = match m {
+            1..=4 => 0.0,
+            5 => 5120.0 * 0.5,
+            _ => 5120.0,
+        };
+        let capex = match m {
+            1 => 10240.0 * 15000.0,
+            5 => 5120.0 * 20000.0,
+            _ => 0.0,
+        };
+        let opex = (old + new) * month_hours * 0.2;
+        capex_total += capex;
+        opex_total += opex;
+        npv += (200e6 / 12.0 - capex - opex) * v.powi(m);
+    }
+    let residual = 5120.0 * 20000.0 * (1.0 - 7.5 / 60.0);
+    npv += residual * v.powi(12);
+    for o in outcomes(&s, 3) {
+        let r = &o.row;
+        assert_eq!(r.default_month, None);
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() <= 1e-6 * b.abs();
+        assert!(
+            close(r.provider_capex_usd, capex_total),
+            "{:?} vs {capex_total}",
+            r.provider_capex_usd
+        );
+        assert!(
+            close(r.provider_opex_usd, opex_total),
+            "{:?} vs {opex_total}",
+            r.provider_opex_usd
+        );
+        assert!(
+            close(r.provider_residual_usd, residual),
+            "{:?} vs {residual}",
+            r.provider_residual_usd
+        );
+        assert!(close(r.provider_npv_usd, npv), "{:?} vs {npv}", r.provider_npv_usd);
+    }
+}
+
+#[test]
+fn a_default_costs_the_provider_what_it_does_not_recover() {
+    let paid = outcomes(&provider_deal(&["buyer.initial_funding_usd=1e18"]), 2);
+    let defaulted = outcomes(
+        &provider_deal(&[
+            "buyer.initial_funding_usd=50e6",
+            "buyer.credit_line_usd=0",
+            "buyer.revenue_per_served_chip_hour_usd=0",
+            "provider.claim_recovery_fraction=0.4",
+        ]),
+        2,
+    );
+    for (a, b) in paid.iter().zip(&defaulted) {
+        assert!(b.row.default_month.is_some());
+        // The same chips cost the same; only the cash in differs.
+        assert_eq!(a.row.provider_capex_usd, b.row.provider_capex_usd);
+        assert_eq!(a.row.provider_opex_usd, b.row.provider_opex_usd);
+        let lost = a.row.provider_npv_usd.unwrap() - b.row.provider_npv_usd.unwrap();
+        assert!(lost > 0.0 && lost < b.row.pv_exposure_at_default_usd * 1.1, "{lost}");
+    }
+    // Without capex there are no economics, and the columns are empty.
+    let plain = outcomes(&scenario(&[]), 1);
+    assert_eq!(plain[0].row.provider_npv_usd, None);
+}
+
+#[test]
+fn provider_costs_without_a_capex_are_refused() {
+    let path = super::support::repo().join("tests/data/golden.toml");
+    let err = config::load_file(&path, &["provider.opex_per_chip_hour_usd=0.2".to_string()]).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("provider.opex_per_chip_hour_usd") && text.contains("capex_per_chip_usd"),
+        "{text}"
+    );
+}
+
+#[test]
+fn wrong_way_risk_recovery_is_worst_when_defaults_cluster() {
+    // The buyer's revenue follows AI demand, and so does the market price
+    // when its elasticity is 1. Without commercial failure the demand
+    // factor (growth over its expectation) has mean 1 in every month, so
+    // the market is no cheaper on average; but the replicas that default
+    // are those whose demand fell, and re-marketing then earns least.
+    // Same seeds, so the same replicas default at the same months; the
+    // paired rise in loss given default must exceed 4 standard errors.
+    let market = |elasticity: f64| {
+        defaulting(&[
+            "contract.term_years=3",
+            "buyer.initial_funding_usd=30e6",
+            "buyer.revenue_per_served_chip_hour_usd=3",
+            "inference.growth.commercial_failure_probability=0",
+            "inference.growth.volatility_per_sqrt_year=0.8",
+            "provider.remarket_ramp_months=3",
+            &format!("market={{ initial_price_ratio = 0.5, halving_years = 2.1, demand_elasticity = {elasticity} }}"),
+        ])
+    };
+    let (independent, linked) = (outcomes(&market(0.0), 200), outcomes(&market(1.0), 200));
+    let diffs: Vec<f64> = independent
+        .iter()
+        .zip(&linked)
+        .filter_map(|(a, b)| {
+            assert_eq!(a.row.default_month, b.row.default_month);
+            Some(b.row.loss_given_default? - a.row.loss_given_default?)
+        })
+        .collect();
+    let n = diffs.len() as f64;
+    let mean = diffs.iter().sum::<f64>() / n;
+    let se = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    eprintln!("defaults {n}, mean LGD change {mean} ± {se}");
+    assert!(n >= 30.0, "too few defaults to compare: {n}");
+    assert!(mean > 4.0 * se, "LGD rose by {mean} ± {se}");
+}

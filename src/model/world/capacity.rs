@@ -11,10 +11,24 @@ impl World<'_> {
         let t = &self.scenario.cluster.tranches[i as usize];
         self.undelivered_units[t.generation.index()] -= t.units;
         self.cluster[t.generation].deliver(t.units);
+        let term_end = SimTime::at(self.scenario.contract.term);
+        let mut serves_to_term_end = true;
         if let Some(life) = self.scenario.cluster.generations[t.generation.index()].service_life {
             let end = now + life;
-            if end < SimTime::at(self.scenario.contract.term) {
+            if end < term_end {
                 self.queue.schedule(end, Event::TrancheRetires { tranche: i });
+                serves_to_term_end = false;
+            }
+        }
+        // The provider pays for the chips as they arrive; those still in
+        // service at the term's end keep their straight-line book value
+        // (retired ones are written off).
+        if let Some(e) = &self.scenario.provider.economics {
+            let capex =
+                (t.units * self.scenario.cluster.unit_chips) as f64 * e.capex_per_chip_usd[t.generation.index()];
+            self.money.capex_this_month += capex;
+            if serves_to_term_end {
+                self.money.residual_usd += capex * e.book_value_fraction(term_end - now);
             }
         }
         self.restart_failure_clock();

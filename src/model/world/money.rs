@@ -37,8 +37,22 @@ impl World<'_> {
                 0.0
             },
             remarketed_chip_hours: metrics::hours(end.totals[Class::Remarketed] - start.totals[Class::Remarketed]),
+            remarketing_usd: end.remarketed_usd - start.remarketed_usd,
+            delivered_chip_hours: metrics::hours(end.totals.delivered - start.totals.delivered),
+            capex_usd: std::mem::take(&mut self.money.capex_this_month),
         });
         self.money.month_mark = end;
+        // The next month's market, from the AI-demand factor: the buyer's
+        // demand growth over its expectation e^(drift · t).
+        let demand = match (&self.inference.path, &self.scenario.inference) {
+            (Some(path), Some(spec)) => path.growth() / (spec.drift_per_year * now.in_units(Span::YEAR)).exp(),
+            _ => 1.0,
+        };
+        self.money.market_prices = market_prices(self.scenario, now, demand);
+        if !buyers_month {
+            self.money.months_since_default += 1;
+            self.remarket_idle();
+        }
         self.money.months_elapsed += 1;
         // A "year below threshold" counts the buyer's whole years only.
         if self.money.months_elapsed.is_multiple_of(12) && self.money.defaulted_at.is_none() {
@@ -93,7 +107,7 @@ impl World<'_> {
     /// After a default, keeps `remarket_fraction` of each generation's up
     /// units re-marketed, taking idle units (e.g. repaired ones).
     pub(super) fn remarket_idle(&mut self) {
-        let fraction = self.scenario.provider.remarket_fraction;
+        let fraction = self.scenario.provider.remarket_share(self.money.months_since_default);
         for p in &mut self.cluster.pools {
             let target = (fraction * p.up() as f64).floor() as u64;
             let k = target.saturating_sub(p[Class::Remarketed]).min(p[Class::Idle]);

@@ -39,6 +39,7 @@ impl World<'_> {
             },
             ledger: self.money.ledger,
             months: self.money.months,
+            residual_usd: self.money.residual_usd,
             series: self.series,
         }
     }
