@@ -82,14 +82,15 @@ pub fn profile(outcomes: &[ReplicaOutcome], rate: f64) -> Vec<ExposureMonth> {
     out
 }
 
-/// The recovery rate the defaulting replicas show: Σ PV recovery ÷ Σ PV
-/// exposure (capped to 1); `None` without a default.
+/// The recovery rate the defaulting replicas show: 1 − Σ PV loss ÷ Σ PV
+/// exposure (so recovery counts re-marketing, the claim and the opex the
+/// provider saves); `None` without a default.
 pub fn recovery_rate(outcomes: &[ReplicaOutcome]) -> Option<f64> {
     let defaulted = outcomes.iter().filter(|o| o.row.default_month.is_some());
-    let (recovered, exposed) = defaulted.fold((0.0, 0.0), |(r, e), o| {
-        (r + o.row.pv_recovery_usd, e + o.row.pv_exposure_at_default_usd)
+    let (lost, exposed) = defaulted.fold((0.0, 0.0), |(l, e), o| {
+        (l + o.row.pv_loss_usd, e + o.row.pv_exposure_at_default_usd)
     });
-    (exposed > 0.0).then(|| (recovered / exposed).min(1.0))
+    (exposed > 0.0).then(|| 1.0 - lost / exposed)
 }
 
 /// CVA = Σ_m DF(m) · EE(m) · PD(m) · (1 − R).

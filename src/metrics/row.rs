@@ -2,7 +2,7 @@
 //! tally) and its columns ([`COLUMNS`]: name, unit, getter), the one table
 //! that CSV headers, summaries, `--target-ci` and the report read.
 
-use super::provider::ProviderBooks;
+use super::provider::{ProviderBooks, opex_by_month};
 use super::{Class, ReplicaTally, RunTally, Valuation, hours, ratio};
 use crate::engine::Span;
 use crate::finance::{claim_recovery, discount_factor, present_value};
@@ -142,8 +142,12 @@ pub struct ReplicaRow {
     /// The provider's capex on the chips delivered (empty without
     /// `[provider]` economics).
     pub provider_capex_usd: Option<f64>,
-    /// The provider's opex on delivered chip-hours.
+    /// The provider's opex on delivered chip-hours (after a default, on
+    /// re-marketed ones).
     pub provider_opex_usd: Option<f64>,
+    /// Opex saved after a default on capacity powered down (it offsets
+    /// the credit loss).
+    pub provider_opex_saved_usd: Option<f64>,
     /// Book value at the term's end of the chips then in service.
     pub provider_residual_usd: Option<f64>,
     /// The provider's NPV of the deal at its cost of capital.
@@ -247,7 +251,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 66] = [
+pub const COLUMNS: [Column; 67] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -384,6 +388,9 @@ pub const COLUMNS: [Column; 66] = [
     col("pv_idle_cost_usd", Unit::Usd, |r| Cell::Num(r.pv_idle_cost_usd)),
     col("provider_capex_usd", Unit::Usd, |r| Cell::opt(r.provider_capex_usd)),
     col("provider_opex_usd", Unit::Usd, |r| Cell::opt(r.provider_opex_usd)),
+    col("provider_opex_saved_usd", Unit::Usd, |r| {
+        Cell::opt(r.provider_opex_saved_usd)
+    }),
     col("provider_residual_usd", Unit::Usd, |r| {
         Cell::opt(r.provider_residual_usd)
     }),
@@ -418,10 +425,15 @@ impl ReplicaRow {
             .default_month
             .map_or(0.0, |d| claim * discount_factor(rate, d as f64 + v.claim_delay_months));
         let pv_recovery = present_value(t.months.iter().map(|m| m.remarketing_usd), 1, rate) + pv_claim;
-        let loss = (exposure - recovery).max(0.0);
         let provider = v
             .provider
             .map(|costs| ProviderBooks::of(t, costs, claim, v.claim_delay_months));
+        // The credit loss is net of the opex the provider no longer spends.
+        let pv_saved = v
+            .provider
+            .map_or(0.0, |costs| present_value(opex_by_month(t, costs).1, 1, rate));
+        let saved = provider.map_or(0.0, |p| p.opex_saved_usd);
+        let loss = (exposure - recovery - saved).max(0.0);
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
@@ -503,10 +515,11 @@ impl ReplicaRow {
             pv_payments_usd: present_value(t.ledger.paid.iter().copied(), 1, rate),
             pv_exposure_at_default_usd: pv_exposure,
             pv_recovery_usd: pv_recovery,
-            pv_loss_usd: (pv_exposure - pv_recovery).max(0.0),
+            pv_loss_usd: (pv_exposure - pv_recovery - pv_saved).max(0.0),
             pv_idle_cost_usd: present_value(t.months.iter().map(|m| m.idle_usd), 1, rate),
             provider_capex_usd: provider.map(|p| p.capex_usd),
             provider_opex_usd: provider.map(|p| p.opex_usd),
+            provider_opex_saved_usd: provider.map(|p| p.opex_saved_usd),
             provider_residual_usd: provider.map(|p| p.residual_usd),
             provider_npv_usd: provider.map(|p| p.npv_usd),
         }

@@ -33,6 +33,22 @@ pub struct Derived {
     pub inference: Option<(f64, f64)>,
     /// Research figures, if research runs.
     pub research: Option<ResearchFigures>,
+    /// What the provider spends and recovers.
+    pub provider: ProviderFigures,
+}
+
+/// The provider's side, as planned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderFigures {
+    /// Capex on the planned deliveries within the term, if its economics
+    /// are modelled.
+    pub planned_capex_usd: Option<f64>,
+    /// The provider's discount rate (the contract's plus its spread), if
+    /// its economics are modelled.
+    pub discount_rate_per_year: Option<f64>,
+    /// With a `[market]`: each generation's market price of a chip-hour at
+    /// signing and at the term's end with demand as expected.
+    pub market_prices: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 /// The buyer's cash against the contract.
@@ -163,7 +179,27 @@ pub fn derive(s: &Scenario) -> Derived {
             offered_load_chips: per_hour * mean_units * cl.unit_chips as f64 * hours,
         }
     });
+    let provider = ProviderFigures {
+        planned_capex_usd: s.provider.economics.as_ref().map(|e| {
+            let term = crate::engine::SimTime::at(s.contract.term);
+            cl.tranches
+                .iter()
+                .filter(|t| t.planned < term)
+                .map(|t| (t.units * cl.unit_chips) as f64 * e.capex_per_chip_usd[t.generation.index()])
+                .sum()
+        }),
+        discount_rate_per_year: s
+            .provider
+            .economics
+            .as_ref()
+            .map(|e| s.contract.discount_rate_per_year + e.financing_spread_per_year),
+        market_prices: s.market.as_ref().map(|m| {
+            let at = |years: f64| s.contract.prices.iter().map(|&p| m.price(p, years, 1.0)).collect();
+            (at(0.0), at(contract.term_years))
+        }),
+    };
     Derived {
+        provider,
         contract,
         payments: (
             payments.len(),

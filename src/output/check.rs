@@ -5,8 +5,81 @@
 use super::numbers::{human, percent, usd};
 use crate::config::raw::RawPaymentSchedule;
 use crate::config::{PolicyKind, Scenario};
+use crate::engine::Span;
 use crate::model::budget::{self, MAX_BYTES, MAX_EVENTS_PER_REPLICA};
-use crate::model::derived;
+use crate::model::derived::{self, ProviderFigures};
+
+/// `trn2 $1.4486, trn3 $2.0136`.
+fn per_generation(names: &[&str], prices: &[f64]) -> String {
+    let price = |p: f64| if p < 1e4 { format!("${p:.4}") } else { usd(p) };
+    let each: Vec<String> = names
+        .iter()
+        .zip(prices)
+        .map(|(n, &p)| format!("{n} {}", price(p)))
+        .collect();
+    each.join(", ")
+}
+
+/// The provider's lines: what it recovers after a default, and its own
+/// economics when modelled.
+fn provider_section(s: &Scenario, f: &ProviderFigures, names: &[&str]) -> String {
+    let p = &s.provider;
+    let mut out = "\nProvider\n".to_string();
+    if p.remarket_fraction == 0.0 {
+        out += &line("re-marketing", "none after a default");
+    } else {
+        out += &line(
+            "re-marketing",
+            format!(
+                "{} of up capacity after a default, reached over {} months",
+                percent(p.remarket_fraction),
+                p.remarket_ramp_months
+            ),
+        );
+        match &f.market_prices {
+            Some((start, end)) => {
+                out += &line("market price at signing", per_generation(names, start));
+                out += &line(
+                    "at the term's end",
+                    format!("{} (with demand as expected)", per_generation(names, end)),
+                );
+            }
+            None => {
+                out += &line(
+                    "spot price",
+                    format!("${:.2} per chip-hour", p.spot_price_per_chip_hour_usd),
+                )
+            }
+        }
+    }
+    out += &line(
+        "bankruptcy claim",
+        format!(
+            "{} recovered {} months after the default",
+            percent(p.claim_recovery_fraction),
+            human(p.claim_delay_months)
+        ),
+    );
+    match (&p.economics, f.planned_capex_usd, f.discount_rate_per_year) {
+        (Some(e), Some(capex), Some(rate)) => {
+            out += &line("capex", format!("{} on the planned deliveries", usd(capex)));
+            out += &line(
+                "opex",
+                format!("${:.3} per delivered chip-hour", e.opex_per_chip_hour_usd),
+            );
+            out += &line(
+                "depreciation",
+                format!("{} years, straight line", human(e.depreciation.in_units(Span::YEAR))),
+            );
+            out += &line(
+                "discount rate",
+                format!("{} a year (the contract's + spread)", percent(rate)),
+            );
+        }
+        _ => out += &line("economics", "not modelled (no capex_per_chip_usd)"),
+    }
+    out
+}
 
 /// A line of the report: a label padded to a column, then the text.
 fn line(label: &str, text: impl std::fmt::Display) -> String {
@@ -31,17 +104,14 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         "planned chip-hours",
         format!("{} (tranche schedule, no delays)", human(f.planned_chip_hours)),
     );
+    let names: Vec<&str> = s.cluster.generations.iter().map(|g| g.name.as_str()).collect();
     out += &line(
         "price per chip-hour",
         format!(
             "{} ({})",
-            if f.price_per_chip_hour_usd < 1e4 {
-                format!("${:.4}", f.price_per_chip_hour_usd)
-            } else {
-                usd(f.price_per_chip_hour_usd)
-            },
+            per_generation(&names, &s.contract.prices),
             if f.price_derived {
-                "derived: committed / planned chip-hours"
+                "derived: the commitment split by planned capacity x speed"
             } else {
                 "given"
             }
@@ -83,6 +153,7 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
     } else {
         out += &line("buyer", "not modelled: always pays");
     }
+    out += &provider_section(s, &d.provider, &names);
     out += "\nCluster\n";
     out += &line("peak planned chips", human(d.peak_planned_chips as f64));
     out += &line("failure unit", format!("{} chips", s.cluster.unit_chips));

@@ -439,11 +439,21 @@ fn a_default_costs_the_provider_what_it_does_not_recover() {
     );
     for (a, b) in paid.iter().zip(&defaulted) {
         assert!(b.row.default_month.is_some());
-        // The same chips cost the same; only the cash in differs.
+        // The same chips cost the same; after the default the provider
+        // runs only the re-marketed ones, and what it saves on the rest is
+        // the difference in opex (and comes off the credit loss).
         assert_eq!(a.row.provider_capex_usd, b.row.provider_capex_usd);
-        assert_eq!(a.row.provider_opex_usd, b.row.provider_opex_usd);
+        let (spent, saved) = (b.row.provider_opex_usd.unwrap(), b.row.provider_opex_saved_usd.unwrap());
+        let all = a.row.provider_opex_usd.unwrap();
+        assert!(
+            saved > 0.0 && (spent + saved - all).abs() < 1e-9 * all,
+            "{spent} + {saved} vs {all}"
+        );
+        let r = &b.row;
+        let loss = r.exposure_at_default_usd - r.recovery_usd - saved;
+        assert!((r.loss_usd - loss.max(0.0)).abs() < 1e-6 * r.exposure_at_default_usd);
         let lost = a.row.provider_npv_usd.unwrap() - b.row.provider_npv_usd.unwrap();
-        assert!(lost > 0.0 && lost < b.row.pv_exposure_at_default_usd * 1.1, "{lost}");
+        assert!(lost > 0.0 && lost < b.row.pv_exposure_at_default_usd, "{lost}");
     }
     // Without capex there are no economics, and the columns are empty.
     let plain = outcomes(&scenario(&[]), 1);
