@@ -150,3 +150,15 @@ def test_a_distribution_override_reaches_the_scenario(tmp_path):
         "policy": "partitioned",
         "training_fraction": 0.4,
     }
+
+
+@pytest.mark.skipif(
+    os.environ.get("MORTGAGE_SIM_EXPECT_INSTALLED") != "1", reason="CI sets it when testing the installed wheel"
+)
+def test_the_installed_package_and_binary_are_the_ones_tested():
+    import sys
+
+    assert "MORTGAGE_SIM_BIN" not in os.environ
+    prefix = Path(sys.prefix).resolve()
+    assert prefix in Path(ms.__file__).resolve().parents, ms.__file__
+    assert prefix in Path(ms.binary()).resolve().parents, ms.binary()
