@@ -235,3 +235,21 @@ def test_without_polars_the_polars_engine_says_how_to_get_it(folders, monkeypatc
     with pytest.raises(ImportError, match="pip install polars"):
         ms.load(folders["with"], engine="polars")
     assert ms.load(folders["with"]).replicas is not None
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+def test_a_file_with_only_its_header_has_the_schema_dtypes(folders, tmp_path, engine):
+    if engine == "polars":
+        pytest.importorskip("polars")
+    folder = shutil.copytree(folders["with"], tmp_path / "empty")
+    for table in ("replicas", "risk", "training_runs"):
+        path = folder / f"{table}.csv"
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    empty = ms.load(folder, engine=engine)
+    full = ms.load(folders["with"], engine=engine)
+    for table in ("replicas", "risk", "training_runs"):
+        assert len(empty[table]) == 0
+        if engine == "pandas":
+            assert dtypes(empty[table]) == dtypes(full[table]), table
+        else:
+            assert empty[table].schema == full[table].schema, table
