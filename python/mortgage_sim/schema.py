@@ -1,0 +1,210 @@
+"""The one table of every output column's type, as `load()` returns it.
+
+It mirrors README.md's "Output files" tables (a test checks that both list
+the same columns, and another that a fresh run writes exactly these). A
+column's type is fixed here, never guessed from the data, so a run in which
+nobody defaults loads with the same dtypes as one in which everybody does,
+and two runs concatenate.
+
+Types (pandas dtype / polars dtype):
+
+- ``int``     whole number, never empty            (int64 / Int64)
+- ``int?``    whole number, empty when there is none (Int64, <NA> / Int64, null)
+- ``uint64``  a 64-bit seed, read as text and converted exactly (uint64 / UInt64)
+- ``float``   number                                (float64 / Float64)
+- ``float?``  number, empty when there is none       (float64, NaN / Float64, null)
+- ``str``     text                                  (string / String)
+- ``str?``    text, empty when there is none         (string, <NA> / String, null)
+
+Columns marked ``derived`` are not in the CSV file: the loader adds them
+(risk.csv's figure names split into a figure and its parameter).
+
+The swept keys of ``points.csv`` are not listed: they depend on the
+experiment, and each is typed from its values as TOML (all integers: int;
+all numbers: float; all true/false: bool; all strings: str, unquoted;
+otherwise the TOML text as str, e.g. a distribution table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INT = "int"
+INT_OPT = "int?"
+UINT64 = "uint64"
+FLOAT = "float"
+FLOAT_OPT = "float?"
+STR = "str"
+STR_OPT = "str?"
+
+TYPES = (INT, INT_OPT, UINT64, FLOAT, FLOAT_OPT, STR, STR_OPT)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a loaded table."""
+
+    name: str
+    type: str
+    unit: str = ""
+    derived: bool = False
+
+
+def _c(name: str, type_: str, unit: str = "", derived: bool = False) -> Column:
+    assert type_ in TYPES, type_
+    return Column(name, type_, unit, derived)
+
+
+_QUANTILES = ("p1", "p5", "p25", "p50", "p75", "p95", "p99")
+_BANDS = ("p5", "p25", "p50", "p75", "p95")
+
+#: Every file's columns in file order, by table name (the file is NAME.csv).
+SCHEMA: dict[str, tuple[Column, ...]] = {
+    "points": (
+        _c("point", INT, "id"),
+        _c("scenario", STR, "text"),
+    ),
+    "replicas": (
+        _c("point", INT, "id"),
+        _c("replica", INT, "id"),
+        _c("seed", UINT64, "id"),
+        _c("events", INT, "count"),
+        _c("delivered_chip_hours", FLOAT, "chip-hours"),
+        _c("undelivered_chip_hours", FLOAT, "chip-hours"),
+        _c("busy_chip_hours", FLOAT, "chip-hours"),
+        _c("down_chip_hours", FLOAT, "chip-hours"),
+        _c("idle_chip_hours", FLOAT, "chip-hours"),
+        _c("training_useful_chip_hours", FLOAT, "chip-hours"),
+        _c("training_rework_chip_hours", FLOAT, "chip-hours"),
+        _c("training_overhead_chip_hours", FLOAT, "chip-hours"),
+        _c("inference_chip_hours", FLOAT, "chip-hours"),
+        _c("research_useful_chip_hours", FLOAT, "chip-hours"),
+        _c("research_lost_chip_hours", FLOAT, "chip-hours"),
+        _c("utilization", FLOAT, "fraction"),
+        _c("useful_utilization", FLOAT, "fraction"),
+        _c("idle_fraction", FLOAT, "fraction"),
+        _c("idle_cost_usd", FLOAT, "USD"),
+        _c("remarketed_chip_hours", FLOAT, "chip-hours"),
+        _c("min_year_utilization", FLOAT_OPT, "fraction"),
+        _c("unit_failures", INT, "count"),
+        _c("training_runs_planned", INT, "count"),
+        _c("training_runs_cancelled", INT, "count"),
+        _c("training_runs_infeasible", INT, "count"),
+        _c("training_runs_started", INT, "count"),
+        _c("training_runs_completed", INT, "count"),
+        _c("training_interruptions", INT, "count"),
+        _c("training_mean_delay_days", FLOAT_OPT, "days"),
+        _c("training_goodput", FLOAT, "fraction"),
+        _c("inference_demand_chip_hours", FLOAT, "baseline chip-hours"),
+        _c("inference_served_chip_hours", FLOAT, "baseline chip-hours"),
+        _c("inference_unserved_chip_hours", FLOAT, "baseline chip-hours"),
+        _c("inference_served_fraction", FLOAT, "fraction"),
+        _c("commercial_failure_month", FLOAT_OPT, "month"),
+        _c("research_jobs_arrived", INT, "count"),
+        _c("research_jobs_completed", INT, "count"),
+        _c("research_preemptions", INT, "count"),
+        _c("research_wait_mean_hours", FLOAT, "hours"),
+        _c("research_wait_p50_hours", FLOAT, "hours"),
+        _c("research_wait_p99_hours", FLOAT, "hours"),
+        _c("payments_usd", FLOAT, "USD"),
+        _c("payments_waived_usd", FLOAT, "USD"),
+        _c("revenue_usd", FLOAT, "USD"),
+        _c("other_costs_usd", FLOAT, "USD"),
+        _c("credit_drawn_usd", FLOAT, "USD"),
+        _c("ending_cash_usd", FLOAT, "USD"),
+        _c("default_month", INT_OPT, "month"),
+        _c("exposure_at_default_usd", FLOAT, "USD"),
+        _c("recovery_usd", FLOAT, "USD"),
+        _c("loss_usd", FLOAT, "USD"),
+    ),
+    "summary": (
+        _c("point", INT, "id"),
+        _c("metric", STR, "text"),
+        _c("n", INT, "count"),
+        _c("mean", FLOAT),
+        _c("stderr", FLOAT),
+        _c("ci95_low", FLOAT),
+        _c("ci95_high", FLOAT),
+        *(_c(q, FLOAT) for q in _QUANTILES),
+        _c("min", FLOAT),
+        _c("max", FLOAT),
+    ),
+    "timeseries": (
+        _c("point", INT, "id"),
+        _c("month", FLOAT, "month"),
+        _c("metric", STR, "text"),
+        _c("mean", FLOAT),
+        *(_c(q, FLOAT) for q in _BANDS),
+    ),
+    "risk": (
+        _c("point", INT, "id"),
+        _c("figure", STR, "text"),
+        _c("year", INT_OPT, "contract year", derived=True),
+        _c("quantile", FLOAT_OPT, "fraction", derived=True),
+        _c("threshold", FLOAT_OPT, "fraction", derived=True),
+        _c("value", FLOAT),
+        _c("stderr", FLOAT_OPT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+    ),
+    "training_runs": (
+        _c("point", INT, "id"),
+        _c("replica", INT, "id"),
+        _c("run", INT, "id"),
+        _c("chips", INT, "chips"),
+        _c("generation", STR_OPT, "text"),
+        _c("ready_month", FLOAT, "month"),
+        _c("start_month", FLOAT_OPT, "month"),
+        _c("planned_finish_month", FLOAT, "month"),
+        _c("finish_month", FLOAT_OPT, "month"),
+        _c("interruptions", INT, "count"),
+        _c("outcome", STR, "text"),
+    ),
+}
+
+#: The tables in the order a results folder's files are written.
+TABLES = tuple(SCHEMA)
+
+PANDAS_DTYPES = {
+    INT: "int64",
+    INT_OPT: "Int64",
+    UINT64: "uint64",
+    FLOAT: "float64",
+    FLOAT_OPT: "float64",
+    STR: "string",
+    STR_OPT: "string",
+}
+
+POLARS_DTYPES = {
+    INT: "Int64",
+    INT_OPT: "Int64",
+    UINT64: "UInt64",
+    FLOAT: "Float64",
+    FLOAT_OPT: "Float64",
+    STR: "String",
+    STR_OPT: "String",
+}
+
+
+def columns(table: str) -> dict[str, Column]:
+    """The columns of `table` by name (KeyError for an unknown table)."""
+    return {c.name: c for c in SCHEMA[table]}
+
+
+def markdown() -> str:
+    """The schema as Markdown: the types, then one table per file
+    (docs/PYTHON.md holds this text; a test checks that it is current;
+    `python -m mortgage_sim schema` prints it)."""
+    out = ["| type | pandas dtype | polars dtype |", "|---|---|---|"]
+    out += [f"| `{t}` | {PANDAS_DTYPES[t]} | {POLARS_DTYPES[t]} |" for t in TYPES]
+    out.append("")
+    for table, cols in SCHEMA.items():
+        out.append(f"#### `{table}` ({table}.csv)\n")
+        out.append("| column | type | unit |")
+        out.append("|---|---|---|")
+        for c in cols:
+            name = f"`{c.name}`" + (" (derived)" if c.derived else "")
+            out.append(f"| {name} | `{c.type}` | {c.unit} |")
+        out.append("")
+    return "\n".join(out)
