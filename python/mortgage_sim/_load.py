@@ -39,6 +39,7 @@ class Results:
     summary: Any = None
     timeseries: Any = None
     risk: Any = None
+    exposure: Any = None
     training_runs: Any = None
     manifest: Optional[dict] = None
     #: What the CLI printed on stderr, for results made by run() or sweep().
@@ -176,7 +177,7 @@ def _load_points(path: Path, frames) -> Any:
 _RISK_PATTERNS = (
     (re.compile(r"p_default_by_year_([0-9]+)\Z"), lambda m: ("p_default_by_year", int(m[1]), None, None)),
     (re.compile(r"(c?var)([0-9]+)_(.+)\Z"), lambda m: (f"{m[1]}_{m[3]}", None, int(m[2]) / 100, None)),
-    (re.compile(r"default_month_p([0-9]+)\Z"), lambda m: ("default_month", None, int(m[1]) / 100, None)),
+    (re.compile(r"(.+)_p([0-9]+)\Z"), lambda m: (m[1], None, int(m[2]) / 100, None)),
     (
         re.compile(r"p_year_utilization_below_(.+)\Z"),
         lambda m: ("p_year_utilization_below", None, None, float(m[1])),
@@ -188,7 +189,7 @@ def split_figure(name: str) -> tuple[str, Optional[int], Optional[float], Option
     """A risk.csv figure name as (figure, year, quantile, threshold):
     `p_default_by_year_3` → ("p_default_by_year", 3, None, None),
     `var95_loss_usd` → ("var_loss_usd", None, 0.95, None),
-    `default_month_p50` → ("default_month", None, 0.5, None),
+    `default_month_p50` → ("default_month", None, 0.5, None) (any `NAME_pNN`),
     `p_year_utilization_below_0.5` → ("p_year_utilization_below", None, None, 0.5);
     any other name is a figure without a parameter."""
     for pattern, parts in _RISK_PATTERNS:

@@ -96,6 +96,11 @@ def test_risk_figures_are_split_into_figure_and_parameter(folders):
         "cvar_idle_cost_usd",
         "default_month",
         "p_year_utilization_below",
+        "expected_pv_loss_usd",
+        "mean_loss_given_default",
+        "loss_given_default",
+        "recovery_rate",
+        "cva_usd",
     }
     by_year = res.risk[res.risk["figure"] == "p_default_by_year"]
     assert by_year["year"].tolist() == [1]
@@ -118,6 +123,8 @@ def test_risk_figures_are_split_into_figure_and_parameter(folders):
         ("var99_idle_cost_usd", ("var_idle_cost_usd", None, 0.99, None)),
         ("cvar95_loss_usd", ("cvar_loss_usd", None, 0.95, None)),
         ("default_month_p5", ("default_month", None, 0.05, None)),
+        ("loss_given_default_p95", ("loss_given_default", None, 0.95, None)),
+        ("provider_npv_usd_p50", ("provider_npv_usd", None, 0.5, None)),
         ("p_year_utilization_below_0.5", ("p_year_utilization_below", None, None, 0.5)),
         ("p_year_utilization_below_1", ("p_year_utilization_below", None, None, 1.0)),
         ("expected_loss_usd", ("expected_loss_usd", None, None, None)),
@@ -142,10 +149,10 @@ def test_a_tidy_risk_csv_is_left_as_written(folders, tmp_path):
 
 def test_absent_files_are_none(folders, tmp_path):
     folder = shutil.copytree(folders["with"], tmp_path / "old")
-    for name in ("risk.csv", "training_runs.csv", "manifest.json"):
+    for name in ("risk.csv", "exposure.csv", "training_runs.csv", "manifest.json"):
         (folder / name).unlink()
     res = ms.load(folder)
-    assert res.risk is None and res.training_runs is None and res.manifest is None
+    assert res.risk is None and res.exposure is None and res.training_runs is None and res.manifest is None
     assert res.keys() == ["points", "replicas", "summary", "timeseries"]
     assert "risk" not in res
 

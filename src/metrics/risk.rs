@@ -141,9 +141,9 @@ fn provider_figures(rows: &[&ReplicaRow]) -> Vec<RiskFigure> {
         n,
     }];
     for (name, value) in [
-        ("provider_npv_p5_usd", s.quantiles[0]),
-        ("provider_npv_p50_usd", s.quantiles[1]),
-        ("provider_npv_p95_usd", s.quantiles[2]),
+        ("provider_npv_usd_p5", s.quantiles[0]),
+        ("provider_npv_usd_p50", s.quantiles[1]),
+        ("provider_npv_usd_p95", s.quantiles[2]),
     ] {
         out.push(RiskFigure {
             name: name.into(),

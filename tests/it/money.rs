@@ -507,3 +507,32 @@ fn wrong_way_risk_recovery_is_worst_when_defaults_cluster() {
     assert!(n >= 30.0, "too few defaults to compare: {n}");
     assert!(mean > 4.0 * se, "LGD rose by {mean} ± {se}");
 }
+
+#[test]
+fn cva_is_the_expected_pv_loss_when_every_replica_owes_the_same() {
+    // Flat installments, late capacity owed: every replica's exposure path
+    // is the same, so Σ DF·EE·PD·(1 − R) with R from the same defaults is
+    // the mean PV loss exactly. With waivers exposure varies by replica and
+    // the identity no longer has to hold.
+    use mortgage_sim::metrics::exposure;
+    let s = defaulting(&[
+        "buyer.initial_funding_usd=120e6",
+        "buyer.revenue_per_served_chip_hour_usd=3",
+        "contract.discount_rate_per_year=0.08",
+        "provider.remarket_fraction=0.5",
+        "provider.claim_recovery_fraction=0.3",
+        "market={ initial_price_ratio = 0.7, halving_years = 2, demand_elasticity = 1 }",
+    ]);
+    let o = outcomes(&s, 40);
+    let defaults = o.iter().filter(|x| x.row.default_month.is_some()).count();
+    assert!(defaults > 5 && defaults < 40, "{defaults} defaults");
+    let profile = exposure::profile(&o, 0.08);
+    let r = exposure::recovery_rate(&o).unwrap();
+    let cva = exposure::cva(&profile, 0.08, r);
+    let mean_pv_loss = o.iter().map(|x| x.row.pv_loss_usd).sum::<f64>() / o.len() as f64;
+    assert!(
+        (cva - mean_pv_loss).abs() < 1e-9 * mean_pv_loss,
+        "{cva} vs {mean_pv_loss}"
+    );
+    assert!((profile.last().unwrap().cumulative_pd - defaults as f64 / 40.0).abs() < 1e-12);
+}
