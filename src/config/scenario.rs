@@ -156,8 +156,9 @@ pub struct Scenario {
     pub raw: RawScenario,
 }
 
+pub use super::buyer::BuyerSpec;
 pub use super::contract::ContractSpec;
-pub use super::money::{BuyerSpec, MarketSpec, ProviderEconomics, ProviderSpec};
+pub use super::money::{MarketSpec, ProviderEconomics, ProviderSpec};
 
 /// Cluster capacity and failure process.
 #[derive(Debug, Clone)]
@@ -329,6 +330,10 @@ pub struct InferenceSpec {
     pub weekly_amplitude: f64,
     /// Lognormal noise σ per step.
     pub noise_sigma: f64,
+    /// Demand step-up when a training run completes (0: none).
+    pub completed_run_jump: f64,
+    /// σ of the step-up's lognormal noise.
+    pub completed_run_jump_sigma: f64,
 }
 
 /// Research job stream.
@@ -369,7 +374,9 @@ impl TryFrom<RawScenario> for Scenario {
         let term = Span::of(term_years, Span::YEAR);
         let cluster = cluster(&raw.cluster, term)?;
         let contract = super::contract::resolve(c, &cluster, term)?;
-        let buyer = raw.buyer.as_ref().map(super::money::buyer).transpose()?;
+        let buyer = (raw.buyer.as_ref())
+            .map(|b| super::buyer::buyer(b, contract.payments.len()))
+            .transpose()?;
         let provider = super::money::provider(raw.provider.as_ref(), &cluster)?;
         let market = raw.market.as_ref().map(super::money::market).transpose()?;
         let utilization_threshold = match &raw.risk {
@@ -672,6 +679,11 @@ fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             "inference.seasonality.weekly_amplitude",
         )?,
         noise_sigma: non_negative(raw.noise_sigma, "inference.noise_sigma")?,
+        completed_run_jump: non_negative(g.completed_run_jump, "inference.growth.completed_run_jump")?,
+        completed_run_jump_sigma: non_negative(
+            g.completed_run_jump_sigma,
+            "inference.growth.completed_run_jump_sigma",
+        )?,
     })
 }
 
