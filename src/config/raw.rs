@@ -370,16 +370,34 @@ pub struct RawScheduler {
     /// for training.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_fraction: Option<f64>,
+    /// `priority` only: the classes from first to last claim, e.g.
+    /// `["inference", "training", "research"]` (= `inference_first`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<RawClassName>>,
 }
 
 /// `scheduler.policy`
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RawPolicy {
     /// training > inference > research; research preemptible.
     Priority,
+    /// inference > training > research: paying customers keep their chips.
+    InferenceFirst,
     /// A reserved training fraction; inference the rest; research backfills.
     Partitioned,
+}
+
+/// A workload class in `scheduler.order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawClassName {
+    /// Frontier training runs.
+    Training,
+    /// Inference serving.
+    Inference,
+    /// Research jobs.
+    Research,
 }
 
 /// `[training]`

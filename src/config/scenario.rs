@@ -276,6 +276,8 @@ impl ClusterSpec {
 pub enum PolicyKind {
     /// training > inference > research.
     Priority,
+    /// inference > training > research: training may not shrink inference.
+    InferenceFirst,
     /// Reserved training fraction; research backfills.
     Partitioned {
         /// Fraction of each generation's up units reserved for training.
@@ -384,24 +386,7 @@ impl TryFrom<RawScenario> for Scenario {
             None => 0.5,
         };
 
-        let policy = match (raw.scheduler.policy, raw.scheduler.training_fraction) {
-            (RawPolicy::Priority, None) => PolicyKind::Priority,
-            (RawPolicy::Priority, Some(_)) => {
-                return Err(bad(
-                    "scheduler.training_fraction",
-                    "is set but policy is \"priority\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
-                ));
-            }
-            (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
-                training_fraction: probability(f, "scheduler.training_fraction")?,
-            },
-            (RawPolicy::Partitioned, None) => {
-                return Err(bad(
-                    "scheduler.training_fraction",
-                    "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
-                ));
-            }
-        };
+        let policy = policy(&raw.scheduler)?;
         let training = raw.training.as_ref().map(|t| training(t, &cluster, term)).transpose()?;
         let inference = raw.inference.as_ref().map(inference).transpose()?;
         let research = raw.research.as_ref().map(|r| research(r, &cluster, term)).transpose()?;
@@ -640,6 +625,52 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: Span) -> Result<Trai
         restart_overhead: restart,
         runs,
     })
+}
+
+/// The policy `[scheduler]` names. `order` (priority only) says whether
+/// training or inference claims first; research is always last, as it
+/// backfills and is preemptible under every policy.
+fn policy(s: &RawScheduler) -> Result<PolicyKind, KeyError> {
+    use RawClassName::{Inference, Research, Training};
+    let kind = match (s.policy, s.training_fraction) {
+        (RawPolicy::Priority | RawPolicy::InferenceFirst, Some(_)) => {
+            return Err(bad(
+                "scheduler.training_fraction",
+                "is set but policy is not \"partitioned\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
+            ));
+        }
+        (RawPolicy::Priority, None) => PolicyKind::Priority,
+        (RawPolicy::InferenceFirst, None) => PolicyKind::InferenceFirst,
+        (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
+            training_fraction: probability(f, "scheduler.training_fraction")?,
+        },
+        (RawPolicy::Partitioned, None) => {
+            return Err(bad(
+                "scheduler.training_fraction",
+                "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
+            ));
+        }
+    };
+    let Some(order) = &s.order else {
+        return Ok(kind);
+    };
+    let allowed = "allowed: with policy = \"priority\", [\"training\", \"inference\", \"research\"] or \
+                   [\"inference\", \"training\", \"research\"] (research backfills, so it comes last)";
+    match (kind, order.as_slice()) {
+        (PolicyKind::Priority, [Training, Inference, Research]) => Ok(PolicyKind::Priority),
+        (PolicyKind::Priority, [Inference, Training, Research]) => Ok(PolicyKind::InferenceFirst),
+        _ => {
+            let names: Vec<&str> = order
+                .iter()
+                .map(|c| match c {
+                    Training => "training",
+                    Inference => "inference",
+                    Research => "research",
+                })
+                .collect();
+            Err(bad("scheduler.order", format!("is {names:?}; {allowed}")))
+        }
+    }
 }
 
 fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {

@@ -226,6 +226,7 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         "policy",
         match d.policy {
             PolicyKind::Priority => "priority".to_string(),
+            PolicyKind::InferenceFirst => "inference_first".to_string(),
             PolicyKind::Partitioned { training_fraction } => {
                 format!("partitioned (training_fraction {})", percent(training_fraction))
             }
