@@ -10,6 +10,7 @@ mod money;
 mod report;
 mod safety;
 mod scenarios;
+mod sensitivity;
 mod shards;
 mod support;
 mod sweep;
