@@ -142,6 +142,19 @@ fn count(img: &Image, rows: Range<usize>, cols: Range<usize>) -> [usize; 5] {
     n
 }
 
+/// Rows of a rectangle holding a pixel of each hue (in the order of
+/// [`HUES`]): data spans many rows, a legend swatch at most one text line.
+fn rows_with(img: &Image, rows: Range<usize>, cols: Range<usize>) -> [usize; 5] {
+    let mut n = [0; 5];
+    for y in rows.start..rows.end.min(img.h) {
+        let line = count(img, y..y + 1, cols.clone());
+        for (k, c) in n.iter_mut().zip(line) {
+            *k += usize::from(c > 0);
+        }
+    }
+    n
+}
+
 /// Where a requirement looks in a chart.
 #[derive(Debug, Clone, Copy)]
 enum Part {
@@ -157,9 +170,13 @@ type Expected<'a> = (&'a str, &'a [(Part, &'a [Hue])]);
 /// Pixels of a hue that count as data drawn (a dot of radius 6 is ~110).
 const ENOUGH: usize = 300;
 
+/// Rows those pixels must span, so that legend swatches (one text line, at
+/// most ~25 rows even when two legend lines share a hue) cannot pass for data.
+const TALL: usize = 40;
+
 /// Renders `dir/charts/<name>` of each `(name, requirements)` stacked in one
 /// page and checks each requirement: in that part of the chart, at least
-/// [`ENOUGH`] pixels of one of the hues.
+/// [`ENOUGH`] pixels of one of the hues, over at least [`TALL`] rows.
 fn check_charts(browser: &Path, dir: &Path, charts: &[Expected]) {
     let mut page = String::from("<html><body style=\"margin:0\">\n");
     let mut top = 0;
@@ -193,18 +210,16 @@ fn check_charts(browser: &Path, dir: &Path, charts: &[Expected]) {
                 Part::Right => 600..1200,
                 Part::Whole => 0..1200,
             };
-            let n = count(&img, rows.clone(), cols);
-            let best = hues
-                .iter()
-                .map(|h| n[HUES.iter().position(|k| k == h).unwrap()])
-                .max()
-                .unwrap();
+            let n = count(&img, rows.clone(), cols.clone());
+            let tall = rows_with(&img, rows.clone(), cols);
+            let at = |h: &Hue| HUES.iter().position(|k| k == h).unwrap();
             eprintln!(
-                "{name} {part:?}: saturated pixels by hue {:?}",
-                HUES.iter().zip(n).collect::<Vec<_>>()
+                "{name} {part:?}: saturated pixels (rows) by hue {:?}",
+                HUES.iter().zip(n.iter().zip(tall)).collect::<Vec<_>>()
             );
-            if best < ENOUGH {
-                failures.push(format!("{name} {part:?}: only {best} pixels of {hues:?}"));
+            if !hues.iter().any(|h| n[at(h)] >= ENOUGH && tall[at(h)] >= TALL) {
+                let seen: Vec<_> = hues.iter().map(|h| (h, n[at(h)], tall[at(h)])).collect();
+                failures.push(format!("{name} {part:?}: too little (hue, pixels, rows): {seen:?}"));
             }
         }
     }
