@@ -148,6 +148,10 @@ fn a_run_with_report_shows_its_own_numbers() {
     let defaults = column(&out, "default_month").len();
     let lgd = chart(&out, "lgd_and_npv.svg");
     assert_eq!(tooltips(&lgd, "replica ").len(), defaults, "{lgd}");
+    // The golden scenario has no provider economics: its NPV cells are
+    // empty and the NPV panel says so.
+    assert!(column(&out, "provider_npv_usd").is_empty());
+    assert!(lgd.contains("No provider economics in this scenario"), "{lgd}");
     let exposure = chart(&out, "exposure.svg");
     let months = tooltips(&exposure, "month ");
     assert_eq!(months.len(), 12, "the golden term is 12 months");
