@@ -107,6 +107,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("research_jobs_arrived", INT, "count"),
         _c("research_jobs_completed", INT, "count"),
         _c("research_preemptions", INT, "count"),
+        _c("research_jobs_reneged", INT, "count"),
         _c("research_wait_mean_hours", FLOAT, "hours"),
         _c("research_wait_p50_hours", FLOAT, "hours"),
         _c("research_wait_p99_hours", FLOAT, "hours"),

@@ -150,6 +150,8 @@ pub struct Counts {
     pub research_completed: u64,
     /// Research preemptions.
     pub research_preemptions: u64,
+    /// Research jobs that gave up waiting.
+    pub research_reneged: u64,
 }
 
 /// One training run at the end of the term, as the model saw it.

@@ -96,6 +96,8 @@ pub struct ReplicaRow {
     pub research_jobs_completed: u64,
     /// Research preemptions.
     pub research_preemptions: u64,
+    /// Research jobs that gave up waiting before they started.
+    pub research_jobs_reneged: u64,
     /// Mean research wait, hours.
     pub research_wait_mean_hours: f64,
     /// Median research wait, hours.
@@ -251,7 +253,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 67] = [
+pub const COLUMNS: [Column; 68] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -350,6 +352,9 @@ pub const COLUMNS: [Column; 67] = [
     }),
     col("research_preemptions", Unit::Count, |r| {
         Cell::Int(r.research_preemptions)
+    }),
+    col("research_jobs_reneged", Unit::Count, |r| {
+        Cell::Int(r.research_jobs_reneged)
     }),
     col("research_wait_mean_hours", Unit::Hours, |r| {
         Cell::Num(r.research_wait_mean_hours)
@@ -496,6 +501,7 @@ impl ReplicaRow {
             research_jobs_arrived: c.research_arrived,
             research_jobs_completed: c.research_completed,
             research_preemptions: c.research_preemptions,
+            research_jobs_reneged: c.research_reneged,
             research_wait_mean_hours: if w.is_empty() { 0.0 } else { per_hour(w.mean()) },
             research_wait_p50_hours: wait_hours(0.5),
             research_wait_p99_hours: wait_hours(0.99),

@@ -16,7 +16,7 @@ use super::cluster::{Class, Cluster, Pool};
 use super::event::Event;
 use super::inference::DemandPath;
 use super::policy::{self, Limit, Policy};
-use super::research::Research;
+use super::research::{Drawn, Research};
 use super::training::{Checkpointing, Phase, Run, SegmentSplit};
 use crate::config::Scenario;
 use crate::config::scenario::{Gen, RunId};
@@ -266,7 +266,14 @@ impl<'s> World<'s> {
                 path: demand_path,
                 demand: 0.0,
             },
-            research: Research::new(cl.generations.len()),
+            research: Research::new(
+                cl.generations.len(),
+                scenario
+                    .research
+                    .as_ref()
+                    .and_then(|r| r.elastic.as_ref())
+                    .is_some_and(|e| e.never_empty),
+            ),
             research_waits: metrics::wait_histogram(),
             money: Money {
                 ledger: match &scenario.buyer {
@@ -383,6 +390,7 @@ impl<'s> World<'s> {
                     self.dispatch(now);
                 }
             }
+            Event::ResearchPatience { slot, token } => self.research_patience_ends(now, slot, token),
             Event::MonthEnd => self.month_end(now),
             Event::Sample => self.snapshot(now),
             Event::EndOfTerm => return true,

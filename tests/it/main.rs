@@ -7,6 +7,7 @@ mod golden;
 mod model;
 mod money;
 mod report;
+mod research_elastic;
 mod safety;
 mod scenarios;
 mod shards;

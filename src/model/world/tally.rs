@@ -20,6 +20,10 @@ impl World<'_> {
         self.snapshot(now);
         let buyer = self.money.at_default.unwrap_or_else(|| self.books.snapshot(now));
         let runs = self.run_tallies();
+        let mut counts = self.counters.counts;
+        // A backlog that never runs dry has no arrival events: its jobs
+        // arrive when drawn.
+        counts.research_arrived += self.research.backlog_draws();
         ReplicaTally {
             replica: self.replica,
             seed: self.seed,
@@ -29,7 +33,7 @@ impl World<'_> {
             buyer,
             demand_chip_seconds: self.books.demand,
             served_chip_seconds: self.books.served,
-            counts: self.counters.counts,
+            counts,
             runs,
             min_year_utilization: self.money.min_year_utilization,
             commercial_failure: self.inference.path.as_ref().and_then(|p| p.failed_at()),
