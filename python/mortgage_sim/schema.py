@@ -99,6 +99,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("training_interruptions", INT, "count"),
         _c("training_mean_delay_days", FLOAT_OPT, "days"),
         _c("training_goodput", FLOAT, "fraction"),
+        _c("training_ettr", FLOAT_OPT, "fraction"),
         _c("inference_demand_chip_hours", FLOAT, "baseline chip-hours"),
         _c("inference_served_chip_hours", FLOAT, "baseline chip-hours"),
         _c("inference_unserved_chip_hours", FLOAT, "baseline chip-hours"),
@@ -188,6 +189,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("finish_month", FLOAT_OPT, "month"),
         _c("interruptions", INT, "count"),
         _c("outcome", STR, "text"),
+        _c("ettr", FLOAT_OPT, "fraction"),
     ),
 }
 

@@ -268,11 +268,40 @@ pub struct RawTraining {
     pub checkpoint_cost_hours: f64,
     /// Time to restart after an interruption, in hours (R).
     pub restart_overhead_hours: f64,
+    /// Spare units a run holds besides its gang, as a fraction of its units
+    /// (rounded up): a failed unit is replaced at once by a spare (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_spare_fraction: Option<f64>,
+    /// Time to bring a replacement unit from the pool into a run after an
+    /// interruption, on top of the restart (absent: 0; a hot spare needs none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_hours: Option<f64>,
+    /// Restart and checkpoint costs that grow with the run's size (absent:
+    /// the same for every run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_scaling: Option<RawSizeScaling>,
     /// Explicitly listed runs.
     #[serde(default)]
     pub runs: Vec<RawRun>,
     /// A roadmap generating runs at a fixed interval.
     pub generator: Option<RawRunGenerator>,
+}
+
+/// `[training.size_scaling]`: a run of N chips pays
+/// `restart_overhead_hours × (N / reference_chips)^restart_exponent` per
+/// restart and `checkpoint_cost_hours × (N / reference_chips)^checkpoint_exponent`
+/// per checkpoint.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSizeScaling {
+    /// The run size at which the configured costs hold.
+    pub reference_chips: u64,
+    /// How the restart grows with size (0: not at all, 1: in proportion).
+    #[serde(default)]
+    pub restart_exponent: f64,
+    /// How a checkpoint's cost grows with size.
+    #[serde(default)]
+    pub checkpoint_exponent: f64,
 }
 
 /// `[[training.runs]]`

@@ -132,17 +132,22 @@ pub fn derive(s: &Scenario) -> Derived {
             .map(|g| cl.generation_units(crate::config::scenario::Gen(g)))
             .max()
             .unwrap_or(0);
-        let (tau, delta, restart) = (
-            t.checkpoint_interval.secs() as f64,
-            t.checkpoint_cost.secs() as f64,
-            t.restart_overhead.secs() as f64,
-        );
+        let tau = t.checkpoint_interval.secs() as f64;
         TrainingFigures {
             runs: t.runs.len(),
             too_big: t.runs.iter().filter(|r| r.units > largest_generation).count(),
             largest_generation_chips: largest_generation * cl.unit_chips,
             largest_run: t.runs.iter().max_by_key(|r| r.units).map(|big| {
                 let chips = big.units * cl.unit_chips;
+                // Its own costs (they may grow with its size); without hot
+                // spares a replacement comes from the pool.
+                let delta = big.checkpoint_cost.secs() as f64;
+                let replacement = if t.spares_for(big.units) == 0 {
+                    t.replacement
+                } else {
+                    Span::ZERO
+                };
+                let restart = (big.restart_overhead + replacement).secs() as f64;
                 let m = cl.chip_mtbf_hours * Span::HOUR.secs() as f64 / chips as f64;
                 LargestRun {
                     chips,

@@ -114,6 +114,7 @@ impl Tables {
             "finish_month",
             "interruptions",
             "outcome",
+            "ettr",
         ])?;
         Ok(t)
     }
@@ -233,6 +234,7 @@ impl Tables {
                     opt(r.finish_month),
                     r.interruptions.to_string(),
                     r.outcome.as_str().to_string(),
+                    opt(r.ettr),
                 ])?;
             }
         }

@@ -2,10 +2,12 @@
 
 mod architecture;
 mod bad_configs;
+mod fleets;
 mod fuzz;
 mod golden;
 mod model;
 mod money;
+mod recovery;
 mod report;
 mod research_elastic;
 mod safety;

@@ -50,10 +50,22 @@ impl World<'_> {
 
     /// Each training run at the end of the term.
     fn run_tallies(&self) -> Vec<RunTally> {
+        let term_end = SimTime::at(self.scenario.contract.term);
         self.training
             .runs
             .iter()
             .map(|r| RunTally {
+                // Its ETTR's wall time: from its first start to its end (its
+                // completion, the buyer's default, or the end of the term).
+                wall: r.started.map(|start| {
+                    let end = match (r.finished, r.phase) {
+                        (Some(done), _) => done,
+                        (None, Phase::Abandoned) => self.money.defaulted_at.unwrap_or(term_end),
+                        (None, _) => term_end,
+                    };
+                    end - start
+                }),
+                useful: r.useful_time,
                 chips: self.chips(r.units),
                 generation: r
                     .last_generation
