@@ -25,6 +25,10 @@ pub struct InferenceSpec {
     pub weekly_amplitude: f64,
     /// Lognormal noise σ per step.
     pub noise_sigma: f64,
+    /// Demand step-up when a training run completes (0: none).
+    pub completed_run_jump: f64,
+    /// σ of the step-up's lognormal noise.
+    pub completed_run_jump_sigma: f64,
 }
 
 pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
@@ -64,5 +68,10 @@ pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             "inference.seasonality.weekly_amplitude",
         )?,
         noise_sigma: non_negative(raw.noise_sigma, "inference.noise_sigma")?,
+        completed_run_jump: non_negative(g.completed_run_jump, "inference.growth.completed_run_jump")?,
+        completed_run_jump_sigma: non_negative(
+            g.completed_run_jump_sigma,
+            "inference.growth.completed_run_jump_sigma",
+        )?,
     })
 }

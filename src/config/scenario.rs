@@ -156,10 +156,11 @@ pub struct Scenario {
     pub raw: RawScenario,
 }
 
+pub use super::buyer::BuyerSpec;
 pub use super::cluster::{ClusterSpec, Generation, Tranche};
 pub use super::contract::ContractSpec;
 pub use super::inference::InferenceSpec;
-pub use super::money::{BuyerSpec, MarketSpec, ProviderEconomics, ProviderSpec};
+pub use super::money::{MarketSpec, ProviderEconomics, ProviderSpec};
 pub use super::research::ResearchSpec;
 pub use super::training::{RunSpec, TrainingSpec};
 
@@ -168,6 +169,8 @@ pub use super::training::{RunSpec, TrainingSpec};
 pub enum PolicyKind {
     /// training > inference > research.
     Priority,
+    /// inference > training > research: training may not shrink inference.
+    InferenceFirst,
     /// Reserved training fraction; research backfills.
     Partitioned {
         /// Fraction of each generation's up units reserved for training.
@@ -194,7 +197,9 @@ impl TryFrom<RawScenario> for Scenario {
         let term = Span::of(term_years, Span::YEAR);
         let cluster = super::cluster::cluster(&raw.cluster, term)?;
         let contract = super::contract::resolve(c, &cluster, term)?;
-        let buyer = raw.buyer.as_ref().map(super::money::buyer).transpose()?;
+        let buyer = (raw.buyer.as_ref())
+            .map(|b| super::buyer::buyer(b, contract.payments.len()))
+            .transpose()?;
         let provider = super::money::provider(raw.provider.as_ref(), &cluster)?;
         let market = raw.market.as_ref().map(super::money::market).transpose()?;
         let utilization_threshold = match &raw.risk {
@@ -202,24 +207,7 @@ impl TryFrom<RawScenario> for Scenario {
             None => 0.5,
         };
 
-        let policy = match (raw.scheduler.policy, raw.scheduler.training_fraction) {
-            (RawPolicy::Priority, None) => PolicyKind::Priority,
-            (RawPolicy::Priority, Some(_)) => {
-                return Err(bad(
-                    "scheduler.training_fraction",
-                    "is set but policy is \"priority\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
-                ));
-            }
-            (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
-                training_fraction: probability(f, "scheduler.training_fraction")?,
-            },
-            (RawPolicy::Partitioned, None) => {
-                return Err(bad(
-                    "scheduler.training_fraction",
-                    "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
-                ));
-            }
-        };
+        let policy = policy(&raw.scheduler)?;
         let training = raw
             .training
             .as_ref()
@@ -250,5 +238,51 @@ impl TryFrom<RawScenario> for Scenario {
             utilization_threshold,
             raw,
         })
+    }
+}
+
+/// The policy `[scheduler]` names. `order` (priority only) says whether
+/// training or inference claims first; research is always last, as it
+/// backfills and is preemptible under every policy.
+fn policy(s: &RawScheduler) -> Result<PolicyKind, KeyError> {
+    use RawClassName::{Inference, Research, Training};
+    let kind = match (s.policy, s.training_fraction) {
+        (RawPolicy::Priority | RawPolicy::InferenceFirst, Some(_)) => {
+            return Err(bad(
+                "scheduler.training_fraction",
+                "is set but policy is not \"partitioned\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
+            ));
+        }
+        (RawPolicy::Priority, None) => PolicyKind::Priority,
+        (RawPolicy::InferenceFirst, None) => PolicyKind::InferenceFirst,
+        (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
+            training_fraction: probability(f, "scheduler.training_fraction")?,
+        },
+        (RawPolicy::Partitioned, None) => {
+            return Err(bad(
+                "scheduler.training_fraction",
+                "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
+            ));
+        }
+    };
+    let Some(order) = &s.order else {
+        return Ok(kind);
+    };
+    let allowed = "allowed: with policy = \"priority\", [\"training\", \"inference\", \"research\"] or \
+                   [\"inference\", \"training\", \"research\"] (research backfills, so it comes last)";
+    match (kind, order.as_slice()) {
+        (PolicyKind::Priority, [Training, Inference, Research]) => Ok(PolicyKind::Priority),
+        (PolicyKind::Priority, [Inference, Training, Research]) => Ok(PolicyKind::InferenceFirst),
+        _ => {
+            let names: Vec<&str> = order
+                .iter()
+                .map(|c| match c {
+                    Training => "training",
+                    Inference => "inference",
+                    Research => "research",
+                })
+                .collect();
+            Err(bad("scheduler.order", format!("is {names:?}; {allowed}")))
+        }
     }
 }
