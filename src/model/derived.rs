@@ -106,8 +106,13 @@ pub struct ResearchFigures {
     pub mean_job_chips: f64,
     /// Mean job duration on baseline chips, hours.
     pub mean_job_hours: f64,
-    /// Offered load at the start, chips busy on average.
+    /// Offered load at the start, chips busy on average (0 for a backlog
+    /// that never runs dry: it has no arrival stream).
     pub offered_load_chips: f64,
+    /// Elastic research's headcount cap at the start, chips, if elastic.
+    pub elastic_cap_chips: Option<f64>,
+    /// Whether the elastic backlog never runs dry.
+    pub never_empty: bool,
 }
 
 /// The derived figures of `s`.
@@ -182,6 +187,11 @@ pub fn derive(s: &Scenario) -> Derived {
             mean_job_chips: mean_units * cl.unit_chips as f64,
             mean_job_hours: hours,
             offered_load_chips: per_hour * mean_units * cl.unit_chips as f64 * hours,
+            elastic_cap_chips: r
+                .elastic
+                .as_ref()
+                .map(|e| e.researchers_at(crate::engine::SimTime::ZERO) * e.chips_per_researcher),
+            never_empty: r.elastic.as_ref().is_some_and(|e| e.never_empty),
         }
     });
     let provider = ProviderFigures {
