@@ -13,6 +13,7 @@ mod report;
 mod research_elastic;
 mod safety;
 mod scenarios;
+mod sensitivity;
 mod shards;
 mod support;
 mod sweep;
