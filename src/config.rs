@@ -12,12 +12,16 @@
 //! All failures are a [`ConfigError`] that names the file and the key.
 
 pub mod buyer;
+pub mod cluster;
 pub mod contract;
 pub mod dist;
+pub mod inference;
 pub(crate) mod money;
 pub mod raw;
+pub mod research;
 pub(crate) mod rules;
 pub mod scenario;
+pub mod training;
 
 pub use dist::{Dist, DistSpec, TimeDist};
 pub use raw::RawScenario;

@@ -99,6 +99,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("training_interruptions", INT, "count"),
         _c("training_mean_delay_days", FLOAT_OPT, "days"),
         _c("training_goodput", FLOAT, "fraction"),
+        _c("training_ettr", FLOAT_OPT, "fraction"),
         _c("inference_demand_chip_hours", FLOAT, "baseline chip-hours"),
         _c("inference_served_chip_hours", FLOAT, "baseline chip-hours"),
         _c("inference_unserved_chip_hours", FLOAT, "baseline chip-hours"),
@@ -107,6 +108,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("research_jobs_arrived", INT, "count"),
         _c("research_jobs_completed", INT, "count"),
         _c("research_preemptions", INT, "count"),
+        _c("research_jobs_reneged", INT, "count"),
         _c("research_wait_mean_hours", FLOAT, "hours"),
         _c("research_wait_p50_hours", FLOAT, "hours"),
         _c("research_wait_p99_hours", FLOAT, "hours"),
@@ -195,6 +197,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("finish_month", FLOAT_OPT, "month"),
         _c("interruptions", INT, "count"),
         _c("outcome", STR, "text"),
+        _c("ettr", FLOAT_OPT, "fraction"),
     ),
     "events": (
         _c("point", INT, "id"),

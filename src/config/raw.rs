@@ -410,11 +410,40 @@ pub struct RawTraining {
     pub checkpoint_cost_hours: f64,
     /// Time to restart after an interruption, in hours (R).
     pub restart_overhead_hours: f64,
+    /// Spare units a run holds besides its gang, as a fraction of its units
+    /// (rounded up): a failed unit is replaced at once by a spare (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_spare_fraction: Option<f64>,
+    /// Time to bring a replacement unit from the pool into a run after an
+    /// interruption, on top of the restart (absent: 0; a hot spare needs none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_hours: Option<f64>,
+    /// Restart and checkpoint costs that grow with the run's size (absent:
+    /// the same for every run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_scaling: Option<RawSizeScaling>,
     /// Explicitly listed runs.
     #[serde(default)]
     pub runs: Vec<RawRun>,
     /// A roadmap generating runs at a fixed interval.
     pub generator: Option<RawRunGenerator>,
+}
+
+/// `[training.size_scaling]`: a run of N chips pays
+/// `restart_overhead_hours × (N / reference_chips)^restart_exponent` per
+/// restart and `checkpoint_cost_hours × (N / reference_chips)^checkpoint_exponent`
+/// per checkpoint.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSizeScaling {
+    /// The run size at which the configured costs hold.
+    pub reference_chips: u64,
+    /// How the restart grows with size (0: not at all, 1: in proportion).
+    #[serde(default)]
+    pub restart_exponent: f64,
+    /// How a checkpoint's cost grows with size.
+    #[serde(default)]
+    pub checkpoint_exponent: f64,
 }
 
 /// `[[training.runs]]`
@@ -503,10 +532,15 @@ pub struct RawSeasonality {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawResearch {
-    /// Poisson arrival rate at the start of the term, jobs per hour.
-    pub arrivals_per_hour: f64,
-    /// Relative growth of the arrival rate per year (0.3 = +30 %/year).
-    pub arrival_growth_per_year: f64,
+    /// Poisson arrival rate at the start of the term, jobs per hour
+    /// (required unless `[research.elastic]` is given; absent there, the
+    /// lab's backlog never runs dry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals_per_hour: Option<f64>,
+    /// Relative growth of the arrival rate per year (0.3 = +30 %/year);
+    /// required with `arrivals_per_hour`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival_growth_per_year: Option<f64>,
     /// Chips per job (rounded up to whole failure units, clamped to the bounds).
     pub chips: DistSpec,
     /// Smallest job, in chips.
@@ -518,4 +552,27 @@ pub struct RawResearch {
     /// Jobs checkpoint every this many hours of run time (absent: never, and
     /// a preempted job restarts from scratch).
     pub checkpoint_interval_hours: Option<f64>,
+    /// A job that has waited this long without starting gives up (reneges;
+    /// absent: jobs wait as long as it takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience_hours: Option<DistSpec>,
+    /// Research as a lab's backlog, capped by its researchers (absent: the
+    /// open Poisson stream alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elastic: Option<RawElasticResearch>,
+}
+
+/// `[research.elastic]`: research as a lab does it. The researchers keep
+/// a backlog that soaks up idle capacity, up to a cap of
+/// `researchers × chips_per_researcher` chips running at once.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawElasticResearch {
+    /// Researchers at the start of the term.
+    pub researchers: u64,
+    /// Research chips one researcher keeps busy at most.
+    pub chips_per_researcher: u64,
+    /// Relative growth of the headcount per year (default 0).
+    #[serde(default)]
+    pub headcount_growth_per_year: f64,
 }

@@ -59,6 +59,10 @@ pub struct TrainingRunRecord {
     pub interruptions: u32,
     /// How it ended.
     pub outcome: RunOutcome,
+    /// Its effective training time ratio: wall time whose compute it kept
+    /// over wall time since its first start; `None` if it never started.
+    #[serde(default)]
+    pub ettr: Option<f64>,
 }
 
 /// How a training run ended, as written in `training_runs.csv`.
@@ -157,6 +161,8 @@ pub struct Counts {
     pub research_completed: u64,
     /// Research preemptions.
     pub research_preemptions: u64,
+    /// Research jobs that gave up waiting.
+    pub research_reneged: u64,
 }
 
 /// One training run at the end of the term, as the model saw it.
@@ -180,6 +186,26 @@ pub struct RunTally {
     pub interruptions: u32,
     /// How it ended.
     pub outcome: RunOutcome,
+    /// Wall time whose compute it kept (secured by checkpoints or
+    /// completion, or computed by the end of the term).
+    pub useful: Span,
+    /// Wall time from its first start to its end (completion, the buyer's
+    /// default or the end of the term); `None` if it never started.
+    pub wall: Option<Span>,
+}
+
+impl RunTally {
+    /// Its effective training time ratio, useful / wall, if it started
+    /// (1 for a run that started at the very end of the term).
+    pub fn ettr(&self) -> Option<f64> {
+        self.wall.map(|w| {
+            if w.secs() == 0 {
+                1.0
+            } else {
+                self.useful.secs() as f64 / w.secs() as f64
+            }
+        })
+    }
 }
 
 /// What a row needs to know of the scenario besides the tally to value it
@@ -244,6 +270,7 @@ impl ReplicaOutcome {
                 finish_month: r.finished.map(month),
                 interruptions: r.interruptions,
                 outcome: r.outcome,
+                ettr: r.ettr(),
             })
             .collect();
         ReplicaOutcome {

@@ -81,6 +81,10 @@ pub struct ReplicaRow {
     pub training_mean_delay_days: Option<f64>,
     /// Training useful / training held.
     pub training_goodput: f64,
+    /// Effective training time ratio over the runs that started: wall time
+    /// whose compute they kept / their wall time since first start; empty
+    /// when no run started.
+    pub training_ettr: Option<f64>,
     /// Inference demand, baseline-chip-hours.
     pub inference_demand_chip_hours: f64,
     /// Inference served, baseline-chip-hours.
@@ -97,6 +101,8 @@ pub struct ReplicaRow {
     pub research_jobs_completed: u64,
     /// Research preemptions.
     pub research_preemptions: u64,
+    /// Research jobs that gave up waiting before they started.
+    pub research_jobs_reneged: u64,
     /// Mean research wait, hours.
     pub research_wait_mean_hours: f64,
     /// Median research wait, hours.
@@ -282,7 +288,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 75] = [
+pub const COLUMNS: [Column; 77] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -358,6 +364,7 @@ pub const COLUMNS: [Column; 75] = [
         Cell::opt(r.training_mean_delay_days)
     }),
     col("training_goodput", Unit::Fraction, |r| Cell::Num(r.training_goodput)),
+    col("training_ettr", Unit::Fraction, |r| Cell::opt(r.training_ettr)),
     col("inference_demand_chip_hours", Unit::BaselineChipHours, |r| {
         Cell::Num(r.inference_demand_chip_hours)
     }),
@@ -381,6 +388,9 @@ pub const COLUMNS: [Column; 75] = [
     }),
     col("research_preemptions", Unit::Count, |r| {
         Cell::Int(r.research_preemptions)
+    }),
+    col("research_jobs_reneged", Unit::Count, |r| {
+        Cell::Int(r.research_jobs_reneged)
     }),
     col("research_wait_mean_hours", Unit::Hours, |r| {
         Cell::Num(r.research_wait_mean_hours)
@@ -533,6 +543,14 @@ impl ReplicaRow {
             training_interruptions: c.training_interruptions,
             training_mean_delay_days: mean_delay_days,
             training_goodput: ratio(cs.training_useful as f64, cs[Class::Training] as f64),
+            training_ettr: {
+                let started = t.runs.iter().filter_map(|r| Some((r.useful, r.wall?)));
+                let (useful, wall) = started.fold((0u64, 0u64), |(u, w), (du, dw)| (u + du.secs(), w + dw.secs()));
+                t.runs
+                    .iter()
+                    .any(|r| r.wall.is_some())
+                    .then(|| if wall == 0 { 1.0 } else { useful as f64 / wall as f64 })
+            },
             inference_demand_chip_hours: demand,
             inference_served_chip_hours: served,
             inference_unserved_chip_hours: (demand - served).max(0.0),
@@ -541,6 +559,7 @@ impl ReplicaRow {
             research_jobs_arrived: c.research_arrived,
             research_jobs_completed: c.research_completed,
             research_preemptions: c.research_preemptions,
+            research_jobs_reneged: c.research_reneged,
             research_wait_mean_hours: if w.is_empty() { 0.0 } else { per_hour(w.mean()) },
             research_wait_p50_hours: wait_hours(0.5),
             research_wait_p99_hours: wait_hours(0.99),

@@ -190,10 +190,28 @@ pub fn estimate(s: &Scenario) -> Budget {
         } else {
             r.arrival_rate * (g * secs).exp_m1() / g
         };
+        // A backlog that never runs dry keeps the units it may use busy:
+        // about (units it may hold × term) / (units × run time) jobs.
+        let backlog = match &r.elastic {
+            Some(e) if e.never_empty => {
+                let end = crate::engine::SimTime::at(term);
+                let units = e.cap_units(end, cl.unit_chips).min(total_units) as f64;
+                let job_units = (r.chips.mean() / cl.unit_chips as f64)
+                    .ceil()
+                    .clamp(r.min_units as f64, r.max_units as f64);
+                let job_secs = (r.duration.mean_in_units() * Span::HOUR.secs() as f64).max(1.0);
+                units * secs / (job_units * job_secs)
+            }
+            _ => 0.0,
+        };
         drivers.push(Driver {
-            key: "research.arrivals_per_hour",
+            key: if backlog > 0.0 {
+                "research.duration_hours"
+            } else {
+                "research.arrivals_per_hour"
+            },
             what: "research arrivals and completions",
-            events: 2.0 * arrivals,
+            events: 2.0 * arrivals + backlog,
             // A waiting job is its 4-byte arrival time; running jobs are
             // bounded by the cluster's units.
             bytes: 4.0 * arrivals + 96.0 * (total_units / r.min_units.max(1)) as f64,

@@ -106,8 +106,13 @@ pub struct ResearchFigures {
     pub mean_job_chips: f64,
     /// Mean job duration on baseline chips, hours.
     pub mean_job_hours: f64,
-    /// Offered load at the start, chips busy on average.
+    /// Offered load at the start, chips busy on average (0 for a backlog
+    /// that never runs dry: it has no arrival stream).
     pub offered_load_chips: f64,
+    /// Elastic research's headcount cap at the start, chips, if elastic.
+    pub elastic_cap_chips: Option<f64>,
+    /// Whether the elastic backlog never runs dry.
+    pub never_empty: bool,
 }
 
 /// The derived figures of `s`.
@@ -132,17 +137,22 @@ pub fn derive(s: &Scenario) -> Derived {
             .map(|g| cl.generation_units(crate::config::scenario::Gen(g)))
             .max()
             .unwrap_or(0);
-        let (tau, delta, restart) = (
-            t.checkpoint_interval.secs() as f64,
-            t.checkpoint_cost.secs() as f64,
-            t.restart_overhead.secs() as f64,
-        );
+        let tau = t.checkpoint_interval.secs() as f64;
         TrainingFigures {
             runs: t.runs.len(),
             too_big: t.runs.iter().filter(|r| r.units > largest_generation).count(),
             largest_generation_chips: largest_generation * cl.unit_chips,
             largest_run: t.runs.iter().max_by_key(|r| r.units).map(|big| {
                 let chips = big.units * cl.unit_chips;
+                // Its own costs (they may grow with its size); without hot
+                // spares a replacement comes from the pool.
+                let delta = big.checkpoint_cost.secs() as f64;
+                let replacement = if t.spares_for(big.units) == 0 {
+                    t.replacement
+                } else {
+                    Span::ZERO
+                };
+                let restart = (big.restart_overhead + replacement).secs() as f64;
                 let m = cl.chip_mtbf_hours * Span::HOUR.secs() as f64 / chips as f64;
                 LargestRun {
                     chips,
@@ -177,6 +187,11 @@ pub fn derive(s: &Scenario) -> Derived {
             mean_job_chips: mean_units * cl.unit_chips as f64,
             mean_job_hours: hours,
             offered_load_chips: per_hour * mean_units * cl.unit_chips as f64 * hours,
+            elastic_cap_chips: r
+                .elastic
+                .as_ref()
+                .map(|e| e.researchers_at(crate::engine::SimTime::ZERO) * e.chips_per_researcher),
+            never_empty: r.elastic.as_ref().is_some_and(|e| e.never_empty),
         }
     });
     let provider = ProviderFigures {

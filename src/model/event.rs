@@ -60,6 +60,14 @@ pub enum Event {
         /// The job's token when scheduled.
         token: u32,
     },
+    /// A research job at the head of the queue reaches the end of its
+    /// patience; stale if it started (or left) meanwhile.
+    ResearchPatience {
+        /// Slot of the job.
+        slot: u32,
+        /// The job's token when scheduled.
+        token: u32,
+    },
     /// A contract month ends: the buyer's ledger closes it (revenue, costs,
     /// the month's payment) and may default.
     MonthEnd,
@@ -71,7 +79,7 @@ pub enum Event {
 
 impl Event {
     /// Names of the event kinds, indexed by [`Event::kind`] (for `--stats`).
-    pub const KINDS: [&'static str; 14] = [
+    pub const KINDS: [&'static str; 15] = [
         "tranche_planned",
         "tranche_arrives",
         "tranche_retires",
@@ -86,6 +94,7 @@ impl Event {
         "month_end",
         "sample",
         "end_of_term",
+        "research_patience",
     ];
 
     /// Index of this event's kind in [`Event::KINDS`].
@@ -105,6 +114,7 @@ impl Event {
             Event::MonthEnd => 11,
             Event::Sample => 12,
             Event::EndOfTerm => 13,
+            Event::ResearchPatience { .. } => 14,
         }
     }
 }

@@ -7,6 +7,11 @@
 //! pays a restart of R seconds, holding its chips, during which it can fail
 //! again. Checkpoints are not events: [`Checkpointing::interrupted`] derives
 //! the last completed one from the segment's start.
+//!
+//! Each run has its own checkpoint and restart costs (they may grow with its
+//! size) and may hold hot spares: units beyond its gang that take a failed
+//! unit's place at once. Its effective training time ratio (ETTR) is the
+//! wall time whose compute it kept over its wall time since it first started.
 
 use crate::config::scenario::Gen;
 use crate::engine::{SimTime, Span};
@@ -146,8 +151,20 @@ pub struct Run {
     /// Compute done on earlier generations (the run migrated when its
     /// generation retired) plus, once done, on the last.
     pub compute_done: Span,
-    /// Units currently held.
+    /// Units currently held: the gang's working units and the hot spares.
     pub held: u64,
+    /// Of `held`, the hot spares (idle, standing by).
+    pub spares_held: u64,
+    /// Hot spares the run keeps when it can.
+    pub spares: u64,
+    /// Since when `spares_held` has been unchanged (their chip-time is
+    /// overhead, booked whenever the count changes).
+    pub spares_since: SimTime,
+    /// Its checkpoint interval and costs.
+    pub checkpointing: Checkpointing,
+    /// Wall time of compute it kept (secured by checkpoints or completion,
+    /// or computed by the end of the term): the numerator of its ETTR.
+    pub useful_time: Span,
     /// Current phase.
     pub phase: Phase,
     /// Start of the current phase.
@@ -163,8 +180,8 @@ pub struct Run {
 }
 
 impl Run {
-    /// A run not yet ready.
-    pub fn planned(units: u64, baseline_work: Span, ready: SimTime) -> Run {
+    /// A run not yet ready, of `units` with `spares` hot spares.
+    pub fn planned(units: u64, spares: u64, baseline_work: Span, ready: SimTime, checkpointing: Checkpointing) -> Run {
         Run {
             units,
             baseline_work,
@@ -175,6 +192,11 @@ impl Run {
             saved: Span::ZERO,
             compute_done: Span::ZERO,
             held: 0,
+            spares_held: 0,
+            spares,
+            spares_since: ready,
+            checkpointing,
+            useful_time: Span::ZERO,
             phase: Phase::Planned,
             phase_start: ready,
             token: 0,
@@ -184,9 +206,19 @@ impl Run {
         }
     }
 
+    /// Working units of its gang it holds.
+    pub fn working(&self) -> u64 {
+        self.held - self.spares_held
+    }
+
     /// Units it lacks to resume.
     pub fn missing(&self) -> u64 {
-        self.units - self.held
+        self.units - self.working()
+    }
+
+    /// Hot spares it lacks.
+    pub fn spares_missing(&self) -> u64 {
+        self.spares - self.spares_held
     }
 
     /// Whether it holds units now.

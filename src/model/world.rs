@@ -16,7 +16,7 @@ use super::cluster::{Class, Cluster, Pool};
 use super::event::Event;
 use super::inference::DemandPath;
 use super::policy::{self, Limit, Policy};
-use super::research::Research;
+use super::research::{Drawn, Research};
 use super::training::{Checkpointing, Phase, Run, SegmentSplit};
 use crate::config::Scenario;
 use crate::config::scenario::{Gen, RunId};
@@ -140,12 +140,15 @@ pub struct World<'s> {
 
 /// The frontier training runs of a replica; `training[r]` is run `r`.
 struct Training {
-    checkpointing: Checkpointing,
+    /// Time to bring a replacement unit from the pool into a run.
+    replacement: Span,
     runs: Vec<Run>,
     /// Ready runs waiting to start, in order.
     queue: VecDeque<RunId>,
     /// Running runs that lost units and wait for replacements.
     waiting: Vec<RunId>,
+    /// Running runs short of hot spares.
+    short_of_spares: Vec<RunId>,
     /// Ready to first start.
     waits: Histogram<u64>,
 }
@@ -218,8 +221,15 @@ impl<'s> World<'s> {
         let runs: Vec<Run> = scenario
             .training
             .iter()
-            .flat_map(|t| &t.runs)
-            .map(|r| Run::planned(r.units, r.baseline_work, r.ready))
+            .flat_map(|t| t.runs.iter().map(move |r| (t, r)))
+            .map(|(t, r)| {
+                let checkpointing = Checkpointing {
+                    interval: t.checkpoint_interval,
+                    cost: r.checkpoint_cost,
+                    restart: r.restart_overhead,
+                };
+                Run::planned(r.units, t.spares_for(r.units), r.baseline_work, r.ready, checkpointing)
+            })
             .collect();
         for (i, r) in (0u32..).zip(&runs) {
             queue.schedule(r.ready, Event::TrainingArrives { run: RunId(i) });
@@ -239,19 +249,6 @@ impl<'s> World<'s> {
             queue.schedule(SimTime::at((Span::MONTH * k).min(term)), Event::MonthEnd);
         }
         queue.schedule(end, Event::EndOfTerm);
-        let checkpointing = scenario
-            .training
-            .as_ref()
-            .map(|t| Checkpointing {
-                interval: t.checkpoint_interval,
-                cost: t.checkpoint_cost,
-                restart: t.restart_overhead,
-            })
-            .unwrap_or(Checkpointing {
-                interval: Span(1),
-                cost: Span::ZERO,
-                restart: Span::ZERO,
-            });
         let mut world = World {
             scenario,
             queue,
@@ -266,17 +263,25 @@ impl<'s> World<'s> {
             undelivered_units: vec![0; cl.generations.len()],
             failure_epoch: 0,
             training: Training {
-                checkpointing,
+                replacement: scenario.training.as_ref().map_or(Span::ZERO, |t| t.replacement),
                 runs,
                 queue: VecDeque::new(),
                 waiting: Vec::new(),
+                short_of_spares: Vec::new(),
                 waits: metrics::wait_histogram(),
             },
             inference: Inference {
                 path: demand_path,
                 demand: 0.0,
             },
-            research: Research::new(cl.generations.len()),
+            research: Research::new(
+                cl.generations.len(),
+                scenario
+                    .research
+                    .as_ref()
+                    .and_then(|r| r.elastic.as_ref())
+                    .is_some_and(|e| e.never_empty),
+            ),
             research_waits: metrics::wait_histogram(),
             story: Vec::new(),
             money: Money {
@@ -390,6 +395,7 @@ impl<'s> World<'s> {
                     self.dispatch(now);
                 }
             }
+            Event::ResearchPatience { slot, token } => self.research_patience_ends(now, slot, token),
             Event::MonthEnd => self.month_end(now),
             Event::Sample => self.snapshot(now),
             Event::EndOfTerm => return true,
@@ -447,6 +453,7 @@ impl<'s> World<'s> {
         }
         self.resume_waiting_runs(now);
         self.start_queued_runs(now);
+        self.top_up_spares(now);
         self.fill_inference_from_idle();
         self.start_research(now);
         debug_assert!(self.cluster.pools.iter().all(|p| p.is_consistent()));

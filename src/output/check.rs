@@ -279,20 +279,36 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         out += "\nResearch\n";
         out += &line(
             "arrivals",
-            format!("{} per hour at the start", human(r.arrivals_per_hour)),
+            if r.never_empty {
+                "none: a backlog that never runs dry (elastic)".to_string()
+            } else {
+                format!("{} per hour at the start", human(r.arrivals_per_hour))
+            },
         );
+        if let Some(cap) = r.elastic_cap_chips {
+            out += &line(
+                "elastic cap",
+                format!(
+                    "{} chips at the start ({} of the peak)",
+                    human(cap),
+                    percent(cap / d.peak_planned_chips as f64)
+                ),
+            );
+        }
         out += &line(
             "mean job",
             format!("{} chips x {} hours", human(r.mean_job_chips), human(r.mean_job_hours)),
         );
-        out += &line(
-            "offered load",
-            format!(
-                "{} chips at the start ({} of the peak)",
-                human(r.offered_load_chips),
-                percent(r.offered_load_chips / d.peak_planned_chips as f64)
-            ),
-        );
+        if !r.never_empty {
+            out += &line(
+                "offered load",
+                format!(
+                    "{} chips at the start ({} of the peak)",
+                    human(r.offered_load_chips),
+                    percent(r.offered_load_chips / d.peak_planned_chips as f64)
+                ),
+            );
+        }
     }
     let b = budget::estimate(s);
     out += "\nCost of a replica (estimate)\n";

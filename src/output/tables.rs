@@ -117,6 +117,7 @@ impl Tables {
             "finish_month",
             "interruptions",
             "outcome",
+            "ettr",
         ])?;
         t.events
             .row(["point", "replica", "month", "kind", "amount_usd", "detail"])?;
@@ -257,6 +258,7 @@ impl Tables {
                     opt(r.finish_month),
                     r.interruptions.to_string(),
                     r.outcome.as_str().to_string(),
+                    opt(r.ettr),
                 ])?;
             }
         }

@@ -109,6 +109,16 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "at most 1800 per hour",
     ),
     (
+        "research_without_arrivals.toml",
+        "`research.arrivals_per_hour`",
+        "unless [research.elastic] is given",
+    ),
+    (
+        "elastic_cap_below_largest_job.toml",
+        "`research.elastic.chips_per_researcher`",
+        "at least one largest job",
+    ),
+    (
         "generator_interval_tiny.toml",
         "`training.generator.interval_months`",
         "at most 100000 runs",

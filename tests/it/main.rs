@@ -3,11 +3,14 @@
 mod architecture;
 mod bad_configs;
 mod buyer;
+mod fleets;
 mod fuzz;
 mod golden;
 mod model;
 mod money;
+mod recovery;
 mod report;
+mod research_elastic;
 mod safety;
 mod scenarios;
 mod sensitivity;

@@ -8,7 +8,7 @@ use mortgage_sim::model::{self, Event, World};
 /// A one-month term, no natural failures (MTBF of 10^15 hours), one
 /// generation and one tranche of `chips` delivered at t = 0 in units of
 /// `unit` chips, followed by `rest` (workload sections).
-fn tiny(chips: u64, unit: u64, rest: &str) -> config::Scenario {
+pub(super) fn tiny(chips: u64, unit: u64, rest: &str) -> config::Scenario {
     let text = format!(
         r#"
 name = "tiny"
@@ -39,7 +39,7 @@ policy = "priority"
     config::load_str(&text, "tiny", &[]).expect("tiny scenario is valid")
 }
 
-const HOUR: u64 = Span::HOUR.secs();
+pub(super) const HOUR: u64 = Span::HOUR.secs();
 
 /// A 16-chip run of 10 h with τ = 1 h, δ = 0.1 h and R = 0.5 h.
 const ONE_TEN_HOUR_RUN: &str = r#"

@@ -33,24 +33,24 @@ use std::f64::consts::TAU;
 // ---- helpers --------------------------------------------------------------
 
 /// Loads `tests/data/validation/<file>` with `--set`-style overrides.
-fn load(file: &str, overrides: &[String]) -> Scenario {
+pub(super) fn load(file: &str, overrides: &[String]) -> Scenario {
     let path = support::repo().join("tests/data/validation").join(file);
     config::load_file(&path, overrides).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs replicas 0..n of `s` in parallel with the scenario's seed.
-fn run(s: &Scenario, replicas: u32) -> Vec<ReplicaOutcome> {
+pub(super) fn run(s: &Scenario, replicas: u32) -> Vec<ReplicaOutcome> {
     montecarlo::run_point(s, replicas, &montecarlo::Silent)
 }
 
 /// Mean and standard error of the mean of per-replica values.
 #[derive(Debug, Clone, Copy)]
-struct Estimate {
-    mean: f64,
-    se: f64,
+pub(super) struct Estimate {
+    pub(super) mean: f64,
+    pub(super) se: f64,
 }
 
-fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
+pub(super) fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.into_iter().collect();
     let s = Summary::of(&v, &[]).expect("at least one replica");
     assert!(s.n >= 2, "a standard error needs two replicas");
@@ -62,7 +62,7 @@ fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
 
 /// Prints one row of the validation table and fails the test unless
 /// `|sim − reference| ≤ k·SE + floor`.
-fn check(case: &str, params: &str, sim: Estimate, reference: f64, k: f64, floor: f64) {
+pub(super) fn check(case: &str, params: &str, sim: Estimate, reference: f64, k: f64, floor: f64) {
     let diff = (sim.mean - reference).abs();
     let allowed = k * sim.se + floor;
     let pass = diff <= allowed;
@@ -81,7 +81,7 @@ fn check(case: &str, params: &str, sim: Estimate, reference: f64, k: f64, floor:
 }
 
 /// Prints the row of an exact identity and fails unless it holds to `tol`.
-fn check_exact(case: &str, params: &str, sim: f64, reference: f64, tol: f64) {
+pub(super) fn check_exact(case: &str, params: &str, sim: f64, reference: f64, tol: f64) {
     let pass = (sim - reference).abs() <= tol;
     eprintln!(
         "VALIDATION | {case} | {params} | {sim:.6} (exact) | {reference:.6} | |diff| {:.3e} (allowed {tol:.1e}) | {}",
@@ -91,7 +91,7 @@ fn check_exact(case: &str, params: &str, sim: f64, reference: f64, tol: f64) {
     assert!(pass, "{case} ({params}): {sim} vs {reference}");
 }
 
-fn term_hours(s: &Scenario) -> f64 {
+pub(super) fn term_hours(s: &Scenario) -> f64 {
     s.contract.term.hours()
 }
 

@@ -121,6 +121,7 @@ impl World<'_> {
                 self.cluster[g].transfer(class, Class::Down, 1);
             }
             Class::Training => {
+                // Each run's units are its working units, then its spares.
                 let run = self
                     .run_ids()
                     .find(|&r| {
@@ -135,8 +136,12 @@ impl World<'_> {
                         false
                     })
                     .expect("a training unit belongs to a run");
-                self.counters.counts.training_interruptions += 1;
-                self.interrupt_run(now, run);
+                if offset < self.training[run].working() {
+                    self.counters.counts.training_interruptions += 1;
+                    self.interrupt_run(now, run, 1);
+                } else {
+                    self.lose_spare(now, run);
+                }
             }
             Class::Research => {
                 let slot = self.research_victim(g);

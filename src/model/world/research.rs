@@ -1,6 +1,7 @@
-//! Research jobs in the world: Poisson arrivals, FIFO starts on idle
-//! units, preemption (youngest first, or the victim of a failure) and
-//! release. The jobs' own state lives in `model::research`.
+//! Research jobs in the world: Poisson arrivals (or an elastic backlog),
+//! FIFO starts on idle units under the headcount cap, jobs giving up after
+//! their patience, preemption (youngest first, or the victim of a failure)
+//! and release. The jobs' own state lives in `model::research`.
 
 use super::*;
 
@@ -95,7 +96,10 @@ impl World<'_> {
     }
 
     /// Starts queued research jobs in FIFO order on idle units, fastest
-    /// generation first; the head job blocks the queue until it fits.
+    /// generation first, while the research running stays within the
+    /// elastic cap (if any); the head job blocks the queue until it fits.
+    /// A job that never started and whose patience ran out leaves; a
+    /// blocked head gets a timer for its deadline.
     pub(super) fn start_research(&mut self, now: SimTime) {
         let Some(spec) = self.scenario.research.as_ref() else {
             return;
@@ -104,17 +108,38 @@ impl World<'_> {
         let mut draw_job = || {
             let chips = spec.chips.sample(stream);
             let units = ((chips / unit_chips).ceil() as u64).clamp(spec.min_units, spec.max_units);
-            (units, spec.duration.sample(stream).max(Span(1)))
+            let baseline_work = spec.duration.sample(stream).max(Span(1));
+            // Drawn only with a patience, so that scenarios without one
+            // draw exactly as before.
+            let patience = spec.patience.as_ref().map(|p| p.sample(stream));
+            Drawn {
+                units,
+                baseline_work,
+                patience,
+            }
         };
-        while let Some(slot) = self.research.head(&mut draw_job) {
+        let cap = spec.elastic.as_ref().map(|e| e.cap_units(now, self.cluster.unit_chips));
+        let mut running: u64 = self.cluster.pools.iter().map(|p| p[Class::Research]).sum();
+        while let Some(slot) = self.research.head(now, &mut draw_job) {
+            if self.research.gave_up_by(slot, now) {
+                self.research.give_up(slot);
+                self.counters.counts.research_reneged += 1;
+                continue;
+            }
             let units = self.research.job(slot).units;
-            let Some(g) = self
+            let within_cap = cap.is_none_or(|c| running + units <= c);
+            let fits = self
                 .cluster
                 .fastest_first
                 .iter()
                 .copied()
-                .find(|&g| self.cluster[g][Class::Idle] >= units)
-            else {
+                .find(|&g| within_cap && self.cluster[g][Class::Idle] >= units);
+            let Some(g) = fits else {
+                if let Some(deadline) = self.research.arm_timer(slot) {
+                    let token = self.research.token(slot);
+                    self.queue
+                        .schedule(deadline.max(now), Event::ResearchPatience { slot, token });
+                }
                 break;
             };
             self.research.pop_head();
@@ -125,11 +150,22 @@ impl World<'_> {
             }
             self.research.start(slot, g, now);
             self.cluster[g].transfer(Class::Idle, Class::Research, units);
+            running += units;
             let work = self.research.job(slot).baseline_work;
             let duration = Span(((work.secs() as f64 / self.cluster.speed(g)).ceil() as u64).max(1));
             let token = self.research.token(slot);
             self.queue
                 .schedule_in(duration, Event::ResearchFinishes { slot, token });
+        }
+    }
+
+    /// A blocked head's patience runs out: unless it started meanwhile, it
+    /// gives up and the next job may start.
+    pub(super) fn research_patience_ends(&mut self, now: SimTime, slot: u32, token: u32) {
+        if self.research.is_waiting_unstarted(slot, token) {
+            self.research.give_up(slot);
+            self.counters.counts.research_reneged += 1;
+            self.dispatch(now);
         }
     }
 }

@@ -20,6 +20,10 @@ impl World<'_> {
         self.snapshot(now);
         let buyer = self.money.at_default.unwrap_or_else(|| self.books.snapshot(now));
         let runs = self.run_tallies();
+        let mut counts = self.counters.counts;
+        // A backlog that never runs dry has no arrival events: its jobs
+        // arrive when drawn.
+        counts.research_arrived += self.research.backlog_draws();
         let commercial_failure = self.inference.path.as_ref().and_then(|p| p.failed_at());
         if let Some(at) = commercial_failure.filter(|&at| at < now) {
             let decay = self
@@ -42,7 +46,7 @@ impl World<'_> {
             buyer,
             demand_chip_seconds: self.books.demand,
             served_chip_seconds: self.books.served,
-            counts: self.counters.counts,
+            counts,
             runs,
             min_year_utilization: self.money.min_year_utilization,
             commercial_failure,
@@ -61,10 +65,22 @@ impl World<'_> {
 
     /// Each training run at the end of the term.
     fn run_tallies(&self) -> Vec<RunTally> {
+        let term_end = SimTime::at(self.scenario.contract.term);
         self.training
             .runs
             .iter()
             .map(|r| RunTally {
+                // Its ETTR's wall time: from its first start to its end (its
+                // completion, the buyer's default, or the end of the term).
+                wall: r.started.map(|start| {
+                    let end = match (r.finished, r.phase) {
+                        (Some(done), _) => done,
+                        (None, Phase::Abandoned) => self.money.defaulted_at.unwrap_or(term_end),
+                        (None, _) => term_end,
+                    };
+                    end - start
+                }),
+                useful: r.useful_time,
                 chips: self.chips(r.units),
                 generation: r
                     .last_generation

@@ -1,7 +1,9 @@
 //! Frontier training runs in the world: queueing, gang starts on the
 //! fastest generation with room, checkpointed compute segments, interruption
-//! by failures, migration off a retiring generation and completion. The
-//! runs' own state and checkpoint arithmetic live in `model::training`.
+//! by failures (a hot spare takes the failed unit's place at once; without
+//! one a replacement comes from the pool), migration off a retiring
+//! generation and completion. The runs' own state and checkpoint arithmetic
+//! live in `model::training`.
 
 use super::*;
 
@@ -17,7 +19,7 @@ impl World<'_> {
                 self.training.waiting.remove(i);
                 self.close_phase(now, r, false);
                 self.give_training_units(now, g, r, missing, limit);
-                self.begin_restart(now, r);
+                self.begin_restart(now, r, true);
             } else {
                 i += 1;
             }
@@ -29,6 +31,55 @@ impl World<'_> {
         debug_assert_eq!(got, n);
         self.cluster[g].transfer(Class::Idle, Class::Training, got);
         self.training[r].held += got;
+    }
+
+    /// Books the chip-time of run `r`'s hot spares up to `now` as overhead
+    /// (call before their count changes).
+    pub(super) fn settle_spares(&mut self, now: SimTime, r: RunId) {
+        let chips = self.chips(self.training[r].spares_held);
+        let run = &mut self.training[r];
+        self.books.totals.training_overhead += chip_seconds(chips, now - run.spares_since);
+        run.spares_since = now;
+    }
+
+    /// Runs short of hot spares take them as the policy allows (idle units
+    /// first, as for their gang); a run that gets none stays on the list.
+    pub(super) fn top_up_spares(&mut self, now: SimTime) {
+        let mut i = 0;
+        while i < self.training.short_of_spares.len() {
+            let r = self.training.short_of_spares[i];
+            let run = &self.training[r];
+            let (Some(g), true) = (
+                run.generation,
+                matches!(run.phase, Phase::Computing | Phase::Restarting),
+            ) else {
+                // Not running (waiting for its gang, done, migrated): it
+                // asks again when it restarts.
+                self.training.short_of_spares.swap_remove(i);
+                continue;
+            };
+            let limit = self.policy.training(&self.cluster[g]);
+            let k = run
+                .spares_missing()
+                .min(self.claimable(g, limit, self.cluster[g][Class::Training]));
+            if k > 0 {
+                self.settle_spares(now, r);
+                self.give_training_units(now, g, r, k, limit);
+                self.training[r].spares_held += k;
+            }
+            if self.training[r].spares_missing() == 0 {
+                self.training.short_of_spares.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Puts run `r` on the list of runs wanting spares, if it does.
+    fn want_spares(&mut self, r: RunId) {
+        if self.training[r].spares_missing() > 0 && !self.training.short_of_spares.contains(&r) {
+            self.training.short_of_spares.push(r);
+        }
     }
 
     /// Whether a gang of `units` could start on some generation if every
@@ -43,7 +94,8 @@ impl World<'_> {
     }
 
     /// Starts queued runs in FIFO order, each on the fastest generation
-    /// whose policy limit has room for the whole gang.
+    /// whose policy limit has room for the whole gang. Hot spares come with
+    /// it when there is room for them too, else later.
     pub(super) fn start_queued_runs(&mut self, now: SimTime) {
         while let Some(&r) = self.training.queue.front() {
             let units = self.training[r].units;
@@ -60,45 +112,55 @@ impl World<'_> {
             let run = &mut training.runs[r.index()];
             run.generation = Some(g);
             run.last_generation = Some(g);
+            run.spares_since = now;
             run.work = Span(((run.baseline_work.secs() as f64 / speed).ceil() as u64).max(1));
             if run.started.is_none() {
                 run.started = Some(now);
                 metrics::record_wait(&mut training.waits, now - run.ready);
             }
             self.begin_computing(now, r);
+            self.want_spares(r);
         }
     }
 
-    pub(super) fn begin_restart(&mut self, now: SimTime, r: RunId) {
+    /// Run `r` restarts: R, plus the time to bring a replacement unit in
+    /// when one came `from_pool` (a hot spare needs none).
+    pub(super) fn begin_restart(&mut self, now: SimTime, r: RunId, from_pool: bool) {
+        let replacement = if from_pool {
+            self.training.replacement
+        } else {
+            Span::ZERO
+        };
         let run = &mut self.training[r];
         run.phase = Phase::Restarting;
         run.phase_start = now;
         let token = run.token;
         self.queue.schedule_in(
-            self.training.checkpointing.restart,
+            run.checkpointing.restart + replacement,
             Event::TrainingPhaseEnds { run: r, token },
         );
     }
 
     pub(super) fn begin_computing(&mut self, now: SimTime, r: RunId) {
         self.close_phase(now, r, false);
-        let checkpointing = self.training.checkpointing;
         let run = &mut self.training[r];
         run.phase = Phase::Computing;
         run.phase_start = now;
-        let length = checkpointing.segment_length(run.work - run.saved);
+        let length = run.checkpointing.segment_length(run.work - run.saved);
         let token = run.token;
         self.queue
             .schedule_in(length, Event::TrainingPhaseEnds { run: r, token });
     }
 
-    /// Adds the run's current phase, up to `now`, to the class book.
-    /// `interrupted` says whether a compute segment ends by failure (its
-    /// unsaved work is rework) or otherwise (the term ends: work counts).
+    /// Adds the run's current phase, up to `now`, to the class book (its
+    /// working units' split, its spares' overhead). `interrupted` says
+    /// whether a compute segment ends by failure (its unsaved work is
+    /// rework) or otherwise (the term ends: work counts).
     pub(super) fn close_phase(&mut self, now: SimTime, r: RunId, interrupted: bool) {
-        let cp = self.training.checkpointing;
-        let chips = self.chips(self.training[r].held);
+        self.settle_spares(now, r);
+        let chips = self.chips(self.training[r].working());
         let run = &mut self.training[r];
+        let cp = run.checkpointing;
         let elapsed = now - run.phase_start;
         let split = match run.phase {
             Phase::Computing if interrupted => cp.interrupted(run.work - run.saved, elapsed),
@@ -112,6 +174,7 @@ impl World<'_> {
         if interrupted {
             run.saved = run.saved + split.useful;
         }
+        run.useful_time = run.useful_time + split.useful;
         run.phase_start = now;
         let t = &mut self.books.totals;
         t.training_useful += chip_seconds(chips, split.useful);
@@ -119,33 +182,54 @@ impl World<'_> {
         t.training_overhead += chip_seconds(chips, split.overhead);
     }
 
-    /// A unit of run `r` fails: the run rolls back to its last checkpoint
-    /// and restarts on a replacement unit, or waits for one holding the rest.
-    pub(super) fn interrupt_run(&mut self, now: SimTime, r: RunId) {
+    /// `lost` working units of run `r` fail at once: the run rolls back to
+    /// its last checkpoint; its hot spares take their places and it
+    /// restarts at once, or replacements come from the pool (the restart
+    /// then includes bringing them in), or it waits for them holding the
+    /// rest.
+    pub(super) fn interrupt_run(&mut self, now: SimTime, r: RunId, lost: u64) {
         self.close_phase(now, r, true);
         let g = self.training[r].generation.expect("running run has a generation");
-        self.cluster[g].transfer(Class::Training, Class::Down, 1);
+        self.cluster[g].transfer(Class::Training, Class::Down, lost);
         let run = &mut self.training[r];
-        run.held -= 1;
+        run.held -= lost;
+        let swapped = run.spares_held.min(lost);
+        run.spares_held -= swapped;
         run.token = run.token.wrapping_add(1);
         run.interruptions += 1;
         let missing = run.missing();
         let limit = self.policy.training(&self.cluster[g]);
-        if run.phase != Phase::WaitingForUnits && self.claimable(g, limit, self.cluster[g][Class::Training]) >= missing
-        {
+        if self.training[r].phase == Phase::WaitingForUnits {
+            // Still waiting: nothing to restart.
+        } else if missing == 0 {
+            self.begin_restart(now, r, false);
+        } else if self.claimable(g, limit, self.cluster[g][Class::Training]) >= missing {
             self.give_training_units(now, g, r, missing, limit);
-            self.begin_restart(now, r);
-        } else if self.training[r].phase != Phase::WaitingForUnits {
+            self.begin_restart(now, r, true);
+        } else {
             self.training[r].phase = Phase::WaitingForUnits;
             self.training.waiting.push(r);
         }
+        self.want_spares(r);
+    }
+
+    /// A hot spare of run `r` fails: the run goes on, one spare short.
+    pub(super) fn lose_spare(&mut self, now: SimTime, r: RunId) {
+        self.settle_spares(now, r);
+        let g = self.training[r].generation.expect("running run has a generation");
+        self.cluster[g].transfer(Class::Training, Class::Down, 1);
+        let run = &mut self.training[r];
+        run.held -= 1;
+        run.spares_held -= 1;
+        self.want_spares(r);
     }
 
     /// Run `r`'s generation retires under it: up to `retiring` of its units
-    /// leave the cluster, the rest go idle, and the run — rolled back to its
-    /// last checkpoint — returns to the head of the training queue to start
-    /// again on whichever generation has room, keeping its checkpointed
-    /// progress (converted to baseline work). Returns the units retired.
+    /// (spares included) leave the cluster, the rest go idle, and the run —
+    /// rolled back to its last checkpoint — returns to the head of the
+    /// training queue to start again on whichever generation has room,
+    /// keeping its checkpointed progress (converted to baseline work).
+    /// Returns the units retired.
     pub(super) fn migrate_run(&mut self, now: SimTime, r: RunId, retiring: u64) -> u64 {
         self.close_phase(now, r, true);
         let g = self.training[r].generation.expect("running run has a generation");
@@ -156,6 +240,7 @@ impl World<'_> {
         pool.transfer(Class::Training, Class::Idle, run.held - retired);
         pool.retire(Class::Training, retired);
         run.held = 0;
+        run.spares_held = 0;
         run.compute_done = run.compute_done + run.saved;
         run.baseline_work = Span(((run.work - run.saved).secs() as f64 * speed).ceil() as u64);
         run.work = Span::ZERO;
@@ -169,17 +254,20 @@ impl World<'_> {
     }
 
     pub(super) fn complete_run(&mut self, now: SimTime, r: RunId) {
-        let cp = self.training.checkpointing;
-        let chips = self.chips(self.training[r].held);
+        self.settle_spares(now, r);
+        let chips = self.chips(self.training[r].working());
         let run = &mut self.training[r];
+        let cp = run.checkpointing;
         let split = cp.completed(run.work - run.saved);
         debug_assert_eq!(now - run.phase_start, cp.segment_length(run.work - run.saved));
+        run.useful_time = run.useful_time + split.useful;
         run.saved = run.work;
         run.compute_done = run.compute_done + run.work;
         run.phase = Phase::Done;
         run.finished = Some(now);
         let (g, held) = (run.generation.expect("running run"), run.held);
         run.held = 0;
+        run.spares_held = 0;
         let t = &mut self.books.totals;
         t.training_useful += chip_seconds(chips, split.useful);
         t.training_overhead += chip_seconds(chips, split.overhead);

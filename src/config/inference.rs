@@ -1,0 +1,77 @@
+//! Inference demand, checked: the growth path, seasonality and noise.
+
+use super::raw::RawInference;
+use super::scenario::{KeyError, hours, non_negative, positive, probability, require};
+use crate::engine::Span;
+
+/// Inference demand model.
+#[derive(Debug, Clone)]
+pub struct InferenceSpec {
+    /// Demand at t = 0 in baseline-chip equivalents.
+    pub base_demand_chips: f64,
+    /// Re-evaluation step.
+    pub step: Span,
+    /// GBM drift per year.
+    pub drift_per_year: f64,
+    /// GBM volatility per √year.
+    pub volatility_per_sqrt_year: f64,
+    /// Chance of a commercial failure in the term.
+    pub commercial_failure_probability: f64,
+    /// Decay rate per year after a commercial failure.
+    pub failure_decay_per_year: f64,
+    /// Diurnal amplitude.
+    pub diurnal_amplitude: f64,
+    /// Weekly amplitude.
+    pub weekly_amplitude: f64,
+    /// Lognormal noise σ per step.
+    pub noise_sigma: f64,
+    /// Demand step-up when a training run completes (0: none).
+    pub completed_run_jump: f64,
+    /// σ of the step-up's lognormal noise.
+    pub completed_run_jump_sigma: f64,
+}
+
+pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
+    let amplitude = |x: f64, key: &str| {
+        require(
+            (0.0..1.0).contains(&x),
+            key,
+            format!("is {x}; allowed: 0 ≤ amplitude < 1"),
+        )?;
+        Ok::<f64, KeyError>(x)
+    };
+    let g = &raw.growth;
+    require(
+        g.drift_per_year.is_finite(),
+        "inference.growth.drift_per_year",
+        "allowed: a finite number",
+    )?;
+    Ok(InferenceSpec {
+        base_demand_chips: non_negative(raw.base_demand_chips, "inference.base_demand_chips")?,
+        step: hours(positive(raw.step_hours, "inference.step_hours")?).max(Span(1)),
+        drift_per_year: g.drift_per_year,
+        volatility_per_sqrt_year: non_negative(
+            g.volatility_per_sqrt_year,
+            "inference.growth.volatility_per_sqrt_year",
+        )?,
+        commercial_failure_probability: probability(
+            g.commercial_failure_probability,
+            "inference.growth.commercial_failure_probability",
+        )?,
+        failure_decay_per_year: non_negative(g.failure_decay_per_year, "inference.growth.failure_decay_per_year")?,
+        diurnal_amplitude: amplitude(
+            raw.seasonality.diurnal_amplitude,
+            "inference.seasonality.diurnal_amplitude",
+        )?,
+        weekly_amplitude: amplitude(
+            raw.seasonality.weekly_amplitude,
+            "inference.seasonality.weekly_amplitude",
+        )?,
+        noise_sigma: non_negative(raw.noise_sigma, "inference.noise_sigma")?,
+        completed_run_jump: non_negative(g.completed_run_jump, "inference.growth.completed_run_jump")?,
+        completed_run_jump_sigma: non_negative(
+            g.completed_run_jump_sigma,
+            "inference.growth.completed_run_jump_sigma",
+        )?,
+    })
+}
