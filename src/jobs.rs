@@ -180,11 +180,11 @@ pub fn run(
     let mut summary = Summary::default();
     folder::write_atomically(dir, options.force, |tmp| -> Result<(), JobError> {
         let mut writer = ResultsWriter::create(tmp)?;
-        match precision {
+        match &precision {
             Some(target) => {
                 let points = (0..n).map(|id| plan.point(id)).collect::<Result<Vec<_>, _>>()?;
                 let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-                let (results, waits, reached) = montecarlo::run_points(&scenarios, r as u32, Some(&target), progress);
+                let (results, waits, reached) = montecarlo::run_points(&scenarios, r as u32, Some(target), progress);
                 for ((point, outcomes), waits) in points.iter().zip(&results).zip(&waits) {
                     add_point(&mut writer, &mut summary, point, outcomes, waits)?;
                 }

@@ -5,7 +5,7 @@
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mortgage_sim::config::{self, ConfigError, Scenario};
-use mortgage_sim::{jobs, metrics, model, montecarlo, output, shard, sweep};
+use mortgage_sim::{jobs, model, montecarlo, output, shard, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -110,9 +110,11 @@ struct ExecArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Run batches of replicas until the 95% CI half-width of METRIC (a
-    /// replicas.csv column) is at most HALF_WIDTH at every point.
-    #[arg(long, value_name = "METRIC=HALF_WIDTH")]
+    /// Run batches of replicas until the 95% CI half-width of FIGURE (a
+    /// replicas.csv column's mean, or a risk figure such as
+    /// p_default_by_year_5 or var95_loss_usd) is at most HALF_WIDTH (or a
+    /// percentage of the estimate, e.g. 5%) at every point.
+    #[arg(long, value_name = "FIGURE=HALF_WIDTH")]
     target_ci: Option<String>,
     /// Run even when a replica is estimated to pass the resource ceilings
     /// (10^9 events or 4 GB; `check` shows the estimate).
@@ -429,45 +431,16 @@ fn thread_pool(exec: &ExecArgs) -> Result<rayon::ThreadPool, Failure> {
     })
 }
 
-fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failure> {
+fn parse_target(exec: &ExecArgs, plan: &sweep::Plan) -> Result<Option<montecarlo::Precision>, Failure> {
     let Some(arg) = &exec.target_ci else { return Ok(None) };
-    let (metric, width) = arg.split_once('=').ok_or_else(|| {
-        bad_input(format!(
-            "--target-ci {arg}: expected METRIC=HALF_WIDTH, e.g. utilization=0.005"
-        ))
-    })?;
-    let Some(column) = metrics::column(metric).filter(|c| c.is_metric()) else {
-        let allowed: Vec<&str> = metrics::COLUMNS
-            .iter()
-            .filter(|c| c.is_metric())
-            .map(|c| c.name)
-            .collect();
-        return Err(bad_input(format!(
-            "--target-ci {arg}: unknown metric `{metric}`; allowed: {}",
-            allowed.join(", ")
-        )));
-    };
-    let half_width: f64 = width
-        .parse()
-        .ok()
-        .filter(|w: &f64| w.is_finite() && *w > 0.0)
-        .ok_or_else(|| {
-            bad_input(format!(
-                "--target-ci {arg}: half-width `{width}`; allowed: a number > 0"
-            ))
-        })?;
-    if exec.max_replicas < 2 {
-        return Err(bad_input("--max-replicas: allowed: at least 2 with --target-ci".into()));
-    }
-    Ok(Some(montecarlo::Precision {
-        column,
-        half_width,
-        max_replicas: exec.max_replicas,
-    }))
+    let first = plan.point(0)?;
+    montecarlo::Precision::parse(arg, &first.scenario, exec.max_replicas)
+        .map(Some)
+        .map_err(bad_input)
 }
 
 fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
-    let precision = parse_target(exec)?;
+    let precision = parse_target(exec, plan)?;
     let dir = exec
         .out
         .clone()
@@ -481,7 +454,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
         command: &command,
         threads: pool.current_num_threads(),
     };
-    let summary = pool.install(|| jobs::run(plan, &dir, precision, &options, &bar));
+    let summary = pool.install(|| jobs::run(plan, &dir, precision.clone(), &options, &bar));
     bar.0.finish_and_clear();
     let summary = summary?;
     note!(
@@ -493,18 +466,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
         dir.display()
     );
     if let (Some(target), Some(outcome)) = (&precision, &summary.precision) {
-        let verdict = if outcome.reached {
-            "reached"
-        } else {
-            "NOT reached (--max-replicas hit)"
-        };
-        note!(
-            "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
-            target.column.name,
-            target.half_width,
-            outcome.worst_half_width,
-            outcome.replicas
-        );
+        note!("{}", montecarlo::precision_message(target, outcome));
     }
     if exec.stats {
         note_raw!(

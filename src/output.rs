@@ -9,7 +9,7 @@
 use crate::config::Scenario;
 use crate::finance;
 use crate::metrics::{ReplicaOutcome, Waits};
-use crate::montecarlo::{Precision, PrecisionOutcome};
+use crate::montecarlo::{Precision, PrecisionOutcome, Width};
 use serde_json::json;
 use std::fs;
 use std::io::Write;
@@ -136,8 +136,15 @@ impl ResultsWriter {
         let first = self.first.expect("a results folder has at least one point");
         let precision = info.precision.as_ref().map(|(target, outcome)| {
             json!({
-                "metric": target.column.name,
-                "target_half_width": target.half_width,
+                "metric": target.target.name(),
+                "target_half_width": match target.width {
+                    Width::Absolute(w) => Some(w),
+                    Width::Relative(_) => None,
+                },
+                "target_relative_half_width": match target.width {
+                    Width::Relative(r) => Some(r),
+                    Width::Absolute(_) => None,
+                },
                 "max_replicas": target.max_replicas,
                 "reached": outcome.reached,
                 "replicas": outcome.replicas,

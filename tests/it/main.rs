@@ -6,6 +6,7 @@ mod fuzz;
 mod golden;
 mod model;
 mod money;
+mod precision;
 mod report;
 mod safety;
 mod scenarios;
