@@ -11,6 +11,7 @@
 //!
 //! All failures are a [`ConfigError`] that names the file and the key.
 
+pub mod buyer;
 pub mod contract;
 pub mod dist;
 pub(crate) mod money;

@@ -11,6 +11,7 @@
 //! compares them.
 
 mod books;
+mod events;
 pub mod exposure;
 mod outcome;
 mod provider;
@@ -20,6 +21,7 @@ mod waits;
 
 pub use books::{ChipSeconds, Class, STEP_METRICS, Snapshot, Step, StepMetric};
 pub(crate) use books::{Integrator, Levels, chip_seconds, hours, ratio};
+pub use events::{EventKind, ReplicaEvent, story};
 pub use outcome::{
     Counts, MonthFlows, ProviderCosts, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord, Valuation,
 };

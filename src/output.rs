@@ -24,7 +24,7 @@ pub use check::check_report;
 
 /// The CSV files of a results folder (besides `manifest.json`), in the
 /// order they are written. Their bytes depend only on the config and seed.
-pub const CSV_FILES: [&str; 7] = [
+pub const CSV_FILES: [&str; 8] = [
     "points.csv",
     "replicas.csv",
     "summary.csv",
@@ -32,6 +32,7 @@ pub const CSV_FILES: [&str; 7] = [
     "risk.csv",
     "exposure.csv",
     "training_runs.csv",
+    "events.csv",
 ];
 
 use crate::folder::io_error as io;

@@ -41,6 +41,7 @@ class Results:
     risk: Any = None
     exposure: Any = None
     training_runs: Any = None
+    events: Any = None
     manifest: Optional[dict] = None
     #: What the CLI printed on stderr, for results made by run() or sweep().
     log: str = field(default="", repr=False)

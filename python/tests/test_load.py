@@ -179,10 +179,11 @@ def test_reliable_and_interval_load_typed(folders):
 
 def test_absent_files_are_none(folders, tmp_path):
     folder = shutil.copytree(folders["with"], tmp_path / "old")
-    for name in ("risk.csv", "exposure.csv", "training_runs.csv", "manifest.json"):
+    for name in ("risk.csv", "exposure.csv", "training_runs.csv", "events.csv", "manifest.json"):
         (folder / name).unlink()
     res = ms.load(folder)
     assert res.risk is None and res.exposure is None and res.training_runs is None and res.manifest is None
+    assert res.events is None
     assert res.keys() == ["points", "replicas", "summary", "timeseries"]
     assert "risk" not in res
 

@@ -1,24 +1,11 @@
-//! The money sides of a scenario beyond the contract, checked: the buyer's
-//! finances, the provider's recovery and economics, and the open market
-//! where re-marketed capacity earns.
+//! The provider's side of a scenario, checked: its recovery after a
+//! default, its own economics, and the open market where re-marketed
+//! capacity earns. (The buyer is in `config::buyer`.)
 
-use super::raw::{RawBuyer, RawMarket, RawProvider};
+use super::raw::{RawMarket, RawProvider};
 use super::rules;
 use super::scenario::{ClusterSpec, KeyError};
 use crate::engine::Span;
-
-/// The buyer's finances.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BuyerSpec {
-    /// Cash at the start.
-    pub initial_funding_usd: f64,
-    /// Revenue per baseline-chip-hour of inference served.
-    pub revenue_per_served_chip_hour_usd: f64,
-    /// Other costs per month.
-    pub other_costs_per_month_usd: f64,
-    /// Credit line.
-    pub credit_line_usd: f64,
-}
 
 /// What the provider recovers after a default, and its own economics.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,36 +81,23 @@ impl MarketSpec {
     }
 }
 
-fn bad(key: &str, problem: impl Into<String>) -> KeyError {
+pub(super) fn bad(key: &str, problem: impl Into<String>) -> KeyError {
     KeyError {
         key: key.into(),
         problem: problem.into(),
     }
 }
 
-fn non_negative(x: f64, key: &str) -> Result<f64, KeyError> {
+pub(super) fn non_negative(x: f64, key: &str) -> Result<f64, KeyError> {
     rules::non_negative(x).map_err(|p| bad(key, p))
 }
 
-fn positive(x: f64, key: &str) -> Result<f64, KeyError> {
+pub(super) fn positive(x: f64, key: &str) -> Result<f64, KeyError> {
     rules::positive(x).map_err(|p| bad(key, p))
 }
 
-fn probability(x: f64, key: &str) -> Result<f64, KeyError> {
+pub(super) fn probability(x: f64, key: &str) -> Result<f64, KeyError> {
     rules::probability(x).map_err(|p| bad(key, p))
-}
-
-/// Checks `[buyer]`.
-pub(crate) fn buyer(b: &RawBuyer) -> Result<BuyerSpec, KeyError> {
-    Ok(BuyerSpec {
-        initial_funding_usd: non_negative(b.initial_funding_usd, "buyer.initial_funding_usd")?,
-        revenue_per_served_chip_hour_usd: non_negative(
-            b.revenue_per_served_chip_hour_usd,
-            "buyer.revenue_per_served_chip_hour_usd",
-        )?,
-        other_costs_per_month_usd: non_negative(b.other_costs_per_month_usd, "buyer.other_costs_per_month_usd")?,
-        credit_line_usd: non_negative(b.credit_line_usd, "buyer.credit_line_usd")?,
-    })
 }
 
 /// Checks `[provider]` (absent: nothing is re-marketed) and the generations'

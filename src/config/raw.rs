@@ -121,11 +121,135 @@ pub struct RawBuyer {
     pub initial_funding_usd: f64,
     /// Revenue per baseline-chip-hour of inference served.
     pub revenue_per_served_chip_hour_usd: f64,
-    /// Other costs (staff, other compute), per month.
+    /// How fast revenue per served chip-hour falls, per year (models get
+    /// cheaper to serve): revenue is multiplied by (1 − d)^t.
+    #[serde(default)]
+    pub revenue_decline_per_year: f64,
+    /// Fixed other costs (staff, other compute), per month.
     pub other_costs_per_month_usd: f64,
+    /// Variable costs per baseline-chip-hour of inference served.
+    #[serde(default)]
+    pub serving_cost_per_served_chip_hour_usd: f64,
     /// Credit the buyer may draw to meet payments.
     #[serde(default)]
     pub credit_line_usd: f64,
+    /// At default, the buyer pays what cash and credit allow of the missed
+    /// installment (and defaults on the rest).
+    #[serde(default)]
+    pub partial_payments: bool,
+    /// Equity rounds at fixed months.
+    #[serde(default)]
+    pub funding_rounds: Vec<RawFundingRound>,
+    /// Rounds raised when the runway runs short (absent: none).
+    pub fundraising: Option<RawFundraising>,
+    /// A cost cut when the runway runs short (absent: none).
+    pub cost_cuts: Option<RawCostCuts>,
+    /// What the buyer asks for before it stops paying (absent: it defaults).
+    pub restructuring: Option<RawRestructuring>,
+}
+
+/// `[[buyer.funding_rounds]]`: an equity round at a fixed month.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFundingRound {
+    /// Contract month (1-based) at whose end the money arrives, before that
+    /// month's payment.
+    pub month: u32,
+    /// Amount raised.
+    pub amount_usd: f64,
+}
+
+/// `[buyer.fundraising]`: rounds raised by rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFundraising {
+    /// The buyer tries to raise when cash plus undrawn credit covers fewer
+    /// months than this of its recent burn.
+    pub runway_threshold_months: f64,
+    /// Months of burn averaged for the runway.
+    #[serde(default = "default_burn_window")]
+    pub burn_window_months: u32,
+    /// Months of revenue compared for its growth (the last w against the w
+    /// before).
+    #[serde(default = "default_growth_window")]
+    pub growth_window_months: u32,
+    /// Fewest months from one attempt to the next.
+    pub min_months_between_rounds: u32,
+    /// Chance that a round succeeds when revenue is flat.
+    pub success_probability: f64,
+    /// Change of the success log-odds per unit of annualised log revenue
+    /// growth.
+    #[serde(default)]
+    pub growth_sensitivity: f64,
+    /// Valuation as a multiple of run-rate (annualised) revenue, drawn per
+    /// round.
+    pub revenue_multiple: DistSpec,
+    /// Share of the valuation a round sells: its size.
+    pub dilution: f64,
+}
+
+fn default_burn_window() -> u32 {
+    3
+}
+
+fn default_growth_window() -> u32 {
+    6
+}
+
+/// `[buyer.cost_cuts]`: one cut of the fixed costs when the runway runs
+/// short.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCostCuts {
+    /// The cut is decided when the runway falls below this many months.
+    pub runway_threshold_months: f64,
+    /// Share of the fixed costs cut.
+    pub fraction: f64,
+    /// Months from the decision to the lower costs.
+    #[serde(default)]
+    pub lag_months: u32,
+}
+
+/// `[buyer.restructuring]`: what the buyer seeks, once, when it cannot
+/// meet a payment.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRestructuring {
+    /// `"deferral"` or `"step_down"`.
+    pub kind: RawRestructuringKind,
+    /// Deferral: installments postponed to the term's last month.
+    #[serde(default)]
+    pub deferral_months: u32,
+    /// Step-down: share of the remaining installments forgiven.
+    #[serde(default)]
+    pub haircut: f64,
+    /// Chance that the provider agrees.
+    #[serde(default = "certain")]
+    pub success_probability: f64,
+}
+
+fn certain() -> f64 {
+    1.0
+}
+
+/// The kinds of restructuring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRestructuringKind {
+    /// Installments postponed to the term's last month.
+    Deferral,
+    /// The remaining installments cut by a haircut.
+    StepDown,
+}
+
+impl RawRestructuringKind {
+    /// The name in config and result files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RawRestructuringKind::Deferral => "deferral",
+            RawRestructuringKind::StepDown => "step_down",
+        }
+    }
 }
 
 /// `[provider]`: what the provider recovers after a default, and (with
@@ -246,16 +370,34 @@ pub struct RawScheduler {
     /// for training.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_fraction: Option<f64>,
+    /// `priority` only: the classes from first to last claim, e.g.
+    /// `["inference", "training", "research"]` (= `inference_first`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<RawClassName>>,
 }
 
 /// `scheduler.policy`
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RawPolicy {
     /// training > inference > research; research preemptible.
     Priority,
+    /// inference > training > research: paying customers keep their chips.
+    InferenceFirst,
     /// A reserved training fraction; inference the rest; research backfills.
     Partitioned,
+}
+
+/// A workload class in `scheduler.order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawClassName {
+    /// Frontier training runs.
+    Training,
+    /// Inference serving.
+    Inference,
+    /// Research jobs.
+    Research,
 }
 
 /// `[training]`
@@ -338,6 +480,13 @@ pub struct RawGrowth {
     pub commercial_failure_probability: f64,
     /// After a commercial failure, demand decays at this rate per year.
     pub failure_decay_per_year: f64,
+    /// Demand steps up by this fraction when a training run completes (a
+    /// better model sells more): growth × (1 + jump) × noise.
+    #[serde(default)]
+    pub completed_run_jump: f64,
+    /// σ of the jump's lognormal noise (mean 1).
+    #[serde(default)]
+    pub completed_run_jump_sigma: f64,
 }
 
 /// `[inference.seasonality]`

@@ -156,8 +156,9 @@ pub struct Scenario {
     pub raw: RawScenario,
 }
 
+pub use super::buyer::BuyerSpec;
 pub use super::contract::ContractSpec;
-pub use super::money::{BuyerSpec, MarketSpec, ProviderEconomics, ProviderSpec};
+pub use super::money::{MarketSpec, ProviderEconomics, ProviderSpec};
 
 /// Cluster capacity and failure process.
 #[derive(Debug, Clone)]
@@ -275,6 +276,8 @@ impl ClusterSpec {
 pub enum PolicyKind {
     /// training > inference > research.
     Priority,
+    /// inference > training > research: training may not shrink inference.
+    InferenceFirst,
     /// Reserved training fraction; research backfills.
     Partitioned {
         /// Fraction of each generation's up units reserved for training.
@@ -329,6 +332,10 @@ pub struct InferenceSpec {
     pub weekly_amplitude: f64,
     /// Lognormal noise σ per step.
     pub noise_sigma: f64,
+    /// Demand step-up when a training run completes (0: none).
+    pub completed_run_jump: f64,
+    /// σ of the step-up's lognormal noise.
+    pub completed_run_jump_sigma: f64,
 }
 
 /// Research job stream.
@@ -369,7 +376,9 @@ impl TryFrom<RawScenario> for Scenario {
         let term = Span::of(term_years, Span::YEAR);
         let cluster = cluster(&raw.cluster, term)?;
         let contract = super::contract::resolve(c, &cluster, term)?;
-        let buyer = raw.buyer.as_ref().map(super::money::buyer).transpose()?;
+        let buyer = (raw.buyer.as_ref())
+            .map(|b| super::buyer::buyer(b, contract.payments.len()))
+            .transpose()?;
         let provider = super::money::provider(raw.provider.as_ref(), &cluster)?;
         let market = raw.market.as_ref().map(super::money::market).transpose()?;
         let utilization_threshold = match &raw.risk {
@@ -377,24 +386,7 @@ impl TryFrom<RawScenario> for Scenario {
             None => 0.5,
         };
 
-        let policy = match (raw.scheduler.policy, raw.scheduler.training_fraction) {
-            (RawPolicy::Priority, None) => PolicyKind::Priority,
-            (RawPolicy::Priority, Some(_)) => {
-                return Err(bad(
-                    "scheduler.training_fraction",
-                    "is set but policy is \"priority\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
-                ));
-            }
-            (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
-                training_fraction: probability(f, "scheduler.training_fraction")?,
-            },
-            (RawPolicy::Partitioned, None) => {
-                return Err(bad(
-                    "scheduler.training_fraction",
-                    "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
-                ));
-            }
-        };
+        let policy = policy(&raw.scheduler)?;
         let training = raw.training.as_ref().map(|t| training(t, &cluster, term)).transpose()?;
         let inference = raw.inference.as_ref().map(inference).transpose()?;
         let research = raw.research.as_ref().map(|r| research(r, &cluster, term)).transpose()?;
@@ -635,6 +627,52 @@ fn training(raw: &RawTraining, cluster: &ClusterSpec, term: Span) -> Result<Trai
     })
 }
 
+/// The policy `[scheduler]` names. `order` (priority only) says whether
+/// training or inference claims first; research is always last, as it
+/// backfills and is preemptible under every policy.
+fn policy(s: &RawScheduler) -> Result<PolicyKind, KeyError> {
+    use RawClassName::{Inference, Research, Training};
+    let kind = match (s.policy, s.training_fraction) {
+        (RawPolicy::Priority | RawPolicy::InferenceFirst, Some(_)) => {
+            return Err(bad(
+                "scheduler.training_fraction",
+                "is set but policy is not \"partitioned\"; allowed: only with policy = \"partitioned\" (remove it or change the policy)",
+            ));
+        }
+        (RawPolicy::Priority, None) => PolicyKind::Priority,
+        (RawPolicy::InferenceFirst, None) => PolicyKind::InferenceFirst,
+        (RawPolicy::Partitioned, Some(f)) => PolicyKind::Partitioned {
+            training_fraction: probability(f, "scheduler.training_fraction")?,
+        },
+        (RawPolicy::Partitioned, None) => {
+            return Err(bad(
+                "scheduler.training_fraction",
+                "is missing; required with policy = \"partitioned\": a probability from 0 to 1",
+            ));
+        }
+    };
+    let Some(order) = &s.order else {
+        return Ok(kind);
+    };
+    let allowed = "allowed: with policy = \"priority\", [\"training\", \"inference\", \"research\"] or \
+                   [\"inference\", \"training\", \"research\"] (research backfills, so it comes last)";
+    match (kind, order.as_slice()) {
+        (PolicyKind::Priority, [Training, Inference, Research]) => Ok(PolicyKind::Priority),
+        (PolicyKind::Priority, [Inference, Training, Research]) => Ok(PolicyKind::InferenceFirst),
+        _ => {
+            let names: Vec<&str> = order
+                .iter()
+                .map(|c| match c {
+                    Training => "training",
+                    Inference => "inference",
+                    Research => "research",
+                })
+                .collect();
+            Err(bad("scheduler.order", format!("is {names:?}; {allowed}")))
+        }
+    }
+}
+
 fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
     let amplitude = |x: f64, key: &str| {
         require(
@@ -672,6 +710,11 @@ fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             "inference.seasonality.weekly_amplitude",
         )?,
         noise_sigma: non_negative(raw.noise_sigma, "inference.noise_sigma")?,
+        completed_run_jump: non_negative(g.completed_run_jump, "inference.growth.completed_run_jump")?,
+        completed_run_jump_sigma: non_negative(
+            g.completed_run_jump_sigma,
+            "inference.growth.completed_run_jump_sigma",
+        )?,
     })
 }
 

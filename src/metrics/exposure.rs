@@ -16,7 +16,7 @@
 
 use super::ReplicaOutcome;
 use super::risk::{MIN_NONZERO_VALUES, RiskFigure};
-use crate::finance::discount_factor;
+use crate::finance::{discount_factor, present_value};
 use crate::stats::{quantile_sorted, sorted};
 
 /// One month of a point's exposure profile (a row of `exposure.csv`).
@@ -82,13 +82,15 @@ pub fn profile(outcomes: &[ReplicaOutcome], rate: f64) -> Vec<ExposureMonth> {
     out
 }
 
-/// The recovery rate the defaulting replicas show: 1 − Σ PV loss ÷ Σ PV
-/// exposure (so recovery counts re-marketing, the claim and the opex the
-/// provider saves); `None` without a default.
-pub fn recovery_rate(outcomes: &[ReplicaOutcome]) -> Option<f64> {
+/// The recovery rate the defaulting replicas show at annual rate `rate`:
+/// 1 − Σ PV credit loss ÷ Σ PV exposure (so recovery counts re-marketing,
+/// the claim and the opex the provider saves; a step-down's haircut is not
+/// a credit loss at default and is left out); `None` without a default.
+pub fn recovery_rate(outcomes: &[ReplicaOutcome], rate: f64) -> Option<f64> {
     let defaulted = outcomes.iter().filter(|o| o.row.default_month.is_some());
     let (lost, exposed) = defaulted.fold((0.0, 0.0), |(l, e), o| {
-        (l + o.row.pv_loss_usd, e + o.row.pv_exposure_at_default_usd)
+        let haircut = present_value(o.ledger.forgiven.iter().copied(), 1, rate);
+        (l + o.row.pv_loss_usd - haircut, e + o.row.pv_exposure_at_default_usd)
     });
     (exposed > 0.0).then(|| 1.0 - lost / exposed)
 }
@@ -105,7 +107,7 @@ pub fn cva(profile: &[ExposureMonth], rate: f64, recovery_rate: f64) -> f64 {
 /// observed recovery rate and the CVA it implies (both absent when no
 /// replica defaulted, as the recovery rate is then unobserved).
 pub fn credit_figures(profile: &[ExposureMonth], outcomes: &[ReplicaOutcome], rate: f64) -> Vec<RiskFigure> {
-    let Some(r) = recovery_rate(outcomes) else {
+    let Some(r) = recovery_rate(outcomes, rate) else {
         return Vec::new();
     };
     let defaulted = outcomes.iter().filter(|o| o.row.default_month.is_some()).count();

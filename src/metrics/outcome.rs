@@ -3,9 +3,9 @@
 //! it into the result row, one record per training run, and the books kept
 //! for checks.
 
-use super::{ChipSeconds, ReplicaRow, Snapshot, Step, Waits};
+use super::{ChipSeconds, ReplicaEvent, ReplicaRow, Snapshot, Step, Waits};
 use crate::engine::{SimTime, Span};
-use crate::finance::Ledger;
+use crate::finance::{BuyerRecord, Ledger};
 use serde::{Deserialize, Serialize};
 
 /// Everything one replica reports.
@@ -30,6 +30,9 @@ pub struct ReplicaOutcome {
     /// `training_runs.csv`. Empty in shards written before it existed.
     #[serde(default)]
     pub training_runs: Vec<TrainingRunRecord>,
+    /// What happened, in time order, for `events.csv`.
+    #[serde(default)]
+    pub events: Vec<ReplicaEvent>,
 }
 
 /// One training run of one replica, a row of `training_runs.csv`. Months
@@ -124,6 +127,10 @@ pub struct ReplicaTally {
     pub waits: Waits,
     /// The buyer's ledger at the end.
     pub ledger: Ledger,
+    /// The buyer's rounds, cuts, restructuring and default.
+    pub buyer_record: BuyerRecord,
+    /// What happened, in time order.
+    pub story: Vec<ReplicaEvent>,
     /// The time-series steps.
     pub series: Vec<Step>,
     /// Each contract month's flows (index 0 = month 1).
@@ -247,6 +254,7 @@ impl ReplicaOutcome {
             ledger: tally.ledger,
             events_by_kind: tally.events_by_kind,
             training_runs,
+            events: tally.story,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::provider::{ProviderBooks, opex_by_month};
 use super::{Class, ReplicaTally, RunTally, Valuation, hours, ratio};
+use crate::config::raw::RawRestructuringKind;
 use crate::engine::Span;
 use crate::finance::{claim_recovery, discount_factor, present_value};
 use serde::{Deserialize, Serialize};
@@ -114,6 +115,23 @@ pub struct ReplicaRow {
     pub credit_drawn_usd: f64,
     /// The buyer's cash at the end (or at default).
     pub ending_cash_usd: f64,
+    /// Equity raised in rounds during the term.
+    pub equity_raised_usd: f64,
+    /// Successful funding rounds.
+    pub funding_rounds: u32,
+    /// Failed funding rounds.
+    pub failed_rounds: u32,
+    /// Month the cost cut was decided; empty if none.
+    pub cost_cut_month: Option<u32>,
+    /// Month of the agreed restructuring; empty if none.
+    pub restructure_month: Option<u32>,
+    /// `deferral` or `step_down`; empty if none.
+    pub restructure_kind: Option<RawRestructuringKind>,
+    /// Installments forgiven by a step-down (part of the provider's loss).
+    pub haircut_usd: f64,
+    /// Share of the defaulted installment paid (partial payments); empty
+    /// otherwise.
+    pub paid_fraction_at_default: Option<f64>,
     /// Contract month (1-based) in which the buyer defaulted; empty if never.
     pub default_month: Option<u32>,
     /// Committed payments outstanding at default, the missed one included (0 without default).
@@ -124,9 +142,11 @@ pub struct ReplicaRow {
     pub remarketing_recovery_usd: f64,
     /// The bankruptcy claim's recovery: a fraction of exposure − re-marketing.
     pub claim_recovery_usd: f64,
-    /// max(0, exposure − recovery): a credit loss is never negative.
+    /// max(0, exposure − recovery − opex saved) + haircut: the credit
+    /// loss is never negative, and a step-down's haircut is a loss too.
     pub loss_usd: f64,
-    /// loss / exposure at default; empty without a default.
+    /// Credit loss / exposure at default (the haircut not included);
+    /// empty without a default.
     pub loss_given_default: Option<f64>,
     /// Present value at the start of the term of the payments made.
     pub pv_payments_usd: f64,
@@ -175,6 +195,8 @@ pub enum Unit {
     Days,
     /// Hours.
     Hours,
+    /// A name from a fixed set (e.g. `deferral`); not a measurement.
+    Label,
 }
 
 /// One cell of a result row.
@@ -184,6 +206,8 @@ pub enum Cell {
     Int(u64),
     /// A number; written in the shortest form that reads back exactly.
     Num(f64),
+    /// A name from a fixed set.
+    Text(&'static str),
     /// No value (an empty cell).
     Empty,
 }
@@ -197,6 +221,11 @@ impl Cell {
     /// An optional whole number.
     pub fn opt_int(x: Option<u32>) -> Cell {
         x.map_or(Cell::Empty, |n| Cell::Int(n.into()))
+    }
+
+    /// An optional name.
+    pub fn opt_text(x: Option<&'static str>) -> Cell {
+        x.map_or(Cell::Empty, Cell::Text)
     }
 
     /// The value as a number, if it has one (a non-finite number has none).
@@ -215,6 +244,7 @@ impl Cell {
         match self {
             Cell::Int(n) => n.to_string().into(),
             Cell::Num(x) if x.is_finite() => buf.format_finite(x).into(),
+            Cell::Text(t) => t.into(),
             _ => "".into(),
         }
     }
@@ -232,9 +262,10 @@ pub struct Column {
 }
 
 impl Column {
-    /// Whether the column measures something (not an identifier).
+    /// Whether the column measures something (not an identifier or a
+    /// name).
     pub fn is_metric(&self) -> bool {
-        self.unit != Unit::Id
+        !matches!(self.unit, Unit::Id | Unit::Label)
     }
 }
 
@@ -251,7 +282,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 67] = [
+pub const COLUMNS: [Column; 75] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -366,6 +397,18 @@ pub const COLUMNS: [Column; 67] = [
     col("other_costs_usd", Unit::Usd, |r| Cell::Num(r.other_costs_usd)),
     col("credit_drawn_usd", Unit::Usd, |r| Cell::Num(r.credit_drawn_usd)),
     col("ending_cash_usd", Unit::Usd, |r| Cell::Num(r.ending_cash_usd)),
+    col("equity_raised_usd", Unit::Usd, |r| Cell::Num(r.equity_raised_usd)),
+    col("funding_rounds", Unit::Count, |r| Cell::Int(r.funding_rounds.into())),
+    col("failed_rounds", Unit::Count, |r| Cell::Int(r.failed_rounds.into())),
+    col("cost_cut_month", Unit::Month, |r| Cell::opt_int(r.cost_cut_month)),
+    col("restructure_month", Unit::Month, |r| Cell::opt_int(r.restructure_month)),
+    col("restructure_kind", Unit::Label, |r| {
+        Cell::opt_text(r.restructure_kind.map(RawRestructuringKind::as_str))
+    }),
+    col("haircut_usd", Unit::Usd, |r| Cell::Num(r.haircut_usd)),
+    col("paid_fraction_at_default", Unit::Fraction, |r| {
+        Cell::opt(r.paid_fraction_at_default)
+    }),
     col("default_month", Unit::Month, |r| Cell::opt_int(r.default_month)),
     col("exposure_at_default_usd", Unit::Usd, |r| {
         Cell::Num(r.exposure_at_default_usd)
@@ -433,7 +476,9 @@ impl ReplicaRow {
             .provider
             .map_or(0.0, |costs| present_value(opex_by_month(t, costs).1, 1, rate));
         let saved = provider.map_or(0.0, |p| p.opex_saved_usd);
-        let loss = (exposure - recovery - saved).max(0.0);
+        let credit_loss = (exposure - recovery - saved).max(0.0);
+        let haircut = t.ledger.forgiven_total();
+        let pv_haircut = present_value(t.ledger.forgiven.iter().copied(), 1, rate);
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
@@ -505,17 +550,25 @@ impl ReplicaRow {
             other_costs_usd: l.costs,
             credit_drawn_usd: l.credit_drawn,
             ending_cash_usd: l.cash,
+            equity_raised_usd: l.equity,
+            funding_rounds: t.buyer_record.funding_rounds,
+            failed_rounds: t.buyer_record.failed_rounds,
+            cost_cut_month: t.buyer_record.cost_cut_month,
+            restructure_month: t.buyer_record.restructure_month,
+            restructure_kind: t.buyer_record.restructure_kind,
+            haircut_usd: haircut,
+            paid_fraction_at_default: t.buyer_record.paid_fraction_at_default,
             default_month: l.default_month,
             exposure_at_default_usd: exposure,
             recovery_usd: recovery,
             remarketing_recovery_usd: remarketing,
             claim_recovery_usd: claim,
-            loss_usd: loss,
-            loss_given_default: (exposure > 0.0).then(|| loss / exposure),
+            loss_usd: credit_loss + haircut,
+            loss_given_default: (exposure > 0.0).then(|| credit_loss / exposure),
             pv_payments_usd: present_value(t.ledger.paid.iter().copied(), 1, rate),
             pv_exposure_at_default_usd: pv_exposure,
             pv_recovery_usd: pv_recovery,
-            pv_loss_usd: (pv_exposure - pv_recovery - pv_saved).max(0.0),
+            pv_loss_usd: (pv_exposure - pv_recovery - pv_saved).max(0.0) + pv_haircut,
             pv_idle_cost_usd: present_value(t.months.iter().map(|m| m.idle_usd), 1, rate),
             provider_capex_usd: provider.map(|p| p.capex_usd),
             provider_opex_usd: provider.map(|p| p.opex_usd),
@@ -539,6 +592,8 @@ mod tests {
         for (i, (_, v)) in map.iter_mut().enumerate() {
             *v = serde_json::json!(i as u32 + 1);
         }
+        // Names take one of their values.
+        map.insert("restructure_kind".into(), serde_json::json!("step_down"));
         serde_json::from_value(serde_json::Value::Object(map)).unwrap()
     }
 
@@ -553,7 +608,8 @@ mod tests {
         assert_eq!(table, names, "COLUMNS must list the row's fields in order");
         let mut buf = ryu::Buffer::new();
         for (c, (name, json)) in COLUMNS.iter().zip(&map) {
-            assert_eq!((c.get)(&row).text(&mut buf), json.to_string(), "column {name}");
+            let want = json.as_str().map_or_else(|| json.to_string(), String::from);
+            assert_eq!((c.get)(&row).text(&mut buf), want, "column {name}");
         }
     }
 

@@ -62,6 +62,12 @@ impl DemandPath {
         s.base_demand_chips * self.log_growth.exp() * seasonality(s, now) * noise
     }
 
+    /// Steps growth up by the factor `factor` (a training run completed:
+    /// the better model sells more).
+    pub fn jump(&mut self, factor: f64) {
+        self.log_growth += factor.ln();
+    }
+
     /// The growth factor G(t) at the last step.
     pub fn growth(&self) -> f64 {
         self.log_growth.exp()
@@ -93,6 +99,8 @@ mod tests {
             diurnal_amplitude: 0.3,
             weekly_amplitude: 0.1,
             noise_sigma: 0.0,
+            completed_run_jump: 0.0,
+            completed_run_jump_sigma: 0.0,
         }
     }
 

@@ -13,9 +13,11 @@
 //! `config/scenario.rs` with its parameters checked where `RawPolicy` is
 //! converted; and an arm in [`build`].
 
+mod inference_first;
 mod partitioned;
 mod priority;
 
+pub use inference_first::InferenceFirst;
 pub use partitioned::Partitioned;
 pub use priority::Priority;
 
@@ -45,6 +47,7 @@ pub trait Policy: Send + Sync {
 pub fn build(kind: PolicyKind) -> Box<dyn Policy> {
     match kind {
         PolicyKind::Priority => Box::new(Priority),
+        PolicyKind::InferenceFirst => Box::new(InferenceFirst),
         PolicyKind::Partitioned { training_fraction } => Box::new(Partitioned { training_fraction }),
     }
 }

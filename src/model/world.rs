@@ -21,14 +21,14 @@ use super::training::{Checkpointing, Phase, Run, SegmentSplit};
 use crate::config::Scenario;
 use crate::config::scenario::{Gen, RunId};
 use crate::engine::{EventQueue, SimTime, Span, derive_seed, seconds_from_f64};
-use crate::finance::Ledger;
+use crate::finance::{Buyer, MonthInputs};
 use crate::metrics::{
-    self, ChipSeconds, Counts, Integrator, Levels, MonthFlows, ReplicaTally, RunOutcome, RunTally, Snapshot, Step,
-    chip_seconds, ratio,
+    self, ChipSeconds, Counts, EventKind, Integrator, Levels, MonthFlows, ReplicaEvent, ReplicaTally, RunOutcome,
+    RunTally, Snapshot, Step, chip_seconds, ratio,
 };
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp1};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::VecDeque;
 
@@ -61,6 +61,11 @@ pub struct Streams {
     /// draws must not depend on the workload (so that failure times and
     /// repairs are common random numbers across grid points).
     pub victims: Xoshiro256PlusPlus,
+    /// The buyer's rounds and restructuring (`finance::Buyer` draws the
+    /// same numbers every month).
+    pub buyer: Xoshiro256PlusPlus,
+    /// The noise of demand's step-ups when training runs complete.
+    pub demand_jumps: Xoshiro256PlusPlus,
 }
 
 impl Streams {
@@ -75,6 +80,9 @@ impl Streams {
             research: stream(5),
             victims: stream(6),
             research_jobs: stream(7),
+            // Numbered apart from the workload streams, which may grow.
+            buyer: stream(101),
+            demand_jumps: stream(102),
         }
     }
 }
@@ -123,7 +131,9 @@ pub struct World<'s> {
     inference: Inference,
     research: Research,
     research_waits: Histogram<u64>,
-    money: Money,
+    money: Money<'s>,
+    /// What happened, for `events.csv` (the buyer keeps its own).
+    story: Vec<ReplicaEvent>,
     seed: u64,
     replica: u32,
 }
@@ -161,8 +171,8 @@ struct Inference {
 }
 
 /// The buyer's money and the month and year marks it closes against.
-struct Money {
-    ledger: Ledger,
+struct Money<'s> {
+    buyer: Buyer<'s>,
     /// When the buyer defaulted, if it did.
     defaulted_at: Option<SimTime>,
     /// The books at the end of the last closed month.
@@ -268,16 +278,13 @@ impl<'s> World<'s> {
             },
             research: Research::new(cl.generations.len()),
             research_waits: metrics::wait_histogram(),
+            story: Vec::new(),
             money: Money {
-                ledger: match &scenario.buyer {
-                    Some(b) => Ledger::new(
-                        scenario.contract.payments.clone(),
-                        b.initial_funding_usd,
-                        b.credit_line_usd,
-                    ),
-                    // No buyer model: funded with exactly the commitment, it always pays.
-                    None => Ledger::new(scenario.contract.payments.clone(), scenario.contract.committed_usd, 0.0),
-                },
+                buyer: Buyer::new(
+                    scenario.buyer.as_ref(),
+                    scenario.contract.payments.clone(),
+                    scenario.contract.committed_usd,
+                ),
                 defaulted_at: None,
                 month_mark: Snapshot::default(),
                 year_mark: ChipSeconds::default(),

@@ -81,6 +81,63 @@ fn provider_section(s: &Scenario, f: &ProviderFigures, names: &[&str]) -> String
     out
 }
 
+/// The buyer's rules, one line each (nothing for a buyer that does not act).
+fn buyer_behaviour(b: &crate::config::scenario::BuyerSpec) -> String {
+    let mut out = String::new();
+    if !b.funding_rounds.is_empty() {
+        let rounds: Vec<String> = (b.funding_rounds.iter())
+            .map(|(m, a)| format!("{} at month {m}", usd(*a)))
+            .collect();
+        out += &line("funding rounds", rounds.join(", "));
+    }
+    if let Some(f) = &b.fundraising {
+        out += &line(
+            "fundraising",
+            format!(
+                "when the runway is under {} months, every {}+ months; success {} at flat revenue; \
+                 size {} of {}x run-rate revenue (mean)",
+                human(f.runway_threshold_months),
+                f.min_months_between_rounds,
+                percent(f.success_probability),
+                percent(f.dilution),
+                human(f.revenue_multiple.mean())
+            ),
+        );
+    }
+    if let Some(c) = &b.cost_cuts {
+        out += &line(
+            "cost cut",
+            format!(
+                "{} of fixed costs when the runway is under {} months, {} months later",
+                percent(c.fraction),
+                human(c.runway_threshold_months),
+                c.lag_months
+            ),
+        );
+    }
+    if let Some(r) = &b.restructuring {
+        let what = match r.kind {
+            crate::config::buyer::Restructuring::Deferral { months } => {
+                format!("deferral of {months} installment(s) to the last month")
+            }
+            crate::config::buyer::Restructuring::StepDown { haircut } => {
+                format!("step-down of the remaining installments by {}", percent(haircut))
+            }
+        };
+        out += &line(
+            "restructuring",
+            format!("{what}, agreed with chance {}", percent(r.success_probability)),
+        );
+    }
+    if b.revenue_decline_per_year > 0.0 {
+        out += &line(
+            "revenue decline",
+            format!("{} a year per served chip-hour", percent(b.revenue_decline_per_year)),
+        );
+    }
+    out
+}
+
 /// A line of the report: a label padded to a column, then the text.
 fn line(label: &str, text: impl std::fmt::Display) -> String {
     format!("  {label:<28}{text}\n")
@@ -150,6 +207,9 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             "runway with no revenue",
             format!("{} months of payments and costs", human(b.runway_months)),
         );
+        if let Some(spec) = &s.buyer {
+            out += &buyer_behaviour(spec);
+        }
     } else {
         out += &line("buyer", "not modelled: always pays");
     }
@@ -166,6 +226,7 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         "policy",
         match d.policy {
             PolicyKind::Priority => "priority".to_string(),
+            PolicyKind::InferenceFirst => "inference_first".to_string(),
             PolicyKind::Partitioned { training_fraction } => {
                 format!("partitioned (training_fraction {})", percent(training_fraction))
             }

@@ -1,7 +1,8 @@
 //! The CSV files of a results folder, written point by point through the
 //! `csv` crate (which quotes a cell only when it must): `points.csv`,
 //! `replicas.csv` (the columns of `metrics::COLUMNS`), `summary.csv`,
-//! `timeseries.csv`, `risk.csv`, `exposure.csv` and `training_runs.csv`. Each point's rows
+//! `timeseries.csv`, `risk.csv`, `exposure.csv`, `training_runs.csv` and
+//! `events.csv`. Each point's rows
 //! are written as the point is added, so a writer holds one point at a time.
 
 use super::{BANDS, OutputError, PointResults, QUANTILES};
@@ -44,7 +45,7 @@ impl Table {
     }
 }
 
-/// The seven CSV files of a results folder, open for writing.
+/// The eight CSV files of a results folder, open for writing.
 pub(super) struct Tables {
     points: Table,
     replicas: Table,
@@ -53,6 +54,7 @@ pub(super) struct Tables {
     risk: Table,
     exposure: Table,
     runs: Table,
+    events: Table,
     /// Whether points.csv has its header (it names the first point's keys).
     points_started: bool,
 }
@@ -90,6 +92,7 @@ impl Tables {
             risk: Table::create(dir, "risk.csv")?,
             exposure: Table::create(dir, "exposure.csv")?,
             runs: Table::create(dir, "training_runs.csv")?,
+            events: Table::create(dir, "events.csv")?,
             points_started: false,
         };
         t.replicas
@@ -131,6 +134,8 @@ impl Tables {
             "interruptions",
             "outcome",
         ])?;
+        t.events
+            .row(["point", "replica", "month", "kind", "amount_usd", "detail"])?;
         Ok(t)
     }
 
@@ -149,7 +154,26 @@ impl Tables {
         self.add_summary(&id, p)?;
         self.add_timeseries(&id, p)?;
         self.add_risk(&id, p)?;
-        self.add_runs(&id, p)
+        self.add_runs(&id, p)?;
+        self.add_events(&id, p)
+    }
+
+    fn add_events(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
+        let mut buf = ryu::Buffer::new();
+        for o in p.outcomes {
+            for e in &o.events {
+                let amount = e.amount_usd.map(|a| buf.format(a).to_string()).unwrap_or_default();
+                self.events.row([
+                    id.to_string(),
+                    o.row.replica.to_string(),
+                    e.month.to_string(),
+                    e.kind.as_str().to_string(),
+                    amount,
+                    e.detail.clone(),
+                ])?;
+            }
+        }
+        Ok(())
     }
 
     fn add_replicas(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
@@ -271,6 +295,7 @@ impl Tables {
             self.risk,
             self.exposure,
             self.runs,
+            self.events,
         ] {
             t.finish()?;
         }

@@ -33,7 +33,12 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "`research.chips.weights`",
         "positive sum",
     ),
-    ("unknown_policy.toml", "`scheduler.policy`", "`partitioned`"),
+    ("unknown_policy.toml", "`scheduler.policy`", "`inference_first`"),
+    (
+        "scheduler_order_research_first.toml",
+        "`scheduler.order`",
+        "research backfills, so it comes last",
+    ),
     ("negative_commitment.toml", "`contract.committed_usd`", "≥ 0"),
     ("zero_term.toml", "`contract.term_years`", "> 0"),
     (

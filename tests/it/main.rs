@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bad_configs;
+mod buyer;
 mod fuzz;
 mod golden;
 mod model;

@@ -286,3 +286,51 @@ fn a_run_no_generation_could_ever_hold_does_not_block_the_queue() {
     assert!((never.planned_finish_month - never.ready_month - day).abs() < 1e-9);
     assert_eq!(out.training_runs[1].outcome.as_str(), "completed");
 }
+
+/// Inference wanting 3 of 4 chips all month, and one training run of 2
+/// chips for a day, ready at hour 5.
+fn inference_and_a_run(policy: &str) -> config::Scenario {
+    let rest = r#"
+[training]
+checkpoint_interval_hours = 1
+checkpoint_cost_hours = 0
+restart_overhead_hours = 0
+[[training.runs]]
+start_month = 0.00684
+chips = 2
+duration_days = 1
+[inference]
+base_demand_chips = 3
+step_hours = 1
+noise_sigma = 0
+[inference.growth]
+drift_per_year = 0
+volatility_per_sqrt_year = 0
+commercial_failure_probability = 0
+failure_decay_per_year = 0
+[inference.seasonality]
+diurnal_amplitude = 0
+weekly_amplitude = 0
+"#;
+    let s = tiny(4, 1, rest);
+    config::load_str(
+        &format!("{}\n", toml::to_string(&s.raw).unwrap()),
+        "tiny",
+        &[format!("scheduler.policy=\"{policy}\"")],
+    )
+    .expect("valid")
+}
+
+#[test]
+fn inference_first_keeps_customers_chips_that_priority_gives_to_training() {
+    // Under priority the run takes a chip from inference at hour 5 and
+    // inference serves 2 of its 3 for the run's day; under inference_first
+    // the run waits for idle chips, and with 1 idle of 4 it never starts.
+    let priority = model::simulate(&inference_and_a_run("priority"), 0, 1);
+    let first = model::simulate(&inference_and_a_run("inference_first"), 0, 1);
+    assert_eq!(priority.row.training_runs_completed, 1);
+    assert_eq!(first.row.training_runs_started, 0);
+    let unserved = |o: &mortgage_sim::metrics::ReplicaOutcome| o.row.inference_unserved_chip_hours;
+    assert!((unserved(&priority) - 24.0).abs() < 1.0, "{}", unserved(&priority));
+    assert_eq!(unserved(&first), 0.0);
+}

@@ -527,7 +527,7 @@ fn cva_is_the_expected_pv_loss_when_every_replica_owes_the_same() {
     let defaults = o.iter().filter(|x| x.row.default_month.is_some()).count();
     assert!(defaults > 5 && defaults < 40, "{defaults} defaults");
     let profile = exposure::profile(&o, 0.08);
-    let r = exposure::recovery_rate(&o).unwrap();
+    let r = exposure::recovery_rate(&o, 0.08).unwrap();
     let cva = exposure::cva(&profile, 0.08, r);
     let mean_pv_loss = o.iter().map(|x| x.row.pv_loss_usd).sum::<f64>() / o.len() as f64;
     assert!(

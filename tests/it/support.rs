@@ -14,7 +14,7 @@ pub fn binary_path() -> &'static str {
 }
 
 /// The result files whose bytes are compared (the manifest carries timing).
-pub const RESULT_FILES: [&str; 7] = mortgage_sim::output::CSV_FILES;
+pub const RESULT_FILES: [&str; 8] = mortgage_sim::output::CSV_FILES;
 
 /// The repository root (where Cargo.toml is).
 pub fn repo() -> PathBuf {

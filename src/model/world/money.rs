@@ -4,29 +4,28 @@
 use super::*;
 
 impl World<'_> {
-    /// Closes a contract month in the buyer's ledger: revenue from the
-    /// inference served in the month, other costs pro rata to the month's
-    /// length, and the month's payment (less late capacity if waived).
+    /// Closes a contract month in the buyer's books (`finance::Buyer`):
+    /// the inference it served, the month's length and the installment
+    /// waived for late capacity, or paid for.
     pub(super) fn month_end(&mut self, now: SimTime) {
         let start = self.money.month_mark;
         let hour = Span::HOUR.secs() as f64;
-        let (revenue, costs) = match &self.scenario.buyer {
-            Some(b) => (
-                (self.books.served - start.served) / hour * b.revenue_per_served_chip_hour_usd,
-                b.other_costs_per_month_usd * (now - start.time).in_units(Span::MONTH),
-            ),
-            None => (0.0, 0.0),
-        };
         // The month's late capacity at the contract's prices: waived from
         // the payment, or paid for.
         let late = self.books.undelivered_usd - start.undelivered_usd;
-        let waiver = if self.scenario.contract.waive_undelivered {
-            late
-        } else {
-            0.0
+        let inputs = MonthInputs {
+            served_chip_hours: (self.books.served - start.served) / hour,
+            length_months: (now - start.time).in_units(Span::MONTH),
+            mid_years: (start.time.in_units(Span::YEAR) + now.in_units(Span::YEAR)) / 2.0,
+            waiver: if self.scenario.contract.waive_undelivered {
+                late
+            } else {
+                0.0
+            },
+            late_usd: late,
         };
         let buyers_month = self.money.defaulted_at.is_none();
-        if self.money.ledger.close_month(revenue, costs, waiver, late) {
+        if self.money.buyer.close_month(&inputs, &mut self.streams.buyer) {
             self.buyer_defaults(now);
         }
         let end = self.books.snapshot(now);

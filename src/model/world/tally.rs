@@ -20,6 +20,19 @@ impl World<'_> {
         self.snapshot(now);
         let buyer = self.money.at_default.unwrap_or_else(|| self.books.snapshot(now));
         let runs = self.run_tallies();
+        let commercial_failure = self.inference.path.as_ref().and_then(|p| p.failed_at());
+        if let Some(at) = commercial_failure.filter(|&at| at < now) {
+            let decay = self
+                .scenario
+                .inference
+                .as_ref()
+                .map_or(0.0, |i| i.failure_decay_per_year);
+            let detail = format!("demand decays at {:.0}% a year from here", 100.0 * decay);
+            self.story
+                .push(ReplicaEvent::at(at, EventKind::CommercialFailure, None, detail));
+        }
+        let buyer_record = self.money.buyer.record;
+        let story = metrics::story(self.story, self.money.buyer.events);
         ReplicaTally {
             replica: self.replica,
             seed: self.seed,
@@ -32,12 +45,14 @@ impl World<'_> {
             counts: self.counters.counts,
             runs,
             min_year_utilization: self.money.min_year_utilization,
-            commercial_failure: self.inference.path.as_ref().and_then(|p| p.failed_at()),
+            commercial_failure,
             waits: metrics::Waits {
                 research: self.research_waits,
                 training: self.training.waits,
             },
-            ledger: self.money.ledger,
+            ledger: self.money.buyer.ledger,
+            buyer_record,
+            story,
             months: self.money.months,
             residual_usd: self.money.residual_usd,
             series: self.series,

@@ -184,6 +184,28 @@ impl World<'_> {
         t.training_useful += chip_seconds(chips, split.useful);
         t.training_overhead += chip_seconds(chips, split.overhead);
         self.cluster[g].transfer(Class::Training, Class::Idle, held);
+        let jump = self.demand_jump();
+        let detail = match jump {
+            Some(f) => format!("run {} ({chips} chips); demand x{f:.3}", r.index()),
+            None => format!("run {} ({chips} chips)", r.index()),
+        };
+        self.story
+            .push(ReplicaEvent::at(now, EventKind::TrainingRunCompleted, None, detail));
         self.dispatch(now);
+    }
+
+    /// When a run completes, demand steps up by (1 + jump) × lognormal
+    /// noise of mean 1, if the scenario says so; returns the factor.
+    fn demand_jump(&mut self) -> Option<f64> {
+        let spec = self.scenario.inference.as_ref()?;
+        let path = self.inference.path.as_mut()?;
+        let (jump, sigma) = (spec.completed_run_jump, spec.completed_run_jump_sigma);
+        if jump == 0.0 && sigma == 0.0 {
+            return None;
+        }
+        let z: f64 = StandardNormal.sample(&mut self.streams.demand_jumps);
+        let factor = (1.0 + jump) * (sigma * z - 0.5 * sigma * sigma).exp();
+        path.jump(factor);
+        Some(factor)
     }
 }

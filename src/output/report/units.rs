@@ -40,7 +40,7 @@ impl Unit {
                 Measured::Days => Unit::Days,
                 Measured::Hours => Unit::Hours,
                 Measured::Month => Unit::Months,
-                Measured::Count | Measured::Id => Unit::Plain,
+                Measured::Count | Measured::Id | Measured::Label => Unit::Plain,
             };
         }
         let n = name;
