@@ -129,6 +129,30 @@ struct ExecArgs {
     /// Also write report.html and its charts into the results folder.
     #[arg(long)]
     report: bool,
+    /// Estimator of the risk figures: `single` (plain Monte Carlo over full
+    /// replicas) or `multi` (full replicas paired with low-fidelity twins
+    /// of the money side, plus more twins, as a control variate).
+    #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
+    fidelity: FidelityArg,
+}
+
+/// `--fidelity`.
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+enum FidelityArg {
+    /// Plain Monte Carlo.
+    #[default]
+    Single,
+    /// Multi-fidelity control variate.
+    Multi,
+}
+
+impl From<FidelityArg> for montecarlo::Fidelity {
+    fn from(f: FidelityArg) -> Self {
+        match f {
+            FidelityArg::Single => montecarlo::Fidelity::Single,
+            FidelityArg::Multi => montecarlo::Fidelity::Multi,
+        }
+    }
 }
 
 #[derive(clap::Args, Default)]
@@ -342,9 +366,11 @@ fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<
         (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
         (None, None) => return execute(&plan, exec),
     };
-    if exec.target_ci.is_some() || exec.report {
+    if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi) {
         return Err(bad_input(
-            "--target-ci and --report do not apply to a shard; merge the shards first".into(),
+            "--target-ci, --fidelity multi and --report do not apply to a shard; merge the shards first \
+             (a merge is plain Monte Carlo)"
+                .into(),
         ));
     }
     let name = format!("{}.shard-{}-of-{}", plan.name, shard.index, shard.count);
@@ -359,6 +385,7 @@ fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<
         allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
+        fidelity: montecarlo::Fidelity::Single,
     };
     let summary = pool.install(|| jobs::run_shard(&plan, shard, &dir, &options, &bar));
     bar.0.finish_and_clear();
@@ -398,6 +425,7 @@ fn merge(
         allow_huge,
         command: &command,
         threads: 0,
+        fidelity: montecarlo::Fidelity::Single,
     };
     let (plan, summary) = jobs::merge(shards, dir, &options)?;
     note!(
@@ -453,6 +481,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
         allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
+        fidelity: exec.fidelity.into(),
     };
     let summary = pool.install(|| jobs::run(plan, &dir, precision.clone(), &options, &bar));
     bar.0.finish_and_clear();

@@ -9,11 +9,16 @@
 //! noise. Memory holds only each replica's summary row and time-series
 //! steps.
 
+pub mod multifidelity;
+
+pub use multifidelity::Fidelity;
+
 use crate::config::Scenario;
 use crate::engine::derive_seed;
 use crate::metrics::risk;
 use crate::metrics::{Column, ReplicaOutcome, Waits};
 use crate::model;
+use crate::model::lowfi::CheapOutcome;
 use crate::stats::Summary;
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -210,9 +215,9 @@ impl Precision {
         })
     }
 
-    /// The target's precision at one point: (half-width, whether it meets
-    /// the target, replicas with a value).
-    fn measure(&self, outcomes: &[ReplicaOutcome], scenario: &Scenario) -> PointPrecision {
+    /// The target's precision at one point, with the point's twins under
+    /// `--fidelity multi` (empty otherwise).
+    fn measure(&self, outcomes: &[ReplicaOutcome], twins: &[CheapOutcome], scenario: &Scenario) -> PointPrecision {
         let (half, estimate, with_value) = match &self.target {
             Target::Column(c) => {
                 let v: Vec<f64> = outcomes.iter().filter_map(|o| (c.get)(&o.row).value()).collect();
@@ -221,7 +226,7 @@ impl Precision {
                     _ => (f64::INFINITY, f64::NAN, v.len()),
                 }
             }
-            Target::Risk(label) => risk::point_figures(outcomes, scenario)
+            Target::Risk(label) => multifidelity::point_figures(outcomes, twins, scenario)
                 .into_iter()
                 .find(|f| &f.label() == label)
                 .map_or((f64::INFINITY, f64::NAN, 0), |f| (f.half_width(), f.value, f.n)),
@@ -297,40 +302,67 @@ pub fn precision_message(target: &Precision, outcome: &PrecisionOutcome) -> Stri
     text
 }
 
-/// Runs `batch` replicas per point, then, with a `precision` target, further
-/// batches (replica indices continue, so the result equals one run with
-/// that many replicas) until the target is met at every point or the cap is
+/// What [`run_points`] returns: per point, the full replicas' outcomes,
+/// their pooled waits and the twins (empty without `--fidelity multi`),
+/// and how a precision target ended.
+pub struct PointsRun {
+    /// Full replicas' outcomes, per point, in replica order.
+    pub results: Vec<Vec<ReplicaOutcome>>,
+    /// Each point's wait histograms pooled over its replicas.
+    pub waits: Vec<Waits>,
+    /// Each point's low-fidelity twins (replicas 0, 1, …).
+    pub twins: Vec<Vec<CheapOutcome>>,
+    /// How the precision target ended, if there was one.
+    pub precision: Option<PrecisionOutcome>,
+}
+
+/// Runs `batch` replicas per point (and their twins with
+/// [`Fidelity::Multi`]), then, with a `precision` target, further batches
+/// (replica indices continue, so the result equals one run with that many
+/// replicas) until the target is met at every point or the cap is
 /// reached.
 pub fn run_points(
     points: &[&Scenario],
     batch: u32,
     precision: Option<&Precision>,
+    fidelity: Fidelity,
     progress: &dyn Progress,
-) -> (Vec<Vec<ReplicaOutcome>>, Vec<Waits>, Option<PrecisionOutcome>) {
+) -> PointsRun {
     let mut pooled: Vec<Waits> = points.iter().map(|_| Waits::default()).collect();
     let mut results = run_batch(points, 0..batch, progress, &mut pooled);
+    let mut twins = Vec::new();
+    if fidelity == Fidelity::Multi {
+        multifidelity::add_twins(points, &results, &mut twins);
+    }
     let Some(target) = precision else {
-        return (results, pooled, None);
+        return PointsRun {
+            results,
+            waits: pooled,
+            twins,
+            precision: None,
+        };
     };
     loop {
         let done = results.first().map_or(0, |r| r.len() as u32);
-        let states: Vec<PointPrecision> = results
-            .iter()
-            .zip(points)
-            .map(|(outs, s)| target.measure(outs, s))
+        let states: Vec<PointPrecision> = (0..points.len())
+            .map(|p| {
+                let t = twins.get(p).map_or(&[][..], Vec::as_slice);
+                target.measure(&results[p], t, points[p])
+            })
             .collect();
         let reached = states.iter().all(|p| p.met);
         if reached || done >= target.max_replicas {
-            return (
+            return PointsRun {
                 results,
-                pooled,
-                Some(PrecisionOutcome {
+                waits: pooled,
+                twins,
+                precision: Some(PrecisionOutcome {
                     reached,
                     replicas: done,
                     worst_half_width: states.iter().map(|p| p.half_width).fold(0.0, f64::max),
                     fewest_with_value: states.iter().map(|p| p.with_value).min().unwrap_or(0),
                 }),
-            );
+            };
         }
         let next = (done + batch.max(1)).min(target.max_replicas);
         progress.extend((next - done) as u64 * points.len() as u64);
@@ -339,6 +371,9 @@ pub fn run_points(
             .zip(run_batch(points, done..next, progress, &mut pooled))
         {
             all.extend(more);
+        }
+        if fidelity == Fidelity::Multi {
+            multifidelity::add_twins(points, &results, &mut twins);
         }
     }
 }

@@ -178,6 +178,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("n", INT, "count"),
         _c("interval", STR_OPT, "text"),
         _c("reliable", BOOL),
+        _c("estimator", STR, "text"),
+        _c("effective_n", FLOAT, "count"),
     ),
     "exposure": (
         _c("point", INT, "id"),

@@ -92,6 +92,31 @@ pub struct RiskFigure {
     /// Whether enough replicas inform it (see [`MIN_TAIL_REPLICAS`],
     /// [`MIN_NONZERO_VALUES`]).
     pub reliable: bool,
+    /// Which estimator produced it.
+    pub estimator: Estimator,
+    /// Its effective sample size: the plain Monte Carlo replicas that
+    /// would give the same variance (`n` for a plain estimate).
+    pub effective_n: f64,
+}
+
+/// The estimator behind a figure (the `estimator` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Estimator {
+    /// Plain Monte Carlo over the full replicas.
+    Plain,
+    /// The multi-fidelity control variate (full replicas and their cheap
+    /// twins, plus more cheap replicas).
+    MultiFidelity,
+}
+
+impl Estimator {
+    /// The CSV spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Estimator::Plain => "plain",
+            Estimator::MultiFidelity => "multi_fidelity",
+        }
+    }
 }
 
 impl RiskFigure {
@@ -109,6 +134,8 @@ impl RiskFigure {
             interval: Interval::Wilson,
             n,
             reliable: n > 0,
+            estimator: Estimator::Plain,
+            effective_n: n as f64,
         }
     }
 
@@ -126,6 +153,8 @@ impl RiskFigure {
             interval: Interval::StudentT,
             n: s.n,
             reliable: nonzero >= MIN_NONZERO_VALUES,
+            estimator: Estimator::Plain,
+            effective_n: s.n as f64,
         })
     }
 
@@ -142,6 +171,8 @@ impl RiskFigure {
             interval: Interval::OrderStatistic,
             n: sorted.len(),
             reliable: tail_reliable(sorted.len(), q) && ci95.0.is_some() && ci95.1.is_some(),
+            estimator: Estimator::Plain,
+            effective_n: sorted.len() as f64,
         }
     }
 
@@ -158,6 +189,8 @@ impl RiskFigure {
             interval: Interval::Bootstrap,
             n: sorted.len(),
             reliable: tail_reliable(sorted.len(), q) && ci.is_some(),
+            estimator: Estimator::Plain,
+            effective_n: sorted.len() as f64,
         }
     }
 
@@ -172,6 +205,8 @@ impl RiskFigure {
             interval: Interval::None,
             n,
             reliable,
+            estimator: Estimator::Plain,
+            effective_n: n as f64,
         }
     }
 

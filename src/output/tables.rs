@@ -8,8 +8,9 @@
 use super::{BANDS, OutputError, PointResults, QUANTILES};
 use crate::engine::Span;
 use crate::folder::io_error;
-use crate::metrics::risk::{self, Param};
+use crate::metrics::risk::Param;
 use crate::metrics::{COLUMNS, STEP_METRICS, exposure};
+use crate::montecarlo;
 use crate::stats::Summary;
 use hdrhistogram::Histogram;
 use std::fs::File;
@@ -60,7 +61,7 @@ pub(super) struct Tables {
 }
 
 /// The columns of `risk.csv`: tidy, one row per (point, figure, parameter).
-pub const RISK_COLUMNS: [&str; 12] = [
+pub const RISK_COLUMNS: [&str; 14] = [
     "point",
     "figure",
     "year",
@@ -73,6 +74,8 @@ pub const RISK_COLUMNS: [&str; 12] = [
     "n",
     "interval",
     "reliable",
+    "estimator",
+    "effective_n",
 ];
 
 /// `p1`, `p5`, … for quantile levels.
@@ -225,7 +228,7 @@ impl Tables {
 
     fn add_risk(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        for f in risk::point_figures(p.outcomes, p.scenario) {
+        for f in montecarlo::multifidelity::point_figures(p.outcomes, p.cheap, p.scenario) {
             let (year, quantile, threshold) = match f.param {
                 Param::None => (None, None, None),
                 Param::Year(y) => (Some(y.to_string()), None, None),
@@ -245,6 +248,8 @@ impl Tables {
                 f.n.to_string(),
                 f.interval.as_str().to_string(),
                 f.reliable.to_string(),
+                f.estimator.as_str().to_string(),
+                f.effective_n.to_string(),
             ])?;
         }
         let profile = exposure::profile(p.outcomes, p.scenario.contract.discount_rate_per_year);

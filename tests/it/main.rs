@@ -3,6 +3,7 @@
 mod architecture;
 mod bad_configs;
 mod buyer;
+mod fidelity;
 mod fuzz;
 mod golden;
 mod model;

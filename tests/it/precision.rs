@@ -54,7 +54,7 @@ fn risk_csv_is_tidy_and_every_interval_is_in_range_and_holds_its_estimate() {
     let header = fs::read_to_string(tmp.path().join("r/risk.csv")).unwrap();
     assert!(
         header
-            .starts_with("point,figure,year,quantile,threshold,value,stderr,ci95_low,ci95_high,n,interval,reliable\n")
+            .starts_with("point,figure,year,quantile,threshold,value,stderr,ci95_low,ci95_high,n,interval,reliable,estimator,effective_n\n")
     );
     for r in &rows {
         let figure = &r["figure"];
