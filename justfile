@@ -59,6 +59,11 @@ bench-instructions:
         echo "$cfg: $instructions instructions, $events events, $((instructions / events)) instructions per event"
     done
 
+# The calibrated scenario beside the public figures it was fitted to (docs/CALIBRATION.md): about 3 minutes on two cores.
+calibration OUT="results/calibrated":
+    cargo run --release -- run configs/calibrated.toml --out {{OUT}} --force --quiet
+    python3 scripts/calibration_table.py {{OUT}}
+
 # Run an experiment (experiments/*.toml) and write results/<name>/.
 sweep EXPERIMENT *ARGS:
     cargo run --release -- sweep {{EXPERIMENT}} {{ARGS}}
