@@ -82,6 +82,7 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod output;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
 pub mod sweep;

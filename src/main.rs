@@ -5,6 +5,7 @@
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mortgage_sim::config::{self, ConfigError, Scenario};
+use mortgage_sim::sensitivity::{self, stress};
 use mortgage_sim::{jobs, model, montecarlo, output, shard, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,49 @@ enum Command {
         /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
         #[arg(long, value_name = "N", conflicts_with = "shard")]
         shard_count: Option<u32>,
+    },
+    /// Which assumption drives the answer: run a sensitivity study (tornado,
+    /// Morris or Sobol) as a sweep and write sensitivity.csv into its results.
+    Sensitivity {
+        /// Study file (experiments/*.toml with `method`, `inputs` and `metrics`).
+        study: PathBuf,
+        /// Method, instead of the study's: tornado, morris or sobol.
+        #[arg(long)]
+        method: Option<sensitivity::Method>,
+        #[command(flatten)]
+        exec: ExecArgs,
+        /// Run only shard I of N (as `sweep --shard`); merge the shards, then
+        /// `sensitivity STUDY --analyse MERGED`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Number of shards, with the index from the array-job environment.
+        #[arg(long, value_name = "N", conflicts_with = "shard")]
+        shard_count: Option<u32>,
+        /// Analyse an existing results folder of the study (e.g. merged
+        /// shards) instead of running it.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["shard", "shard_count"])]
+        analyse: Option<PathBuf>,
+    },
+    /// Reverse stress test: find the value of an input at which a risk target
+    /// is crossed, by bisection on common random numbers.
+    Stress {
+        /// Stress file (experiments/*.toml with `[input]` and `[target]`).
+        file: PathBuf,
+        /// Override a key: --set dotted.key=value (repeatable; every evaluation).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Results folder (default: results/<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace the results folder if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Validate a scenario and print its derived figures and the cost of a replica.
     Check {
@@ -249,6 +293,8 @@ failure_from!(
     shard::ShardError,
     jobs::JobError,
     output::OutputError,
+    sensitivity::StudyError,
+    stress::StressError,
     output::report::ReportError,
 );
 
@@ -287,6 +333,32 @@ fn main() -> ExitCode {
             shard,
             shard_count,
         }) => sweep(&experiment, &exec, shard.as_deref(), shard_count),
+        Some(Command::Sensitivity {
+            study,
+            method,
+            exec,
+            shard,
+            shard_count,
+            analyse,
+        }) => sensitivity_study(&study, method, &exec, shard.as_deref(), shard_count, analyse.as_deref()),
+        Some(Command::Stress {
+            file,
+            set,
+            out,
+            force,
+            threads,
+            quiet,
+        }) => stress_test(
+            &file,
+            &ExecArgs {
+                set,
+                out,
+                force,
+                threads,
+                quiet,
+                ..ExecArgs::default()
+            },
+        ),
         Some(Command::Merge {
             shards,
             out,
@@ -355,16 +427,105 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         ),
     };
     let plan = sweep::Plan::single(doc, &source, &overrides)?;
-    execute(&plan, exec)
+    execute(&plan, exec).map(|_| ())
 }
 
 fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<u32>) -> Result<(), Failure> {
     let experiment = sweep::load(file)?;
     let plan = sweep::Plan::experiment(&experiment, &exec.set, exec.seed, exec.replicas)?;
+    execute_or_shard(&plan, exec, shard, shard_count).map(|_| ())
+}
+
+/// Runs a study's design as a sweep (or one shard of it), then analyses the
+/// results folder; with `analyse`, only analyses an existing folder.
+fn sensitivity_study(
+    file: &Path,
+    method: Option<sensitivity::Method>,
+    exec: &ExecArgs,
+    shard: Option<&str>,
+    shard_count: Option<u32>,
+    analyse: Option<&Path>,
+) -> Result<(), Failure> {
+    let mut study = sensitivity::load(file, method)?;
+    if let Some(n) = exec.replicas {
+        study.replicas = n;
+    }
+    if exec.target_ci.is_some() {
+        return Err(bad_input(
+            "--target-ci does not apply to a sensitivity study: every evaluation needs the same replicas, paired by \
+             seed; give --replicas"
+                .into(),
+        ));
+    }
+    let dir = match analyse {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.replicas))?;
+            match execute_or_shard(&plan, exec, shard, shard_count)? {
+                Some(dir) => dir,
+                None => return Ok(()),
+            }
+        }
+    };
+    let found = sensitivity::analyse(&study, &dir)?;
+    let mut text = format!(
+        "{} over {} evaluations x {} replicas (sensitivity.csv has the intervals):\n",
+        study.method.as_str(),
+        study.design.points.len(),
+        study.replicas
+    );
+    for m in &found {
+        text += &format!("{}\n", sensitivity::headline(&study, m));
+    }
+    print_stdout(&text)
+}
+
+fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
+    let test = stress::load(file)?;
+    let dir = exec
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&test.name));
+    mortgage_sim::folder::check_destination(&dir, exec.force).map_err(|e| Failure {
+        code: e.exit_code(),
+        message: e.to_string(),
+    })?;
+    let pool = thread_pool(exec)?;
+    let bar = progress_bar(0, !exec.quiet);
+    let found = pool.install(|| stress::search(&test, &exec.set, &bar));
+    bar.0.finish_and_clear();
+    let found = found?;
+    stress::write(&test, &found, &dir, exec.force, &command_line())?;
+    print_stdout(&format!(
+        "{} {} {} is met at {} = {} and missed at {} (bracket after {} evaluations of {} replicas); \
+         Monte Carlo noise cannot tell the side for {} in [{}, {}] -> {}\n",
+        test.metric.name(),
+        if test.at_most { "<=" } else { ">=" },
+        test.target,
+        test.input.key,
+        found.meets_at,
+        found.misses_at,
+        found.evaluations.len(),
+        test.replicas,
+        test.input.key,
+        found.uncertain.0,
+        found.uncertain.1,
+        dir.display()
+    ))
+}
+
+/// Runs `plan` into its results folder (returned), or one shard of it
+/// (`None`: a shard folder is not analysed).
+fn execute_or_shard(
+    plan: &sweep::Plan,
+    exec: &ExecArgs,
+    shard: Option<&str>,
+    shard_count: Option<u32>,
+) -> Result<Option<PathBuf>, Failure> {
     let shard = match (shard, shard_count) {
         (Some(spec), _) => spec.parse::<shard::Shard>()?,
         (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
-        (None, None) => return execute(&plan, exec),
+        (None, None) => return execute(plan, exec).map(Some),
     };
     if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi) {
         return Err(bad_input(
@@ -387,7 +548,7 @@ fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<
         threads: pool.current_num_threads(),
         fidelity: montecarlo::Fidelity::Single,
     };
-    let summary = pool.install(|| jobs::run_shard(&plan, shard, &dir, &options, &bar));
+    let summary = pool.install(|| jobs::run_shard(plan, shard, &dir, &options, &bar));
     bar.0.finish_and_clear();
     let summary = summary?;
     note!(
@@ -408,7 +569,7 @@ fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<
             )
         );
     }
-    Ok(())
+    Ok(None)
 }
 
 fn merge(
@@ -467,7 +628,7 @@ fn parse_target(exec: &ExecArgs, plan: &sweep::Plan) -> Result<Option<montecarlo
         .map_err(bad_input)
 }
 
-fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
+fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
     let precision = parse_target(exec, plan)?;
     let dir = exec
         .out
@@ -511,5 +672,5 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<(), Failure> {
     if exec.report {
         report(&dir, output::report::ReportOptions::default())?;
     }
-    Ok(())
+    Ok(dir)
 }

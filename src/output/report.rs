@@ -5,13 +5,18 @@
 //! writes `report.html` plus one SVG per chart in `charts/`. The SVGs are
 //! also inlined in the HTML, so the page needs no network and no other file.
 //!
-//! Charts: utilization over the term as a fan chart with delivered and
-//! planned capacity on the same time axis; idle fraction and idle cost
-//! across replicas; the cumulative probability of default by month and the
-//! loss distribution; training runs by outcome and their delay; the
-//! median replica's training run timelines (`training_runs.csv`); and, for a
-//! sweep, one small-multiples panel per swept axis and a heatmap when two
-//! axes vary.
+//! The page answers the risk question first: the point's headline figures
+//! and parameter values, its risk table (`risk.csv`, read in either of its
+//! forms), the cumulative probability of default beside the loss-exceedance
+//! curve with its VaR markers, the exposure profile (`exposure.csv`), the
+//! distributions of loss given default and of the provider's NPV. Then
+//! utilization over the term as a fan chart with delivered and planned
+//! capacity on the same time axis; idle fraction and idle cost across
+//! replicas; training runs by outcome and their delay; the median replica's
+//! training run timelines (`training_runs.csv`); and, for a sweep, small
+//! multiples (a row per metric, a panel per swept axis) and a heatmap per
+//! metric when two axes vary. One median replica is marked in every chart
+//! that marks one; every chart's marks carry SVG `<title>` tooltips.
 //!
 //! What can fail: a missing, unreadable or garbled input file (a
 //! [`ReportError`] whose [`ReportError::exit_code`] is 2, naming the file), an unknown `--metric` or `--point`, and writing the report's files.
@@ -20,16 +25,19 @@
 //! missing instead.
 //!
 //! The code is split by concern: `folder` reads the results folder, `units`
-//! names each metric's unit (numbers for people are `output::numbers`, the
-//! statistics the charts need are the `stats` module's), `draw` the drawing
-//! machinery every chart shares, `detail` the charts of one grid point's
-//! replicas, `sweep` the charts across grid points, and `page` the HTML page
-//! around them.
+//! names each metric's unit and makes keys readable (numbers for people are
+//! `output::numbers`, the statistics the charts need are the `stats`
+//! module's), `draw` the drawing machinery every chart shares, `detail` the
+//! charts of one grid point's replicas, `risk_table` and `intervals` the
+//! risk table, `sweep` the charts across grid points, and `page` the HTML
+//! page around them.
 
 mod detail;
 mod draw;
 mod folder;
+mod intervals;
 mod page;
+mod risk_table;
 mod sweep;
 mod units;
 
@@ -43,11 +51,27 @@ use sweep::Sweep;
 /// What to report on.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
-    /// `summary.csv` metric of the sweep charts (default `utilization`).
+    /// `summary.csv` metric(s) of the sweep charts: one name or a
+    /// comma-separated list, each charted in its own row of panels
+    /// (default `utilization`).
     pub metric: String,
     /// Grid point whose replicas the detail charts show (default: the first
     /// point of `points.csv`).
     pub point: Option<u64>,
+}
+
+impl ReportOptions {
+    /// The metrics of [`ReportOptions::metric`], in order, without repeats
+    /// or empty names.
+    pub fn metrics(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.metric.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            if !out.iter().any(|o| o == m) {
+                out.push(m.to_string());
+            }
+        }
+        out
+    }
 }
 
 impl Default for ReportOptions {
@@ -131,10 +155,12 @@ impl ReportError {
 }
 
 /// Names of the chart files the report may write in `charts/`.
-pub const CHART_FILES: [&str; 7] = [
+pub const CHART_FILES: [&str; 9] = [
+    "default_and_loss.svg",
+    "exposure.svg",
+    "lgd_and_npv.svg",
     "utilization_fan.svg",
     "idle.svg",
-    "default_and_loss.svg",
     "training.svg",
     "training_timeline.svg",
     "sweep_small_multiples.svg",
@@ -146,17 +172,26 @@ pub const CHART_FILES: [&str; 7] = [
 pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, ReportError> {
     let folder = Folder::load(dir)?;
     let point = folder.choose_point(options.point)?;
-    folder.check_metric(&options.metric)?;
+    let metrics = options.metrics();
+    if metrics.is_empty() {
+        folder.check_metric("")?;
+    }
+    for m in &metrics {
+        folder.check_metric(m)?;
+    }
     let detail = Detail::new(&folder, point);
     let mut sections = vec![
+        risk_table::risk_section(&folder, &detail),
+        detail.default_chart()?,
+        detail.exposure_chart()?,
+        detail.credit_distributions()?,
         detail.fan_chart()?,
         detail.idle_chart()?,
-        detail.default_chart()?,
         detail.training_chart()?,
         detail.timeline_chart()?,
     ];
     if !folder.keys.is_empty() {
-        let sweep = Sweep::new(&folder, &options.metric);
+        let sweep = Sweep::new(&folder, &metrics);
         sections.push(sweep.small_multiples()?);
         sections.push(sweep.heatmap()?);
     }
@@ -169,12 +204,12 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
         }
     }
     for s in &sections {
-        if let Some(svg) = &s.svg {
-            let path = charts.join(s.file);
+        if let (Some(svg), Some(file)) = (&s.svg, s.file) {
+            let path = charts.join(file);
             fs::write(&path, svg).map_err(write_err(&path))?;
         }
     }
-    let html = page(&folder, &detail, &options.metric, &sections);
+    let html = page(&folder, &detail, &sections);
     let path = dir.join("report.html");
     let tmp = dir.join(format!(".report.html.tmp-{}", std::process::id()));
     fs::write(&tmp, html).map_err(write_err(&tmp))?;

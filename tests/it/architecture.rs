@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules, in layer order: a module may import only modules
 /// before it. `stats` and `folder` are leaves anyone may use.
-const LAYERS: [&str; 12] = [
+const LAYERS: [&str; 13] = [
     "stats",
     "folder",
     "engine",
@@ -23,6 +23,7 @@ const LAYERS: [&str; 12] = [
     "shard",
     "output",
     "jobs",
+    "sensitivity",
 ];
 
 /// The most lines a source file may have.

@@ -2,7 +2,9 @@
 //! abort, hang, exhaust memory or write outside its results folder.
 //!
 //! Every shipped scenario (`configs/*.toml`, `tests/data/golden.toml`) and
-//! experiment (`experiments/*.toml`, `tests/data/sweep_small.toml`) is parsed,
+//! experiment (`experiments/*.toml`, `tests/data/sweep_small.toml`), and a
+//! small sensitivity study and stress test (`tests/data/study_small.toml`,
+//! `tests/data/stress_small.toml`), is parsed,
 //! and every node of it — each key, each array entry, down into arrays of
 //! tables (`cluster.tranches[1].chips`), distribution tables
 //! (`cluster.repair_hours.sigma`) and grid axes — is paired with every
@@ -341,6 +343,8 @@ fn show(v: &Value) -> String {
 enum FileKind {
     Scenario,
     Experiment,
+    Study,
+    Stress,
 }
 
 /// A shipped input file.
@@ -374,13 +378,17 @@ fn sources() -> Vec<Source> {
         .chain(["tests/data/sweep_small.toml".into()]);
     let files = scenarios
         .map(|f| (f, FileKind::Scenario))
-        .chain(experiments.map(|f| (f, FileKind::Experiment)));
+        .chain(experiments.map(|f| (f, FileKind::Experiment)))
+        .chain([
+            ("tests/data/study_small.toml".into(), FileKind::Study),
+            ("tests/data/stress_small.toml".into(), FileKind::Stress),
+        ]);
     files
         .map(|(rel, kind)| {
             let path = support::repo().join(&rel);
             let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
             let mut doc = Value::Table(text.parse::<toml::Table>().unwrap_or_else(|e| panic!("{rel}: {e}")));
-            if kind == FileKind::Experiment {
+            if kind != FileKind::Scenario {
                 let base = doc["base"].as_str().unwrap_or_else(|| panic!("{rel}: no base"));
                 let base = path.parent().unwrap().join(base);
                 let base = base
@@ -446,6 +454,9 @@ impl Case<'_> {
         match self.source.kind {
             FileKind::Scenario => vec![command("check", &[file.into()]), command("run", &exec)],
             FileKind::Experiment => vec![command("sweep", &exec)],
+            FileKind::Study => vec![command("sensitivity", &exec)],
+            // `stress` takes no --replicas: the file's own count is small.
+            FileKind::Stress => vec![command("stress", &[&exec[..1], &exec[3..]].concat())],
         }
     }
 }

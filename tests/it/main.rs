@@ -12,6 +12,7 @@ mod precision;
 mod report;
 mod safety;
 mod scenarios;
+mod sensitivity;
 mod shards;
 mod support;
 mod sweep;

@@ -1,14 +1,17 @@
 //! `mortgage-sim report` and `--report`: the edge cases the charts must
 //! survive (one replica, a one-point sweep, no default, every replica
-//! defaulting, an old folder without the finance columns), clear errors for
-//! bad folders, and a render in headless Chromium that checks the charts are
-//! there and not blank.
+//! defaulting, an old folder without the finance columns), the risk table
+//! read from `risk.csv` in both of its forms, several metrics in one report,
+//! tooltips with values, clear errors for bad folders, and (in [`chromium`])
+//! a render in headless Chromium that checks every chart holds data.
+
+mod chromium;
+mod risk;
 
 use super::support;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Output;
 
 fn golden() -> String {
     support::repo().join("tests/data/golden.toml").display().to_string()
@@ -41,26 +44,33 @@ fn html(dir: &Path) -> String {
     fs::read_to_string(dir.join("report.html")).unwrap()
 }
 
-/// Checks what every report has: the five detail charts inline and as
-/// files, no reference to anything outside the page.
+/// The detail charts every report has, in `charts/` and inline.
+const DETAIL_CHARTS: [&str; 7] = [
+    "default_and_loss.svg",
+    "exposure.svg",
+    "lgd_and_npv.svg",
+    "utilization_fan.svg",
+    "idle.svg",
+    "training.svg",
+    "training_timeline.svg",
+];
+
+/// Checks what every report has: the detail charts inline and as files,
+/// the risk section, no reference to anything outside the page.
 fn check_detail_charts(dir: &Path) -> String {
     let page = html(dir);
-    for chart in [
-        "utilization_fan.svg",
-        "idle.svg",
-        "default_and_loss.svg",
-        "training.svg",
-        "training_timeline.svg",
-    ] {
+    for chart in DETAIL_CHARTS {
         let text = fs::read_to_string(dir.join("charts").join(chart)).unwrap();
         assert!(text.contains("<svg") && text.contains("</svg>"), "{chart}");
     }
-    assert!(page.matches("<svg").count() >= 4, "inline charts");
+    assert!(page.matches("<svg").count() >= 7, "inline charts");
     for heading in [
+        "risk figures",
+        "Cumulative probability of default",
+        "Exposure profile over the term",
         "Utilization over the term",
         "Delivered and planned capacity",
         "Idle fraction across replicas",
-        "Cumulative probability of default",
         "Training runs by outcome",
         "Training run timelines, median replica",
     ] {
@@ -81,6 +91,29 @@ fn column_mean(dir: &Path, column: &str) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// A chart file of the report in `dir`.
+fn chart(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join("charts").join(name)).unwrap()
+}
+
+/// The `<title>` tooltips of an SVG that start with `prefix`.
+fn tooltips<'a>(svg: &'a str, prefix: &str) -> Vec<&'a str> {
+    svg.split("<title>")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").next())
+        .filter(|t| t.starts_with(prefix))
+        .collect()
+}
+
+/// Values of a replicas.csv column (empty cells skipped).
+fn column(dir: &Path, name: &str) -> Vec<f64> {
+    let mut rdr = csv::Reader::from_path(dir.join("replicas.csv")).unwrap();
+    let c = rdr.headers().unwrap().iter().position(|h| h == name).unwrap();
+    rdr.records()
+        .filter_map(|r| r.unwrap()[c].parse::<f64>().ok())
+        .collect()
+}
+
 #[test]
 fn a_run_with_report_shows_its_own_numbers() {
     let tmp = tempfile::tempdir().unwrap();
@@ -94,8 +127,49 @@ fn a_run_with_report_shows_its_own_numbers() {
     );
     assert!(!page.contains("Sweep:"), "a plain run has no sweep charts");
     assert!(!out.join("charts/sweep_heatmap.svg").exists());
-    // The timeline shows the median replica by utilization, named in the caption.
+    // One median replica (by utilization) across the charts: named in the
+    // headline figures, marked in the idle, training and timeline charts.
+    let util = column(&out, "utilization");
+    let mut order: Vec<usize> = (0..util.len()).collect();
+    order.sort_by(|&a, &b| util[a].total_cmp(&util[b]));
+    let median = order[(order.len() - 1) / 2];
+    assert!(page.contains(&format!("<b>Median replica (marked in orange)</b> replica {median} ")));
+    assert!(page.contains(&format!("replica {median}, whose utilization")), "{page}");
     assert!(page.contains("is the median of the 3 replicas"), "{page}");
+    for name in ["idle.svg", "training.svg"] {
+        assert!(
+            chart(&out, name).contains(&format!("median replica ({median})")),
+            "{name}"
+        );
+    }
+    // Tooltips carry values: one per defaulting replica on the loss given
+    // default ECDF, one per month on the exposure profile, one per step of
+    // the loss-exceedance curve (each distinct positive loss, and 0).
+    let defaults = column(&out, "default_month").len();
+    let lgd = chart(&out, "lgd_and_npv.svg");
+    assert_eq!(tooltips(&lgd, "replica ").len(), defaults, "{lgd}");
+    // The golden scenario has no provider economics: its NPV cells are
+    // empty and the NPV panel says so.
+    assert!(column(&out, "provider_npv_usd").is_empty());
+    assert!(lgd.contains("No provider economics in this scenario"), "{lgd}");
+    let exposure = chart(&out, "exposure.svg");
+    let months = tooltips(&exposure, "month ");
+    assert_eq!(months.len(), 12, "the golden term is 12 months");
+    assert!(
+        months[0].starts_with("month 1: EE $") && months[0].contains("PFE95 $"),
+        "{}",
+        months[0]
+    );
+    let mut losses = column(&out, "loss_usd");
+    losses.retain(|l| *l > 0.0);
+    losses.sort_by(f64::total_cmp);
+    losses.dedup();
+    let steps = tooltips(&chart(&out, "default_and_loss.svg"), "loss above ").len();
+    assert_eq!(
+        steps,
+        losses.len(),
+        "one step per distinct loss (the largest ends the curve at 0)"
+    );
 }
 
 #[test]
@@ -119,6 +193,15 @@ fn a_run_without_defaults_reports_zero_loss() {
     let page = check_detail_charts(&out);
     assert!(page.contains("No replica defaulted (0 of 3)"), "{page}");
     assert!(page.contains("No loss"));
+    assert!(
+        chart(&out, "lgd_and_npv.svg").contains("No replica defaulted (0 of 3), so there is no loss"),
+        "the loss given default panel says why it is empty"
+    );
+    // Zero defaults still have a Wilson upper bound, in the table too.
+    assert!(
+        page.contains("P(default by the end of year 1)</td><td class=\"num\">0.0%</td><td class=\"num\">0.0% – 56.1%"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -138,7 +221,9 @@ fn a_run_where_every_replica_defaults_reports() {
     );
     let page = check_detail_charts(&out);
     assert!(page.contains("3 of 3 replicas defaulted"), "{page}");
-    assert!(page.contains("loss across replicas"));
+    let loss = chart(&out, "default_and_loss.svg");
+    assert!(loss.contains("Loss exceedance") && loss.contains("VaR95 $"), "{loss}");
+    assert!(chart(&out, "lgd_and_npv.svg").contains("Loss given default (3 defaulting replicas of 3)"));
 }
 
 #[test]
@@ -161,14 +246,62 @@ fn a_sweep_gets_small_multiples_and_a_heatmap() {
     ok(report(&out, &["--metric", "idle_cost_usd", "--point", "3"]));
     let page = check_detail_charts(&out);
     assert!(page.contains("Sweep: idle_cost_usd by swept key"));
+    let panels = chart(&out, "sweep_small_multiples.svg");
+    // Axis titles in words; a zip group's keys share an axis.
     assert!(
-        page.contains("research.arrivals_per_hour + research.chips"),
+        panels.contains("research: arrivals per hour + research: chips"),
         "zip keys share an axis"
     );
+    assert!(
+        !panels.contains("research.arrivals_per_hour"),
+        "no raw dotted keys on the chart"
+    );
+    // Points coloured by the other axis, with a legend naming it.
+    assert!(
+        panels.contains("colour: inference growth: drift per year ="),
+        "{panels}"
+    );
+    // Every point has a tooltip naming its parameters and value.
+    assert_eq!(tooltips(&panels, "point ").len(), 2 * 4, "two panels of four points");
     assert!(page.contains("charts of replicas below show point 3"));
-    let heat = fs::read_to_string(out.join("charts/sweep_heatmap.svg")).unwrap();
+    assert!(
+        page.contains("Parameters of point 3: <span title=\"inference.growth.drift_per_year\">inference growth: drift per year</span> = <b>0.8</b>"),
+        "{page}"
+    );
+    let heat = chart(&out, "sweep_heatmap.svg");
     assert!(heat.matches('$').count() >= 4, "four cells labelled in dollars");
-    assert!(out.join("charts/sweep_small_multiples.svg").exists());
+    assert!(
+        heat.contains("idle cost (USD)"),
+        "the colour bar names its metric and unit"
+    );
+    assert_eq!(
+        tooltips(&heat, "inference growth: drift per year = ").len(),
+        4,
+        "a tooltip per cell"
+    );
+
+    // Several metrics at once: a row of panels, a heatmap and a table
+    // column each, none overwriting another.
+    ok(report(&out, &["--metric", "utilization,idle_cost_usd,loss_usd"]));
+    let page = html(&out);
+    assert!(page.contains("Sweep: utilization, idle_cost_usd, loss_usd by swept key"));
+    let panels = chart(&out, "sweep_small_multiples.svg");
+    for title in ["utilization (%) by", "idle cost (USD) by", "loss (USD) by"] {
+        assert_eq!(panels.matches(title).count(), 2, "{title}: one panel per axis");
+    }
+    for column in [
+        "utilization (mean, 95% CI)",
+        "idle_cost_usd (mean, 95% CI)",
+        "loss_usd (mean, 95% CI)",
+    ] {
+        assert!(page.contains(column), "{column}");
+    }
+    assert_eq!(chart(&out, "sweep_heatmap.svg").matches("<title>").count(), 3 * 4);
+    fails_with(
+        report(&out, &["--metric", "utilization,idle_costs"]),
+        2,
+        "--metric idle_costs",
+    );
 }
 
 #[test]
@@ -223,6 +356,7 @@ fn an_old_folder_without_finance_columns_still_reports() {
     let out = tmp.path().join("old");
     run_golden(&out, &[]);
     fs::remove_file(out.join("risk.csv")).unwrap();
+    fs::remove_file(out.join("exposure.csv")).unwrap();
     fs::remove_file(out.join("manifest.json")).unwrap();
     fs::remove_file(out.join("training_runs.csv")).unwrap();
     drop_columns(
@@ -230,6 +364,8 @@ fn an_old_folder_without_finance_columns_still_reports() {
         &[
             "default_month",
             "loss_usd",
+            "loss_given_default",
+            "provider_npv_usd",
             "exposure_at_default_usd",
             "training_runs_infeasible",
             "training_mean_delay_days",
@@ -239,6 +375,10 @@ fn an_old_folder_without_finance_columns_still_reports() {
     let page = check_detail_charts(&out);
     assert!(page.contains("no default_month column"));
     assert!(page.contains("no loss_usd column"));
+    assert!(page.contains("This folder has no risk.csv"));
+    assert!(chart(&out, "exposure.svg").contains("This folder has no exposure.csv"));
+    let credit = chart(&out, "lgd_and_npv.svg");
+    assert!(credit.contains("no loss_given_default column") && credit.contains("no provider_npv_usd column"));
     let timeline = fs::read_to_string(out.join("charts/training_timeline.svg")).unwrap();
     assert!(timeline.contains("no training_runs.csv"), "{timeline}");
 }
@@ -302,6 +442,34 @@ fn bad_folders_fail_with_code_2_naming_the_file() {
     fails_with(report(&out, &[]), 2, "column `default_month`: `1e9` is not a month");
     fs::write(out.join("replicas.csv"), &keep).unwrap();
     fs::write(&series, &keep_series).unwrap();
+
+    // risk.csv and exposure.csv are checked as the other files are.
+    let risk = out.join("risk.csv");
+    let keep_risk = fs::read(&risk).unwrap();
+    fs::write(&risk, "point,figure,value\n0,expected_loss_usd,lots\n").unwrap();
+    fails_with(
+        report(&out, &[]),
+        2,
+        "risk.csv: line 2, column `value`: `lots` is not a finite number",
+    );
+    fs::write(&risk, "point,value\n0,1\n").unwrap();
+    fails_with(report(&out, &[]), 2, "risk.csv: no column `figure`");
+    fs::write(&risk, "point,figure,value,reliable\n0,cva_usd,1,perhaps\n").unwrap();
+    fails_with(
+        report(&out, &[]),
+        2,
+        "column `reliable`: `perhaps` is not true or false",
+    );
+    fs::write(&risk, &keep_risk).unwrap();
+    let exposure = out.join("exposure.csv");
+    let keep_exposure = fs::read(&exposure).unwrap();
+    fs::write(&exposure, "point,month,ee_usd\n0,1e9,1\n").unwrap();
+    fails_with(
+        report(&out, &[]),
+        2,
+        "exposure.csv: line 2, column `month`: `1e9` is not a month",
+    );
+    fs::write(&exposure, &keep_exposure).unwrap();
     fs::rename(&series, out.join("moved.csv")).unwrap();
     fails_with(report(&out, &[]), 2, "timeseries.csv: missing");
     fs::rename(out.join("moved.csv"), &series).unwrap();
@@ -310,159 +478,4 @@ fn bad_folders_fail_with_code_2_naming_the_file() {
     fs::remove_dir_all(out.join("charts")).unwrap();
     fs::write(out.join("charts"), "in the way").unwrap();
     fails_with(report(&out, &[]), 1, "charts");
-}
-
-// ---------------------------------------------------------------------------
-// Headless Chromium
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|p| p.is_file())
-}
-
-/// Renders `html` to a PNG of 1280×`height` pixels with headless Chromium.
-fn screenshot(browser: &Path, html: &Path, png: &Path, height: u32) {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("--window-size=1280,{height}"))
-        .arg(format!("file://{}", html.canonicalize().unwrap().display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "chromium exited with {status}");
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("chromium did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(png.exists(), "chromium wrote no screenshot");
-}
-
-/// (width, height, RGB pixels) of a PNG.
-fn decode(png_path: &Path) -> (usize, usize, Vec<[u8; 3]>) {
-    let file = std::io::BufReader::new(fs::File::open(png_path).unwrap());
-    let mut decoder = png::Decoder::new(file);
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let channels = info.color_type.samples();
-    let pixels = buf[..info.buffer_size()]
-        .chunks(channels)
-        .map(|p| match channels {
-            1 | 2 => [p[0]; 3],
-            _ => [p[0], p[1], p[2]],
-        })
-        .collect();
-    (info.width as usize, info.height as usize, pixels)
-}
-
-#[test]
-fn the_report_renders_in_headless_chromium_with_charts_that_show_data() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("REQUIRE_CHROMIUM").is_none(),
-            "REQUIRE_CHROMIUM is set but no chromium was found (apt-get install -y chromium)"
-        );
-        eprintln!("SKIPPED: chromium is not installed (apt-get install -y chromium, or set CHROMIUM=path)");
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("g");
-    run_golden(&out, &[]);
-    let png = tmp.path().join("report.png");
-    screenshot(&browser, &out.join("report.html"), &png, 2400);
-    let (w, h, px) = decode(&png);
-    assert_eq!((w, h), (1280, 2400));
-    let ink = |p: &[u8; 3]| p.iter().any(|c| *c < 200);
-    // Chart fills (bands, bars) are saturated; text and axes are gray.
-    let colored = |p: &[u8; 3]| {
-        let (lo, hi) = (p.iter().min().unwrap(), p.iter().max().unwrap());
-        hi - lo > 50
-    };
-    let inked = px.iter().filter(|p| ink(p)).count() as f64 / px.len() as f64;
-    assert!(inked > 0.05, "only {:.1}% of the page is drawn on", 100.0 * inked);
-    // The detail charts fill the page from ~300 px down; each 300-px band
-    // of it must hold some colored data (a chart without data has only gray
-    // axes and text).
-    let mut blank_bands = Vec::new();
-    for band in 1..7 {
-        let rows = band * 300..(band + 1) * 300;
-        let n = rows
-            .clone()
-            .flat_map(|y| (0..w).map(move |x| y * w + x))
-            .filter(|&i| colored(&px[i]))
-            .count();
-        if (n as f64) < 0.002 * (300 * w) as f64 {
-            blank_bands.push(rows);
-        }
-    }
-    assert!(blank_bands.is_empty(), "no chart data drawn in rows {blank_bands:?}");
-    // Each chart has its own color: utilization and idle fraction blue,
-    // capacity and training delay green, idle cost orange, default and loss
-    // red. Every hue must be there in quantity.
-    let hue = |p: &[u8; 3]| {
-        let [r, g, b] = p.map(|c| c as f64 / 255.0);
-        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
-        let d = max - min;
-        let h = if max == r {
-            60.0 * ((g - b) / d).rem_euclid(6.0)
-        } else if max == g {
-            60.0 * ((b - r) / d + 2.0)
-        } else {
-            60.0 * ((r - g) / d + 4.0)
-        };
-        h.rem_euclid(360.0)
-    };
-    let mut counts = [("red", 0usize), ("orange", 0), ("green", 0), ("blue", 0)];
-    for p in px.iter().filter(|p| colored(p)) {
-        let h = hue(p);
-        let k = match h {
-            h if !(15.0..345.0).contains(&h) => 0,
-            h if (15.0..45.0).contains(&h) => 1,
-            h if (90.0..170.0).contains(&h) => 2,
-            h if (180.0..240.0).contains(&h) => 3,
-            _ => continue,
-        };
-        counts[k].1 += 1;
-    }
-    eprintln!(
-        "{:.1}% of the page drawn on; saturated pixels by hue: {counts:?}",
-        100.0 * inked
-    );
-    for (name, n) in counts {
-        assert!(
-            n > 2000,
-            "only {n} {name} pixels: a chart is missing or blank ({counts:?})"
-        );
-    }
-    if let Some(keep) = std::env::var_os("REPORT_SCREENSHOT") {
-        fs::copy(&png, keep).unwrap();
-    }
 }

@@ -1,22 +1,43 @@
 //! The detail charts: one grid point's replicas ([`Detail`]), its headline
-//! figures, utilization and capacity over the term, idle capacity and
-//! counterparty risk. The training run charts are in [`training`].
+//! figures and parameter values, the median replica every chart marks,
+//! utilization and capacity over the term, and idle capacity. The
+//! counterparty-risk charts are in [`credit`], the training run charts in
+//! [`training`].
 
+mod credit;
 mod training;
 
 use super::ReportError;
+use super::draw::distribution::{Distribution, distribution};
+use super::draw::legend::{Entry, Sample};
 use super::draw::{
-    Area, C_ACCENT, C_GRAY, C_GREEN, C_MAIN, C_RED, Chart, DETAIL, DrawResult, draw_legend, histogram, legend_box,
-    legend_line, placeholder, svg, two_panels,
+    Area, C_ACCENT, C_GRAY, C_GREEN, C_MAIN, Chart, DETAIL, DrawResult, Tips, placeholder, svg, two_panels,
 };
 use super::folder::{Band, Folder};
 use super::page::Section;
-use super::units::Unit;
+use super::sweep::short_value;
+use super::units::{Unit, readable_key};
 use crate::output::numbers::{human, percent, usd};
 use crate::stats::{mean, quantile_sorted, sorted, wilson};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde_json::Value;
+
+/// The replica whose utilization is the median of the point's (the lower
+/// middle one for an even count). Every chart that marks a replica marks
+/// this one, so adjacent charts tell one replica's story.
+#[derive(Clone, Copy)]
+pub(super) struct Median {
+    /// Row among the point's replicas.
+    row: usize,
+    /// Its replica index.
+    pub(super) replica: f64,
+    pub(super) utilization: f64,
+}
+
+/// A column's (replica index, value) pairs over the point's replicas that
+/// have a value, and whether each of those replicas defaulted.
+type ByReplica = (Vec<(f64, f64)>, Vec<bool>);
 
 /// One grid point's replicas, which every detail chart draws from.
 pub(super) struct Detail<'a> {
@@ -26,6 +47,7 @@ pub(super) struct Detail<'a> {
     rows: Vec<usize>,
     /// Length of the term, months.
     term_months: f64,
+    pub(super) median: Option<Median>,
 }
 
 impl<'a> Detail<'a> {
@@ -52,6 +74,7 @@ impl<'a> Detail<'a> {
             point,
             rows,
             term_months: 0.0,
+            median: None,
         };
         let from_defaults = d
             .present("default_month")
@@ -64,6 +87,7 @@ impl<'a> Detail<'a> {
             .unwrap_or(12.0)
             .max(from_defaults)
             .ceil();
+        d.median = d.median_utilization_replica();
         d
     }
 
@@ -75,8 +99,23 @@ impl<'a> Detail<'a> {
     }
 
     /// The point's non-empty values of a column.
-    fn present(&self, name: &str) -> Option<Vec<f64>> {
+    pub(super) fn present(&self, name: &str) -> Option<Vec<f64>> {
         Some(self.column(name)?.into_iter().flatten().collect())
+    }
+
+    /// (replica index, value) of the point's replicas with a value in the
+    /// column, and whether each of them defaulted.
+    fn by_replica(&self, name: &str) -> Option<ByReplica> {
+        let values = self.column(name)?;
+        let defaulted = self.column("default_month");
+        let mut out = (Vec::new(), Vec::new());
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                out.0.push((self.folder.replica_index[self.rows[i]], *v));
+                out.1.push(defaulted.as_ref().is_some_and(|d| d[i].is_some()));
+            }
+        }
+        Some(out)
     }
 
     fn n(&self) -> usize {
@@ -92,6 +131,45 @@ impl<'a> Detail<'a> {
             .unwrap_or("")
     }
 
+    /// (readable key, dotted key, value) of the point's swept keys.
+    pub(super) fn parameters(&self) -> Vec<(String, String, String)> {
+        let Some(p) = self.folder.points.iter().find(|p| p.id == self.point) else {
+            return Vec::new();
+        };
+        self.folder
+            .keys
+            .iter()
+            .zip(&p.values)
+            .map(|(k, v)| (readable_key(k), k.clone(), short_value(v)))
+            .collect()
+    }
+
+    fn median_utilization_replica(&self) -> Option<Median> {
+        let util = self.column("utilization")?;
+        let mut order: Vec<(usize, f64)> = util.iter().enumerate().filter_map(|(i, u)| Some((i, (*u)?))).collect();
+        order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let (row, u) = *order.get(order.len().checked_sub(1)? / 2)?;
+        Some(Median {
+            row,
+            replica: self.folder.replica_index[self.rows[row]],
+            utilization: u,
+        })
+    }
+
+    /// How captions name the median replica.
+    pub(super) fn median_words(&self) -> String {
+        match self.median {
+            Some(m) if self.n() == 1 => format!("the only replica, replica {}", human(m.replica)),
+            Some(m) => format!(
+                "replica {}, whose utilization ({}) is the median of the {} replicas'",
+                human(m.replica),
+                percent(m.utilization),
+                self.n()
+            ),
+            None => "no replica (replicas.csv has no utilization values)".into(),
+        }
+    }
+
     fn bands(&self, metric: &str) -> Option<&Vec<Band>> {
         self.folder
             .series
@@ -105,10 +183,10 @@ impl<'a> Detail<'a> {
         let delivered = self.bands("delivered_chips");
         let undelivered = self.bands("undelivered_chips");
         let term = self.term_months;
-        let svg = svg(file, 1200, 620, |root| {
-            let (top, bottom) = root.split_vertically(340);
+        let svg = svg(file, 1200, 780, |root, tips| {
+            let (top, bottom) = root.split_vertically(400);
             match util {
-                Some(b) => fan(&top, b, term),
+                Some(b) => fan(&top, tips, b, term),
                 None => placeholder(
                     &top,
                     "Utilization over the term",
@@ -116,7 +194,7 @@ impl<'a> Detail<'a> {
                 ),
             }?;
             match delivered {
-                Some(d) => capacity(&bottom, d, undelivered.map(Vec::as_slice), term),
+                Some(d) => capacity(&bottom, tips, d, undelivered.map(Vec::as_slice), term),
                 None => placeholder(
                     &bottom,
                     "Delivered and planned capacity",
@@ -130,127 +208,78 @@ impl<'a> Detail<'a> {
         } else {
             ""
         };
-        Ok(Section {
-            id: "utilization",
+        Ok(Section::chart(
+            "utilization",
             file,
-            heading: "Utilization and capacity over the term".into(),
-            svg: Some(svg),
-            caption: format!(
+            "Utilization and capacity over the term",
+            svg,
+            format!(
                 "Top: utilization (busy / delivered chip-hours in each of the {steps} steps) across the {} \
                  replicas: the median, the p25–p75 band and the p5–p95 band (<code>timeseries.csv</code>). \
                  Bottom, on the same time axis: delivered chips (median and p5–p95) and planned capacity, \
                  the mean of delivered + undelivered chips — the gap between them is capacity paid for but \
-                 not yet there. Points are plotted at the end of each step.{one}",
+                 not yet there. Points are plotted at the end of each step; hover over a month for its \
+                 values.{one}",
                 self.n()
             ),
-        })
+        ))
     }
 
     pub(super) fn idle_chart(&self) -> Result<Section, ReportError> {
         let file = "idle.svg";
-        let fraction = self.present("idle_fraction").filter(|v| !v.is_empty());
-        let cost = self.present("idle_cost_usd").filter(|v| !v.is_empty());
-        let svg = two_panels(file, |left, right| {
+        let fraction = self.by_replica("idle_fraction").filter(|v| !v.0.is_empty());
+        let cost = self.by_replica("idle_cost_usd").filter(|v| !v.0.is_empty());
+        let marked = self.median.map(|m| m.replica);
+        let svg = two_panels(file, |left, right, tips| {
             match &fraction {
-                Some(v) => histogram(
+                Some((v, _)) => distribution(
                     left,
-                    "Idle fraction across replicas",
-                    v,
-                    Unit::Percent,
-                    "idle / delivered chip-hours (%)",
-                    C_MAIN,
+                    tips,
+                    &Distribution {
+                        title: "Idle fraction across replicas",
+                        values: v.clone(),
+                        unit: Unit::Percent,
+                        x_desc: "idle / delivered chip-hours (%)",
+                        color: C_MAIN,
+                        split: None,
+                        marked,
+                        reference: None,
+                    },
                 ),
                 None => placeholder(left, "Idle fraction", "replicas.csv has no idle_fraction column."),
             }?;
             match &cost {
-                Some(v) => histogram(
+                Some((v, _)) => distribution(
                     right,
-                    "Committed cost of idle capacity",
-                    v,
-                    Unit::Usd,
-                    "idle chip-hours × contract price (USD)",
-                    C_ACCENT,
+                    tips,
+                    &Distribution {
+                        title: "Committed cost of idle capacity",
+                        values: v.clone(),
+                        unit: Unit::Usd,
+                        x_desc: "idle chip-hours × contract price (USD)",
+                        color: C_ACCENT,
+                        split: None,
+                        marked,
+                        reference: None,
+                    },
                 ),
                 None => placeholder(right, "Idle cost", "replicas.csv has no idle_cost_usd column."),
             }
         })?;
-        Ok(Section {
-            id: "idle",
+        Ok(Section::chart(
+            "idle",
             file,
-            heading: "Idle capacity".into(),
-            svg: Some(svg),
-            caption: format!(
-                "Histograms over the {} replicas (<code>replicas.csv</code>) of the share of delivered \
-                 chip-hours that sat up and unallocated, and of what those idle chip-hours cost at the \
-                 contract's price per chip-hour. The dashed line is the mean.",
-                self.n()
+            "Idle capacity",
+            svg,
+            format!(
+                "{} over the {} replicas (<code>replicas.csv</code>) of the share of delivered chip-hours that \
+                 sat up and unallocated, and of what those idle chip-hours cost at the contract's price per \
+                 chip-hour. Dashed: the mean; orange: {}.",
+                distribution_words(self.n()),
+                self.n(),
+                self.median_words()
             ),
-        })
-    }
-
-    pub(super) fn default_chart(&self) -> Result<Section, ReportError> {
-        let file = "default_and_loss.svg";
-        let n = self.n();
-        let months = self.column("default_month");
-        let loss = self.present("loss_usd");
-        let term = self.term_months;
-        let defaults = months.as_ref().map(|m| m.iter().flatten().count());
-        let svg = two_panels(file, |left, right| {
-            match &months {
-                Some(m) => {
-                    let m: Vec<f64> = m.iter().flatten().copied().collect();
-                    default_curve(left, &m, n, term)
-                }
-                None => placeholder(
-                    left,
-                    "Cumulative probability of default",
-                    "replicas.csv has no default_month column: this folder was written before the buyer \
-                     and default model.",
-                ),
-            }?;
-            match &loss {
-                None => placeholder(
-                    right,
-                    "Loss at default",
-                    "replicas.csv has no loss_usd column: this folder was written before the buyer \
-                     and default model.",
-                ),
-                Some(l) if l.iter().all(|x| *x == 0.0) => placeholder(
-                    right,
-                    "Loss at default",
-                    &format!(
-                        "No loss: the provider's loss is $0 in all {} replicas (no replica defaulted, or \
-                         recovery covered the exposure).",
-                        l.len()
-                    ),
-                ),
-                Some(l) => histogram(
-                    right,
-                    "Provider's loss across replicas",
-                    l,
-                    Unit::Usd,
-                    "loss = exposure at default − recovery (USD)",
-                    C_RED,
-                ),
-            }
-        })?;
-        let verdict = match defaults {
-            Some(0) => format!("No replica defaulted (0 of {n})."),
-            Some(k) => format!("{k} of {n} replicas defaulted within the term."),
-            None => "This folder has no default columns.".into(),
-        };
-        Ok(Section {
-            id: "default",
-            file,
-            heading: "Counterparty risk".into(),
-            svg: Some(svg),
-            caption: format!(
-                "{verdict} Left: the share of replicas whose buyer has defaulted by each month \
-                 (<code>default_month</code>; empty = never) with its 95% Wilson interval — with few \
-                 replicas the band is wide, and zero defaults still leaves an upper bound. Right: the \
-                 provider's loss per replica (<code>loss_usd</code>, $0 without default)."
-            ),
-        })
+        ))
     }
 
     /// (label, formatted value) of the headline figures.
@@ -310,12 +339,28 @@ impl<'a> Detail<'a> {
                 format!("{} ({})", usd(mean(&l)), usd(sorted(&l)[l.len() - 1])),
             ));
         }
+        if let Some(m) = self.median {
+            out.push((
+                "Median replica (marked in orange)".into(),
+                format!("replica {} (utilization {})", human(m.replica), percent(m.utilization)),
+            ));
+        }
         out
     }
 }
 
+/// How a caption names the kind of distribution chart drawn for `n` replicas.
+pub(super) fn distribution_words(n: usize) -> &'static str {
+    if n < super::draw::distribution::FEW_REPLICAS {
+        "Empirical distributions (ECDF: each dot a replica, at the share of replicas at or below its value)"
+    } else {
+        "Histograms"
+    }
+}
+
 /// Draws the axes of a chart over the term (x: month of the term), one time
-/// axis for the fan, capacity and default charts so they read together.
+/// axis for the fan, capacity, exposure and default charts so they read
+/// together.
 fn draw_term_axes(
     chart: &mut Chart<'_, '_, RangedCoordf64, RangedCoordf64>,
     y_desc: &str,
@@ -331,57 +376,100 @@ fn draw_term_axes(
     Ok(())
 }
 
+/// Label areas of a full-width chart over the term (left and right, where
+/// the exposure profile has its second axis), so that their month axes
+/// line up on the page.
+pub(super) const TERM_LABEL_AREAS: (u32, u32) = (90, 90);
+
+/// The builder of a full-width chart over the term.
+fn term_chart<'a, 'b>(area: &'a Area<'b>) -> ChartBuilder<'a, 'static, SVGBackend<'b>> {
+    let mut builder = DETAIL.chart(area, (DETAIL.x_label_area(1), TERM_LABEL_AREAS.0));
+    builder.right_y_label_area_size(TERM_LABEL_AREAS.1);
+    builder
+}
+
+/// Hover strips over a chart along the term: one per month of `texts`,
+/// as wide as halfway to its neighbours and as tall as the plot.
+fn month_tips(chart: &Chart<'_, '_, RangedCoordf64, RangedCoordf64>, tips: &Tips, texts: &[(f64, String)]) {
+    let (y0, y1) = (chart.y_range().start, chart.y_range().end);
+    for (i, (month, text)) in texts.iter().enumerate() {
+        let before = if i > 0 { texts[i - 1].0 } else { month - 1.0 };
+        let after = texts.get(i + 1).map_or(month + 1.0, |t| t.0);
+        tips.span(
+            chart,
+            ((before + month) / 2.0, y0),
+            ((month + after) / 2.0, y1),
+            text.clone(),
+        );
+    }
+}
+
+/// A band between two curves over the term, as a polygon's points.
+fn band_points(b: &[Band], lo: fn(&Band) -> f64, hi: fn(&Band) -> f64) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = b.iter().map(|x| (x.month, hi(x))).collect();
+    pts.extend(b.iter().rev().map(|x| (x.month, lo(x))));
+    pts
+}
+
 /// The fan chart of utilization over the term.
-fn fan(area: &Area, b: &[Band], term: f64) -> DrawResult {
+fn fan(area: &Area, tips: &Tips, b: &[Band], term: f64) -> DrawResult {
     let top = b.iter().map(|x| x.p95).fold(1.0_f64, f64::max).min(1.5);
-    let mut chart = DETAIL
-        .chart(area, "Utilization over the term", (44, 64))
-        .build_cartesian_2d(0f64..term.max(1.0), 0f64..top * 1.02)?;
+    let legend = [
+        Entry::new("p5–p95 of replicas", Sample::Fill(C_MAIN.mix(0.18))),
+        Entry::new("p25–p75", Sample::Fill(C_MAIN.mix(0.4))),
+        Entry::line("median", C_MAIN, 3),
+        Entry::dashed("mean", C_GRAY, 2, (5, 4)),
+    ];
+    let plot = DETAIL.frame(area, "Utilization over the term", &legend)?;
+    let mut chart = term_chart(&plot).build_cartesian_2d(0f64..term.max(1.0), 0f64..top * 1.02)?;
     draw_term_axes(&mut chart, "utilization (%)", &|v| Unit::Percent.tick(*v))?;
-    let band = |lo: fn(&Band) -> f64, hi: fn(&Band) -> f64| -> Vec<(f64, f64)> {
-        let mut pts: Vec<(f64, f64)> = b.iter().map(|x| (x.month, hi(x))).collect();
-        pts.extend(b.iter().rev().map(|x| (x.month, lo(x))));
-        pts
-    };
-    chart
-        .draw_series(std::iter::once(Polygon::new(
-            band(|x| x.p5, |x| x.p95),
-            C_MAIN.mix(0.18),
-        )))?
-        .label("p5–p95 of replicas")
-        .legend(legend_box(C_MAIN.mix(0.18)));
-    chart
-        .draw_series(std::iter::once(Polygon::new(
-            band(|x| x.p25, |x| x.p75),
-            C_MAIN.mix(0.4),
-        )))?
-        .label("p25–p75")
-        .legend(legend_box(C_MAIN.mix(0.4)));
-    chart
-        .draw_series(LineSeries::new(
-            b.iter().map(|x| (x.month, x.p50)),
-            C_MAIN.stroke_width(3),
-        ))?
-        .label("median")
-        .legend(legend_line(C_MAIN.stroke_width(3)));
-    chart
-        .draw_series(DashedLineSeries::new(
-            b.iter().map(|x| (x.month, x.mean)),
-            5,
-            4,
-            C_GRAY.stroke_width(1),
-        ))?
-        .label("mean")
-        .legend(legend_line(C_GRAY.stroke_width(1)));
+    chart.draw_series(std::iter::once(Polygon::new(
+        band_points(b, |x| x.p5, |x| x.p95),
+        C_MAIN.mix(0.18),
+    )))?;
+    chart.draw_series(std::iter::once(Polygon::new(
+        band_points(b, |x| x.p25, |x| x.p75),
+        C_MAIN.mix(0.4),
+    )))?;
+    chart.draw_series(LineSeries::new(
+        b.iter().map(|x| (x.month, x.p50)),
+        C_MAIN.stroke_width(3),
+    ))?;
+    chart.draw_series(DashedLineSeries::new(
+        b.iter().map(|x| (x.month, x.mean)),
+        5,
+        4,
+        C_GRAY.stroke_width(2),
+    ))?;
     if b.len() == 1 {
         let x = b[0];
         chart.draw_series(std::iter::once(Circle::new((x.month, x.p50), 5, C_MAIN.filled())))?;
     }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    let p = |x: f64| Unit::Percent.format(x);
+    let texts: Vec<(f64, String)> = b
+        .iter()
+        .map(|x| {
+            (
+                x.month,
+                format!(
+                    "month {}: utilization median {}, p25–p75 {} – {}, p5–p95 {} – {}, mean {}",
+                    human(x.month),
+                    p(x.p50),
+                    p(x.p25),
+                    p(x.p75),
+                    p(x.p5),
+                    p(x.p95),
+                    p(x.mean)
+                ),
+            )
+        })
+        .collect();
+    month_tips(&chart, tips, &texts);
+    Ok(())
 }
 
 /// Delivered capacity (median, p5–p95) and planned capacity over the term.
-fn capacity(area: &Area, delivered: &[Band], undelivered: Option<&[Band]>, term: f64) -> DrawResult {
+fn capacity(area: &Area, tips: &Tips, delivered: &[Band], undelivered: Option<&[Band]>, term: f64) -> DrawResult {
     let planned: Vec<(f64, f64)> = match undelivered {
         Some(u) => delivered
             .iter()
@@ -400,74 +488,52 @@ fn capacity(area: &Area, delivered: &[Band], undelivered: Option<&[Band]>, term:
         .map(|x| x.p95)
         .chain(planned.iter().map(|p| p.1))
         .fold(0.0_f64, f64::max);
-    let top = if peak > 0.0 { peak * 1.15 } else { 1.0 };
-    let mut chart = DETAIL
-        .chart(area, "Delivered and planned capacity", (44, 64))
-        .build_cartesian_2d(0f64..term.max(1.0), 0f64..top)?;
-    draw_term_axes(&mut chart, "chips", &|v| human(*v))?;
-    let mut pts: Vec<(f64, f64)> = delivered.iter().map(|x| (x.month, x.p95)).collect();
-    pts.extend(delivered.iter().rev().map(|x| (x.month, x.p5)));
-    chart
-        .draw_series(std::iter::once(Polygon::new(pts, C_GREEN.mix(0.2))))?
-        .label("delivered, p5–p95")
-        .legend(legend_box(C_GREEN.mix(0.2)));
-    chart
-        .draw_series(LineSeries::new(
-            delivered.iter().map(|x| (x.month, x.p50)),
-            C_GREEN.stroke_width(3),
-        ))?
-        .label("delivered, median")
-        .legend(legend_line(C_GREEN.stroke_width(3)));
+    let top = if peak > 0.0 { peak * 1.08 } else { 1.0 };
+    let mut legend = vec![
+        Entry::new("delivered, p5–p95", Sample::Fill(C_GREEN.mix(0.2))),
+        Entry::line("delivered, median", C_GREEN, 3),
+    ];
     if !planned.is_empty() {
-        chart
-            .draw_series(DashedLineSeries::new(planned, 8, 5, BLACK.stroke_width(2)))?
-            .label("planned (mean delivered + undelivered)")
-            .legend(legend_line(BLACK.stroke_width(2)));
+        legend.push(Entry::dashed(
+            "planned (mean delivered + undelivered)",
+            BLACK,
+            2,
+            (8, 5),
+        ));
     }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
-}
-
-/// P(default by month m) over the term, with a Wilson band.
-fn default_curve(area: &Area, months: &[f64], n: usize, term: f64) -> DrawResult {
-    let steps: Vec<(f64, f64, f64, f64)> = (0..=term as usize)
-        .map(|m| {
-            let k = months.iter().filter(|d| **d <= m as f64).count();
-            let (lo, hi) = wilson(k, n);
-            (m as f64, k as f64 / n.max(1) as f64, lo, hi)
+    let plot = DETAIL.frame(area, "Delivered and planned capacity", &legend)?;
+    let mut chart = term_chart(&plot).build_cartesian_2d(0f64..term.max(1.0), 0f64..top)?;
+    draw_term_axes(&mut chart, "chips", &|v| human(*v))?;
+    chart.draw_series(std::iter::once(Polygon::new(
+        band_points(delivered, |x| x.p5, |x| x.p95),
+        C_GREEN.mix(0.2),
+    )))?;
+    chart.draw_series(LineSeries::new(
+        delivered.iter().map(|x| (x.month, x.p50)),
+        C_GREEN.stroke_width(3),
+    ))?;
+    if !planned.is_empty() {
+        chart.draw_series(DashedLineSeries::new(planned.clone(), 8, 5, BLACK.stroke_width(2)))?;
+    }
+    let texts: Vec<(f64, String)> = delivered
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let plan = planned
+                .get(i)
+                .map_or(String::new(), |p| format!(", planned {}", human(p.1)));
+            (
+                x.month,
+                format!(
+                    "month {}: delivered chips median {}, p5–p95 {} – {}{plan}",
+                    human(x.month),
+                    human(x.p50),
+                    human(x.p5),
+                    human(x.p95)
+                ),
+            )
         })
         .collect();
-    let top = steps.iter().map(|s| s.3).fold(0.05_f64, f64::max).min(1.0) * 1.05;
-    let mut chart = DETAIL
-        .chart(area, "Cumulative probability of default", (48, 60))
-        .build_cartesian_2d(0f64..term.max(1.0), 0f64..top)?;
-    draw_term_axes(&mut chart, "P(default by month) (%)", &|v| Unit::Percent.tick(*v))?;
-    // Step functions: the value at month m holds until m + 1.
-    let stair = |f: fn(&(f64, f64, f64, f64)) -> f64| -> Vec<(f64, f64)> {
-        let mut pts = Vec::new();
-        for (i, s) in steps.iter().enumerate() {
-            let end = steps.get(i + 1).map_or(term, |n| n.0);
-            pts.push((s.0, f(s)));
-            pts.push((end.min(term), f(s)));
-        }
-        pts
-    };
-    let mut band = stair(|s| s.3);
-    band.extend(stair(|s| s.2).into_iter().rev());
-    chart
-        .draw_series(std::iter::once(Polygon::new(band, C_RED.mix(0.15))))?
-        .label("95% interval (Wilson)")
-        .legend(legend_box(C_RED.mix(0.15)));
-    let k = months.len();
-    // The legend goes where the curve is not: top left while defaults are
-    // rare, bottom right once most replicas have defaulted.
-    let corner = if 2 * k > n {
-        SeriesLabelPosition::LowerRight
-    } else {
-        SeriesLabelPosition::UpperLeft
-    };
-    chart
-        .draw_series(LineSeries::new(stair(|s| s.1), C_RED.stroke_width(3)))?
-        .label(format!("defaulted: {k} of {n} replicas"))
-        .legend(legend_line(C_RED.stroke_width(3)));
-    draw_legend(&mut chart, corner)
+    month_tips(&chart, tips, &texts);
+    Ok(())
 }

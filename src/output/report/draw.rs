@@ -1,17 +1,25 @@
 //! Drawing machinery every chart shares: the colours and text sizes
-//! ([`Look`]), axis ranges and categorical axes, legends, rendering a chart
-//! into an SVG string ([`svg`], [`two_panels`]), the placeholder panel that
-//! says what is missing, label wrapping and clipping, and the histogram
-//! used by several detail charts.
+//! ([`Look`]), a chart's frame (its title and its legend above the plot,
+//! never on the data: [`Look::frame`]), axis ranges and categorical axes
+//! with wrapped, untruncated labels, rendering a chart into an SVG string
+//! with hover tooltips ([`svg`], [`two_panels`]), and the placeholder panel
+//! that says what is missing. Legends are in [`legend`], tooltips in
+//! [`tips`], the distribution of a figure across replicas (histogram, or
+//! ECDF with few replicas) in [`distribution`].
+
+pub(super) mod distribution;
+pub(super) mod legend;
+pub(super) mod tips;
 
 use super::ReportError;
-use super::units::Unit;
-use crate::stats::{mean, sorted};
+use legend::Entry;
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+pub(super) use tips::Tips;
 
 /// A non-empty, finite axis range around `lo..hi`, padded by `pad` of its
 /// span (a single value gets a range around it).
@@ -97,56 +105,99 @@ pub(super) const C_MAIN: RGBColor = RGBColor(31, 119, 180);
 pub(super) const C_ACCENT: RGBColor = RGBColor(230, 97, 1);
 pub(super) const C_GREEN: RGBColor = RGBColor(26, 133, 80);
 pub(super) const C_RED: RGBColor = RGBColor(200, 40, 40);
+pub(super) const C_PURPLE: RGBColor = RGBColor(117, 80, 170);
 pub(super) const C_GRAY: RGBColor = RGBColor(90, 90, 90);
 pub(super) const C_LIGHT: RGBColor = RGBColor(225, 225, 225);
 
+/// Width of a text in pixels at plotters font size `size`, estimated (an
+/// SVG's text is measured by the browser, not here): plotters writes
+/// `size / 1.24` pixels, and a sans-serif character averages 0.56 em.
+pub(super) fn text_width(text: &str, size: i32) -> i32 {
+    (text.chars().count() as f64 * f64::from(size) / 1.24 * 0.56).ceil() as i32
+}
+
+/// Height of a line of text at plotters font size `size`, with its leading.
+pub(super) fn line_height(size: i32) -> i32 {
+    (f64::from(size) / 1.24 * 1.3).ceil() as i32
+}
+
 /// Text sizes and margin of a family of charts, so that charts shown at the
-/// same size read alike.
+/// same size read alike. Sizes are plotters' (a size s is written as
+/// s / 1.24 pixels).
 #[derive(Clone, Copy)]
 pub(super) struct Look {
-    caption: i32,
+    pub(super) caption: i32,
     margin: i32,
     axis_desc: i32,
-    ticks: i32,
+    pub(super) ticks: i32,
+    pub(super) legend: i32,
 }
 
 /// The detail charts of one grid point, half or full page width.
 pub(super) const DETAIL: Look = Look {
-    caption: 20,
+    caption: 25,
     margin: 12,
-    axis_desc: 15,
-    ticks: 13,
+    axis_desc: 20,
+    ticks: 18,
+    legend: 18,
 };
 
 /// The sweep's small multiples, up to three panels a row.
 pub(super) const PANEL: Look = Look {
-    caption: 16,
+    caption: 21,
     margin: 10,
-    axis_desc: 13,
-    ticks: 12,
+    axis_desc: 18,
+    ticks: 17,
+    legend: 17,
 };
 
 /// The sweep heatmap and its colour bar.
 pub(super) const HEATMAP: Look = Look {
-    caption: 20,
+    caption: 24,
     margin: 12,
-    axis_desc: 14,
-    ticks: 12,
+    axis_desc: 19,
+    ticks: 18,
+    legend: 18,
 };
 
 impl Look {
-    /// A chart on `area` captioned `title`, with `label_areas` = (below,
-    /// left) pixels for the tick labels and axis descriptions.
+    /// Draws `title` and the `legend` (wrapped into centred rows) at the top
+    /// of `area` and returns the area below them, where the plot goes: a
+    /// legend above the plot never hides data.
+    pub(super) fn frame<'b>(
+        self,
+        area: &Area<'b>,
+        title: &str,
+        legend: &[Entry],
+    ) -> Result<Area<'b>, Box<dyn std::error::Error>> {
+        let (w, _) = area.dim_in_pixel();
+        let title_h = line_height(self.caption) + 4;
+        area.draw(&Text::new(
+            title.to_string(),
+            (w as i32 / 2, self.margin),
+            (FONT, self.caption)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        let legend_h = legend::draw_rows(area, legend, self.legend, self.margin + title_h, w as i32)?;
+        let top = (self.margin + title_h + legend_h + 4) as u32;
+        Ok(area.split_vertically(top).1)
+    }
+
+    /// A chart on `area` (below its [`Look::frame`]) with `label_areas` =
+    /// (below, left) pixels for the tick labels and axis descriptions.
     pub(super) fn chart<'a, 'b>(
         self,
         area: &'a Area<'b>,
-        title: &str,
         label_areas: (u32, u32),
     ) -> ChartBuilder<'a, 'static, SVGBackend<'b>> {
         let mut builder = ChartBuilder::on(area);
         builder
-            .caption(title, (FONT, self.caption))
-            .margin(self.margin)
+            .margin_left(self.margin)
+            .margin_right(self.margin + 8)
+            .margin_bottom(self.margin)
+            .margin_top(6)
             .x_label_area_size(label_areas.0)
             .y_label_area_size(label_areas.1);
         builder
@@ -169,57 +220,110 @@ impl Look {
             .light_line_style(WHITE.mix(0.0));
         mesh
     }
+
+    /// Pixels below a plot for `lines` lines of tick labels and the axis
+    /// description.
+    pub(super) fn x_label_area(self, lines: usize) -> u32 {
+        self.x_label_area_for(lines, 1)
+    }
+
+    /// Pixels below a plot for `tick_lines` lines of tick labels and
+    /// `desc_lines` of axis description.
+    pub(super) fn x_label_area_for(self, tick_lines: usize, desc_lines: usize) -> u32 {
+        (line_height(self.ticks) * tick_lines.max(1) as i32 + line_height(self.axis_desc) * desc_lines as i32 + 18)
+            as u32
+    }
+
+    /// Writes `labels` under the categories of a [`Categories`] x axis,
+    /// each wrapped to the width of its category so none is cut (the mesh
+    /// must print blank tick labels). Returns nothing; draws on `area`, the
+    /// area `chart` was built on.
+    pub(super) fn category_ticks<Y: Ranged>(
+        self,
+        area: &Area,
+        chart: &Chart<'_, '_, Categories, Y>,
+        labels: &[Vec<String>],
+    ) -> DrawResult {
+        let base = area.get_base_pixel();
+        let y_bottom = chart.plotting_area().get_pixel_range().1.end;
+        for (i, lines) in labels.iter().enumerate() {
+            let (x, _) = chart.backend_coord(&(i as f64, chart.y_range().start));
+            for (k, line) in lines.iter().enumerate() {
+                area.draw(&Text::new(
+                    line.clone(),
+                    (x - base.0, y_bottom - base.1 + 8 + k as i32 * line_height(self.ticks)),
+                    (FONT, self.ticks)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Top)),
+                ))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes an x axis description of several `lines` under a chart whose
+    /// tick labels (see [`Look::category_ticks`]) take `tick_lines` lines.
+    pub(super) fn x_desc_lines<X: Ranged, Y: Ranged>(
+        self,
+        area: &Area,
+        chart: &Chart<'_, '_, X, Y>,
+        lines: &[String],
+        tick_lines: usize,
+    ) -> DrawResult {
+        let base = area.get_base_pixel();
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let top = ys.end - base.1 + 14 + line_height(self.ticks) * tick_lines as i32;
+        for (k, line) in lines.iter().enumerate() {
+            area.draw(&Text::new(
+                line.clone(),
+                (
+                    (xs.start + xs.end) / 2 - base.0,
+                    top + k as i32 * line_height(self.axis_desc),
+                ),
+                (FONT, self.axis_desc)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+        Ok(())
+    }
 }
 
-/// Draws the legend of `chart`'s labelled series in `corner`, on a nearly
-/// opaque box so it stays readable over the data.
-pub(super) fn draw_legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
-    chart: &mut Chart<'a, 'b, X, Y>,
-    corner: SeriesLabelPosition,
-) -> DrawResult {
-    chart
-        .configure_series_labels()
-        .position(corner)
-        .background_style(WHITE.mix(0.85))
-        .border_style(C_LIGHT)
-        .label_font((FONT, 13))
-        .draw()?;
-    Ok(())
-}
-
-/// A legend sample for a line series: a short stroke.
-pub(super) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
-}
-
-/// A legend sample for a band or bars: a filled box.
-pub(super) fn legend_box(color: RGBAColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
-    move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
-}
-
-/// Draws a chart of `w`×`h` pixels into an SVG string.
-pub(super) fn svg(chart: &str, w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> Result<String, ReportError> {
+/// Draws a chart of `w`×`h` pixels into an SVG string, with the hover
+/// tooltips its drawing left in [`Tips`] on top.
+pub(super) fn svg(
+    chart: &str,
+    w: u32,
+    h: u32,
+    draw: impl FnOnce(&Area, &Tips) -> DrawResult,
+) -> Result<String, ReportError> {
     let mut out = String::new();
+    let tips = Tips::default();
     {
         let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
         let drawn = root
             .fill(&WHITE)
             .map_err(|e| e.into())
-            .and_then(|_| draw(&root))
+            .and_then(|_| draw(&root, &tips))
             .and_then(|_| root.present().map_err(|e| e.into()));
         drawn.map_err(|e: Box<dyn std::error::Error>| ReportError::Draw {
             chart: chart.to_string(),
             message: e.to_string(),
         })?;
     }
-    Ok(out)
+    Ok(tips.insert_into(out))
 }
 
 /// Draws a detail chart of two panels side by side, each half the page wide.
-pub(super) fn two_panels(chart: &str, draw: impl FnOnce(&Area, &Area) -> DrawResult) -> Result<String, ReportError> {
-    svg(chart, 1200, 330, |root| {
+pub(super) fn two_panels(
+    chart: &str,
+    draw: impl FnOnce(&Area, &Area, &Tips) -> DrawResult,
+) -> Result<String, ReportError> {
+    svg(chart, 1200, 400, |root, tips| {
         let (left, right) = root.split_horizontally(600);
-        draw(&left, &right)
+        draw(&left, &right, tips)
     })
 }
 
@@ -234,103 +338,48 @@ pub(super) fn placeholder(area: &Area, title: &str, message: &str) -> DrawResult
     area.draw(&Text::new(
         title.to_string(),
         (10, 10),
-        (FONT, 20).into_font().style(FontStyle::Bold),
+        (FONT, 24).into_font().style(FontStyle::Bold),
     ))?;
-    for (i, line) in wrap(message, (w as usize / 8).max(20)).iter().enumerate() {
+    let size = 20;
+    let chars = ((w as i32 - 40) / text_width("x", size)).max(20) as usize;
+    for (i, line) in wrap(message, chars).iter().enumerate() {
         area.draw(&Text::new(
             line.clone(),
-            (20, h as i32 / 2 - 10 + 20 * i as i32),
-            (FONT, 16).into_font().color(&C_GRAY),
+            (20, h as i32 / 2 - 20 + line_height(size) * i as i32),
+            (FONT, size).into_font().color(&C_GRAY),
         ))?;
     }
     Ok(())
 }
 
-fn wrap(text: &str, width: usize) -> Vec<String> {
+/// `text` wrapped into lines of at most `width` characters, at spaces, and
+/// inside a word longer than a line (so nothing is cut, only wrapped).
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(4);
     let mut lines = vec![String::new()];
     for word in text.split_whitespace() {
-        let last = lines.last_mut().expect("one line");
-        if !last.is_empty() && last.len() + 1 + word.len() > width {
-            lines.push(word.to_string());
-        } else {
-            if !last.is_empty() {
-                last.push(' ');
-            }
-            last.push_str(word);
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            let rest = word.split_off(width);
+            let piece: String = word.iter().collect();
+            push_word(&mut lines, &piece, width);
+            word = rest;
         }
+        push_word(&mut lines, &word.iter().collect::<String>(), width);
     }
     lines
 }
 
-/// Shortens a label to `max` characters with an ellipsis.
-pub(super) fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
+fn push_word(lines: &mut Vec<String>, word: &str, width: usize) {
+    let last = lines.last_mut().expect("one line");
+    if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > width {
+        lines.push(word.to_string());
     } else {
-        let keep: String = text.chars().take(max.saturating_sub(1)).collect();
-        keep + "…"
+        if !last.is_empty() {
+            last.push(' ');
+        }
+        last.push_str(word);
     }
-}
-
-/// A histogram of `values` across replicas, with the mean marked.
-pub(super) fn histogram(
-    area: &Area,
-    title: &str,
-    values: &[f64],
-    unit: Unit,
-    x_desc: &str,
-    color: RGBColor,
-) -> DrawResult {
-    let s = sorted(values);
-    let (min, max) = (s[0], s[s.len() - 1]);
-    let bins = if max > min {
-        ((s.len() as f64).sqrt().ceil() as usize).clamp(5, 40)
-    } else {
-        1
-    };
-    let (lo, hi) = if max > min { (min, max) } else { range(min, max, 0.0) };
-    let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0usize; bins];
-    for v in &s {
-        let b = (((v - lo) / width).floor() as usize).min(bins - 1);
-        counts[b] += 1;
-    }
-    let top = *counts.iter().max().unwrap_or(&1) as f64;
-    let (x0, x1) = (lo - 0.5 * width, hi + 0.5 * width);
-    let mut chart = DETAIL
-        .chart(area, title, (48, 60))
-        .build_cartesian_2d(x0..x1, 0f64..top * 1.2)?;
-    let x_fmt = |v: &f64| unit.tick(*v);
-    DETAIL
-        .mesh(&mut chart)
-        .disable_x_mesh()
-        .x_desc(x_desc)
-        .y_desc("replicas (count)")
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&count_tick)
-        .draw()?;
-    // White outlines over the fills keep neighbouring bars apart.
-    let bars = |style: ShapeStyle| {
-        counts.iter().enumerate().filter(|(_, c)| **c > 0).map(move |(i, c)| {
-            let a = lo + width * i as f64;
-            Rectangle::new([(a, 0.0), (a + width, *c as f64)], style)
-        })
-    };
-    chart.draw_series(bars(color.mix(0.75).filled()))?;
-    chart.draw_series(bars(WHITE.stroke_width(1)))?;
-    let m = mean(values);
-    chart
-        .draw_series(DashedLineSeries::new(
-            vec![(m, 0.0), (m, top * 1.08)],
-            6,
-            4,
-            C_GRAY.stroke_width(2),
-        ))?
-        .label(format!("mean {} (n = {})", unit.format(m), values.len()))
-        .legend(legend_line(C_GRAY.stroke_width(2)));
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 #[cfg(test)]
@@ -346,16 +395,14 @@ mod tests {
     }
 
     #[test]
-    fn long_labels_are_clipped_with_an_ellipsis() {
-        assert_eq!(clip("abcdef", 4), "abc…");
-    }
-
-    #[test]
-    fn a_histogram_of_one_value_draws() {
-        let s = svg("t.svg", 600, 380, |root| {
-            histogram(root, "one", &[3.0], Unit::Usd, "x (USD)", C_MAIN)
-        })
-        .unwrap();
-        assert!(s.contains("<rect"), "{s}");
+    fn wrapping_keeps_every_character() {
+        assert_eq!(
+            wrap("lognormal median=12 sigma=0.5", 12),
+            ["lognormal", "median=12", "sigma=0.5"]
+        );
+        let long = "inference.growth.drift_per_year";
+        let lines = wrap(long, 10);
+        assert_eq!(lines.concat(), long);
+        assert!(lines.iter().all(|l| l.chars().count() <= 10), "{lines:?}");
     }
 }

@@ -2,7 +2,14 @@
 //! and turned into typed rows ([`Folder`]) that the charts and the page read.
 //! Only the files are read, so folders written by older versions still
 //! report; a missing, unreadable or garbled file is a [`ReportError`] that
-//! names it.
+//! names it. `risk.csv` (in either of its forms) and `exposure.csv` are read
+//! by the [`risk`] and [`exposure`] submodules.
+
+mod exposure;
+mod risk;
+
+pub(super) use exposure::ExposureRow;
+pub(super) use risk::RiskRow;
 
 use super::ReportError;
 use serde_json::Value;
@@ -164,7 +171,7 @@ pub(super) struct RunRow {
 
 /// The replicas.csv columns the report reads (others are ignored, so a
 /// folder with more or fewer columns still reports).
-const REPLICA_COLUMNS: [&str; 15] = [
+const REPLICA_COLUMNS: [&str; 17] = [
     "replica",
     "utilization",
     "useful_utilization",
@@ -180,6 +187,8 @@ const REPLICA_COLUMNS: [&str; 15] = [
     "training_mean_delay_days",
     "default_month",
     "loss_usd",
+    "loss_given_default",
+    "provider_npv_usd",
 ];
 
 /// Everything the report reads from a results folder.
@@ -199,6 +208,10 @@ pub(super) struct Folder {
     pub(super) series: BTreeMap<(u64, String), Vec<Band>>,
     /// `training_runs.csv`; `None` for folders written before it existed.
     pub(super) runs: Option<Vec<RunRow>>,
+    /// `risk.csv`, tidy; `None` for folders without it.
+    pub(super) risk: Option<Vec<RiskRow>>,
+    /// `exposure.csv`; `None` for folders written before it existed.
+    pub(super) exposure: Option<Vec<ExposureRow>>,
     pub(super) manifest: Option<Value>,
 }
 
@@ -313,6 +326,15 @@ impl Folder {
             None => None,
         };
 
+        let risk = match Table::read(dir, "risk.csv")? {
+            Some(t) => Some(risk::read_risk(&t)?),
+            None => None,
+        };
+        let exposure = match Table::read(dir, "exposure.csv")? {
+            Some(t) => Some(exposure::read_exposure(&t)?),
+            None => None,
+        };
+
         let manifest_path = dir.join("manifest.json");
         let manifest = if manifest_path.exists() {
             let text = fs::read_to_string(&manifest_path).map_err(|e| ReportError::Garbled {
@@ -339,6 +361,8 @@ impl Folder {
             summary,
             series,
             runs,
+            risk,
+            exposure,
             manifest,
         })
     }
@@ -380,6 +404,45 @@ impl Folder {
 
     pub(super) fn summary_of(&self, point: u64, metric: &str) -> Option<&SummaryRow> {
         self.summary.iter().find(|r| r.point == point && r.metric == metric)
+    }
+
+    /// The committed dollars of `point`'s contract, from the manifest (the
+    /// point's resolved config, or the contract figures of point 0).
+    pub(super) fn committed_usd(&self, point: u64) -> Option<f64> {
+        let m = self.manifest.as_ref()?;
+        let resolved = m
+            .get("points")
+            .and_then(Value::as_array)
+            .and_then(|ps| {
+                ps.iter()
+                    .find(|p| p.get("point").and_then(Value::as_u64) == Some(point))
+            })
+            .and_then(|p| p.pointer("/resolved_config/contract/committed_usd"))
+            .and_then(Value::as_f64);
+        let point_0 = || {
+            (point == 0)
+                .then(|| m.pointer("/contract_point_0/committed_usd").and_then(Value::as_f64))
+                .flatten()
+        };
+        resolved.or_else(point_0).filter(|c| c.is_finite() && *c > 0.0)
+    }
+
+    /// The rows of `risk.csv` for `point`, if the folder has the file.
+    pub(super) fn risk_of(&self, point: u64) -> Option<Vec<&RiskRow>> {
+        Some(self.risk.as_ref()?.iter().filter(|r| r.point == point).collect())
+    }
+
+    /// The rows of `exposure.csv` for `point` (by month), if the folder has
+    /// the file.
+    pub(super) fn exposure_of(&self, point: u64) -> Option<Vec<ExposureRow>> {
+        Some(
+            self.exposure
+                .as_ref()?
+                .iter()
+                .filter(|r| r.point == point)
+                .copied()
+                .collect(),
+        )
     }
 
     pub(super) fn manifest_str(&self, key: &str) -> Option<String> {

@@ -1,18 +1,23 @@
-//! The sweep charts, across grid points: one small-multiples panel per
-//! swept axis ([`Axis`]) and, when exactly two axes vary, a heatmap with its
-//! colour bar.
+//! The sweep charts, across grid points, for each metric asked for: small
+//! multiples — a row of panels per metric, a panel per swept axis
+//! ([`Axis`]), its points coloured by the other axes' values — a heatmap
+//! per metric when exactly two axes vary ([`heatmap`]), and the table of
+//! points.
+
+mod heatmap;
 
 use super::ReportError;
+use super::draw::legend::{Entry, Sample};
 use super::draw::{
-    Area, C_ACCENT, C_GRAY, C_LIGHT, C_MAIN, Categories, DrawResult, FONT, HEATMAP, PANEL, category_label, clip,
-    placeholder, range, svg,
+    Area, C_ACCENT, C_GREEN, C_MAIN, C_PURPLE, C_RED, Categories, DrawResult, PANEL, Tips, placeholder, range, svg,
+    text_width, wrap,
 };
 use super::folder::Folder;
 use super::page::{Section, html_escape};
-use super::units::Unit;
+use super::units::{Unit, metric_title, readable_key};
+use crate::output::numbers::human;
 use crate::stats::mean;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A sweep axis: swept keys that vary together (a `[grid]` key, or the
 /// keys of one `[[zip]]` group), with its distinct values in point order.
@@ -24,15 +29,41 @@ struct Axis {
     of_point: Vec<usize>,
 }
 
-/// The sweep charts of a results folder with swept keys, for one metric.
+impl Axis {
+    /// The axis in words: its keys made readable, joined by " + ".
+    fn title(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| readable_key(k))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// The sweep charts of a results folder with swept keys, for its metrics.
 pub(super) struct Sweep<'a> {
     folder: &'a Folder,
-    metric: &'a str,
+    metrics: &'a [String],
     axes: Vec<Axis>,
 }
 
+/// Colours of the points' groups (by the other axes' values).
+const HUES: [RGBColor; 8] = [
+    C_MAIN,
+    C_ACCENT,
+    C_GREEN,
+    C_RED,
+    C_PURPLE,
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+/// (mean, ci95_low, ci95_high, n) of a metric at a point.
+type Estimate = (f64, f64, f64, f64);
+
 impl<'a> Sweep<'a> {
-    pub(super) fn new(folder: &'a Folder, metric: &'a str) -> Sweep<'a> {
+    pub(super) fn new(folder: &'a Folder, metrics: &'a [String]) -> Sweep<'a> {
         // Keys whose values partition the points the same way move together
         // (a zip group); points.csv does not say so, but the values do.
         let signature = |k: usize| -> Vec<usize> {
@@ -77,200 +108,266 @@ impl<'a> Sweep<'a> {
                 }
             })
             .collect();
-        Sweep { folder, metric, axes }
+        Sweep { folder, metrics, axes }
     }
 
-    /// (mean, ci95_low, ci95_high) of the metric at each point, in points.csv
-    /// order; `None` where summary.csv has no row (e.g. no values).
-    fn values(&self) -> Vec<Option<(f64, f64, f64)>> {
+    /// The metric's estimate at each point, in points.csv order; `None`
+    /// where summary.csv has no row (e.g. no values).
+    fn values(&self, metric: &str) -> Vec<Option<Estimate>> {
         self.folder
             .points
             .iter()
             .map(|p| {
                 self.folder
-                    .summary_of(p.id, self.metric)
-                    .map(|r| (r.mean, r.ci95_low, r.ci95_high))
+                    .summary_of(p.id, metric)
+                    .map(|r| (r.mean, r.ci95_low, r.ci95_high, r.n))
             })
             .collect()
     }
 
+    /// The group of each point by the values of the axes other than
+    /// `axis` (its colour), with the groups' labels.
+    fn hue(&self, axis: usize) -> (Vec<usize>, Vec<String>, String) {
+        let others: Vec<&Axis> = (0..self.axes.len())
+            .filter(|&a| a != axis && self.axes[a].labels.len() > 1)
+            .map(|a| &self.axes[a])
+            .collect();
+        let mut labels: Vec<String> = Vec::new();
+        let groups = (0..self.folder.points.len())
+            .map(|p| {
+                let label = others
+                    .iter()
+                    .map(|a| a.labels[a.of_point[p]].clone())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                labels.iter().position(|l| *l == label).unwrap_or_else(|| {
+                    labels.push(label);
+                    labels.len() - 1
+                })
+            })
+            .collect();
+        let title = others.iter().map(|a| a.title()).collect::<Vec<_>>().join(", ");
+        (groups, labels, title)
+    }
+
     pub(super) fn small_multiples(&self) -> Result<Section, ReportError> {
         let file = "sweep_small_multiples.svg";
-        let unit = Unit::of(self.metric);
-        let values = self.values();
         let cols = self.axes.len().clamp(1, 3);
-        let rows = self.axes.len().div_ceil(cols).max(1);
-        let (w, h) = (1200u32, 340 * rows as u32);
-        let svg = svg(file, w, h, |root| {
+        let rows_per_metric = self.axes.len().div_ceil(cols).max(1);
+        let rows = rows_per_metric * self.metrics.len();
+        let (w, h) = (1200u32, 470 * rows as u32);
+        let svg = svg(file, w, h, |root, tips| {
             let panels = root.split_evenly((rows, cols));
-            for (axis, panel) in self.axes.iter().zip(panels.iter()) {
-                self.panel(panel, axis, &values, unit, (w as usize / cols) / 9)?;
+            for (m, metric) in self.metrics.iter().enumerate() {
+                let values = self.values(metric);
+                for (a, axis) in self.axes.iter().enumerate() {
+                    let panel = &panels[m * rows_per_metric * cols + a];
+                    self.panel(panel, tips, a, axis, metric, &values)?;
+                }
             }
             Ok(())
         })?;
         let n_points = self.folder.points.len();
+        let names: Vec<String> = self
+            .metrics
+            .iter()
+            .map(|m| format!("<code>{}</code>", html_escape(m)))
+            .collect();
         Ok(Section {
-            id: "sweep",
-            file,
-            heading: format!("Sweep: {} by swept key", self.metric),
-            svg: Some(svg),
-            caption: format!(
-                "One panel per swept axis (keys of a <code>[[zip]]</code> group vary together and share a \
-                 panel). Dots: each of the {n_points} grid points' mean of <code>{}</code> with its 95% \
-                 confidence interval (<code>summary.csv</code>); line: the average over the other swept \
-                 keys. Choose another metric with <code>mortgage-sim report DIR --metric NAME</code>.",
-                html_escape(self.metric)
-            ),
+            body: self.points_table(),
+            ..Section::chart(
+                "sweep",
+                file,
+                format!("Sweep: {} by swept key", self.metrics.join(", ")),
+                svg,
+                format!(
+                    "A row of panels per metric ({}), a panel per swept axis (keys of a <code>[[zip]]</code> \
+                     group vary together and share a panel). Dots: each of the {n_points} grid points' mean \
+                     with its 95% confidence interval (<code>summary.csv</code>), coloured by the values of \
+                     the other swept axes, with a line through the points that share them. Hover over a dot \
+                     for its point and values. Choose the metrics with <code>mortgage-sim report DIR \
+                     --metric NAME,NAME…</code>.",
+                    names.join(", ")
+                ),
+            )
         })
     }
 
     fn panel(
         &self,
         area: &Area,
+        tips: &Tips,
+        a: usize,
         axis: &Axis,
-        values: &[Option<(f64, f64, f64)>],
-        unit: Unit,
-        label_chars: usize,
+        metric: &str,
+        values: &[Option<Estimate>],
     ) -> DrawResult {
         let k = axis.labels.len();
-        let present: Vec<(usize, (f64, f64, f64))> = values
+        let unit = Unit::of(metric);
+        let (hue_of, hue_labels, hue_title) = self.hue(a);
+        let present: Vec<(usize, Estimate)> = values
             .iter()
             .enumerate()
-            .filter_map(|(i, v)| v.map(|v| (axis.of_point[i], v)))
+            .filter_map(|(p, v)| Some((p, (*v)?)))
             .collect();
-        let title = clip(&axis.keys.join(" + "), label_chars + 6);
+        let title = format!("{} by {}", metric_title(metric), axis.title());
         if present.is_empty() {
-            return placeholder(
-                area,
-                &title,
-                &format!("summary.csv has no {} at any point.", self.metric),
-            );
+            return placeholder(area, &title, &format!("summary.csv has no {metric} at any point."));
         }
+        let color = |g: usize| {
+            if hue_labels.len() <= 1 {
+                C_ACCENT
+            } else {
+                HUES[g % HUES.len()]
+            }
+        };
+        let mut legend = Vec::new();
+        if hue_labels.len() > 1 {
+            legend.push(Entry::new(format!("colour: {hue_title} ="), Sample::None));
+            for (g, label) in hue_labels.iter().enumerate() {
+                legend.push(Entry::new(label.clone(), Sample::Dot(color(g).to_rgba())));
+            }
+        }
+        legend.push(Entry::new(
+            "mean, 95% CI",
+            Sample::Whisker(RGBColor(90, 90, 90).to_rgba()),
+        ));
+        let (pw, _) = area.dim_in_pixel();
+        let title_lines = wrap(&title, (pw as i32 / text_width("x", PANEL.caption)) as usize);
+        let plot = PANEL.frame(area, &title_lines.join(" "), &legend)?;
         let lo = present.iter().map(|p| p.1.1.min(p.1.0)).fold(f64::INFINITY, f64::min);
         let hi = present
             .iter()
             .map(|p| p.1.2.max(p.1.0))
             .fold(f64::NEG_INFINITY, f64::max);
         let (y0, y1) = range(lo, hi, 0.1);
+        // Tick labels wrap within their category's width; none is cut.
+        let plot_w = pw as i32 - 110;
+        let chars = ((plot_w / k.max(1) as i32) / text_width("x", PANEL.ticks)).max(6) as usize;
+        let ticks: Vec<Vec<String>> = axis.labels.iter().map(|l| wrap(l, chars)).collect();
+        let desc = wrap(&axis.title(), (plot_w / text_width("x", PANEL.ticks)).max(10) as usize);
+        let tick_lines = ticks.iter().map(Vec::len).max().unwrap_or(1);
+        let below = PANEL.x_label_area_for(tick_lines, desc.len());
         let mut chart = PANEL
-            .chart(area, &title, (44, 64))
+            .chart(&plot, (below, 88))
             .build_cartesian_2d(Categories::new(k), y0..y1)?;
-        let per_label = (label_chars / k.max(1)).clamp(6, 40);
-        let x_fmt = |v: &f64| {
-            category_label(&axis.labels, *v)
-                .map(|s| clip(s, per_label))
-                .unwrap_or_default()
-        };
         let y_fmt = |v: &f64| unit.tick(*v);
-        let y_desc = format!("{} ({})", clip(self.metric, 28), unit.axis());
         PANEL
             .mesh(&mut chart)
             .disable_x_mesh()
-            .x_desc("swept value")
-            .y_desc(y_desc)
-            .x_label_formatter(&x_fmt)
+            .y_desc(metric_title(metric))
+            .x_label_formatter(&|_| String::new())
             .y_label_formatter(&y_fmt)
             .draw()?;
-        let marginal: Vec<(f64, f64)> = (0..k)
-            .filter_map(|c| {
-                let at: Vec<f64> = present.iter().filter(|p| p.0 == c).map(|p| p.1.0).collect();
-                (!at.is_empty()).then(|| (c as f64, mean(&at)))
-            })
-            .collect();
-        chart.draw_series(LineSeries::new(marginal, C_MAIN.stroke_width(3)))?;
-        // Spread the dots of one value sideways so their intervals stay visible.
-        let mut nth = vec![0usize; k];
-        let per_value = (0..k)
-            .map(|c| present.iter().filter(|p| p.0 == c).count())
-            .collect::<Vec<_>>();
-        let xs: Vec<f64> = present
-            .iter()
-            .map(|(c, _)| {
-                let j = nth[*c];
-                nth[*c] += 1;
-                let spread = if per_value[*c] > 1 {
-                    -0.2 + 0.4 * j as f64 / (per_value[*c] - 1) as f64
-                } else {
-                    0.0
-                };
-                *c as f64 + spread
-            })
-            .collect();
-        let mut shapes = Vec::new();
-        for (&x, (_, (m, l, h))) in xs.iter().zip(&present) {
-            shapes.push(PathElement::new(vec![(x, *l), (x, *h)], C_GRAY.stroke_width(1)));
-            shapes.push(PathElement::new(
-                vec![(x - 0.02, *m), (x + 0.02, *m)],
-                C_GRAY.stroke_width(1),
-            ));
+        let mut labels = ticks.clone();
+        // The axis title goes under the longest label's last line.
+        for l in &mut labels {
+            l.resize(tick_lines, String::new());
         }
-        chart.draw_series(shapes)?;
-        chart.draw_series(
-            xs.iter()
-                .zip(&present)
-                .map(|(&x, (_, (m, _, _)))| Circle::new((x, *m), 4, C_ACCENT.filled())),
-        )?;
+        PANEL.category_ticks(&plot, &chart, &labels)?;
+        PANEL.x_desc_lines(&plot, &chart, &desc, tick_lines)?;
+        // Spread the groups sideways so their intervals stay apart.
+        let groups = hue_labels.len().max(1);
+        let offset = |g: usize| {
+            if groups > 1 {
+                -0.22 + 0.44 * g as f64 / (groups - 1) as f64
+            } else {
+                0.0
+            }
+        };
+        for g in 0..groups {
+            let mut line: Vec<(f64, f64)> = (0..k)
+                .filter_map(|c| {
+                    let at: Vec<f64> = present
+                        .iter()
+                        .filter(|(p, _)| axis.of_point[*p] == c && hue_of[*p] == g)
+                        .map(|(_, e)| e.0)
+                        .collect();
+                    (!at.is_empty()).then(|| (c as f64 + offset(g), mean(&at)))
+                })
+                .collect();
+            line.sort_by(|x, y| x.0.total_cmp(&y.0));
+            chart.draw_series(LineSeries::new(line, color(g).mix(0.7).stroke_width(2)))?;
+        }
+        for &(p, (m, l, h, n)) in &present {
+            let g = hue_of[p];
+            let x = axis.of_point[p] as f64 + offset(g);
+            let c = color(g);
+            chart.draw_series([
+                PathElement::new(vec![(x, l), (x, h)], c.stroke_width(2)),
+                PathElement::new(vec![(x - 0.03, l), (x + 0.03, l)], c.stroke_width(2)),
+                PathElement::new(vec![(x - 0.03, h), (x + 0.03, h)], c.stroke_width(2)),
+            ])?;
+            chart.draw_series(std::iter::once(Circle::new((x, m), 6, c.filled())))?;
+            let point = &self.folder.points[p];
+            let params: Vec<String> = self
+                .folder
+                .keys
+                .iter()
+                .zip(&point.values)
+                .map(|(key, v)| format!("{} = {}", readable_key(key), short_value(v)))
+                .collect();
+            tips.dot(
+                &chart,
+                (x, m),
+                9,
+                format!(
+                    "point {} ({}): {} {} (95% CI {} – {}, n = {})",
+                    point.id,
+                    params.join(", "),
+                    metric,
+                    unit.format(m),
+                    unit.format(l),
+                    unit.format(h),
+                    human(n)
+                ),
+            );
+        }
         Ok(())
     }
 
     pub(super) fn heatmap(&self) -> Result<Section, ReportError> {
-        let file = "sweep_heatmap.svg";
-        let varying: Vec<&Axis> = self.axes.iter().filter(|a| a.labels.len() > 1).collect();
-        let heading = format!("Sweep: {} over two swept keys", self.metric);
-        if varying.len() != 2 {
-            return Ok(Section {
-                id: "heatmap",
-                file,
-                heading,
-                svg: None,
-                caption: format!(
-                    "No heatmap: it needs exactly two swept axes with at least two values each; this \
-                     sweep has {}.",
-                    varying.len()
-                ),
-            });
-        }
-        let (ax, ay) = (varying[0], varying[1]);
-        let values = self.values();
-        let (nx, ny) = (ax.labels.len(), ay.labels.len());
-        let mut cells = vec![vec![Vec::new(); ny]; nx];
-        for (i, v) in values.iter().enumerate() {
-            if let Some((m, _, _)) = v {
-                cells[ax.of_point[i]][ay.of_point[i]].push(*m);
-            }
-        }
-        let grid: Vec<Vec<Option<f64>>> = cells
-            .iter()
-            .map(|col| col.iter().map(|c| (!c.is_empty()).then(|| mean(c))).collect())
-            .collect();
-        let all: Vec<f64> = grid.iter().flatten().flatten().copied().collect();
-        let unit = Unit::of(self.metric);
-        let metric = self.metric;
-        let h = (ny as u32 * 70 + 170).clamp(360, 900);
-        let svg = svg(file, 1200, h, |root| {
-            if all.is_empty() {
-                return placeholder(root, "Heatmap", &format!("summary.csv has no {metric} at any point."));
-            }
-            let (lo, hi) = (
-                all.iter().copied().fold(f64::INFINITY, f64::min),
-                all.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        heatmap::section(self)
+    }
+
+    /// The table of points: swept values and each metric's mean and CI.
+    fn points_table(&self) -> String {
+        let mut t = String::from("<table>\n<tr><th>point</th>");
+        for k in &self.folder.keys {
+            t += &format!(
+                "<th title=\"{}\">{}</th>",
+                html_escape(k),
+                html_escape(&readable_key(k))
             );
-            let (main, bar) = root.split_horizontally(1060);
-            heat(&main, ax, ay, &grid, (lo, hi), unit, metric)?;
-            colorbar(&bar, (lo, hi), unit)
-        })?;
-        Ok(Section {
-            id: "heatmap",
-            file,
-            heading,
-            svg: Some(svg),
-            caption: format!(
-                "Mean of <code>{}</code> at each grid point; rows and columns are the two swept axes. \
-                 Common random numbers: every point sees the same random draws, so neighbouring cells \
-                 differ by the parameter, not by noise.",
-                html_escape(metric)
-            ),
-        })
+        }
+        for m in self.metrics {
+            t += &format!("<th>{} (mean, 95% CI)</th>", html_escape(m));
+        }
+        t += "<th>n</th></tr>\n";
+        for p in &self.folder.points {
+            t += &format!("<tr><td>{}</td>", p.id);
+            for v in &p.values {
+                t += &format!("<td>{}</td>", html_escape(&short_value(v)));
+            }
+            let mut n = 0.0_f64;
+            for m in self.metrics {
+                let unit = Unit::of(m);
+                match self.folder.summary_of(p.id, m) {
+                    Some(r) => {
+                        n = n.max(r.n);
+                        t += &format!(
+                            "<td>{} ({} – {})</td>",
+                            html_escape(&unit.format(r.mean)),
+                            html_escape(&unit.format(r.ci95_low)),
+                            html_escape(&unit.format(r.ci95_high)),
+                        )
+                    }
+                    None => t += "<td>no value</td>",
+                }
+            }
+            t += &format!("<td>{}</td></tr>\n", human(n));
+        }
+        t + "</table>\n"
     }
 }
 
@@ -295,131 +392,6 @@ pub(super) fn short_value(v: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Viridis-like color for t in [0, 1].
-fn color_at(t: f64) -> RGBColor {
-    const STOPS: [(u8, u8, u8); 5] = [
-        (68, 1, 84),
-        (59, 82, 139),
-        (33, 145, 140),
-        (94, 201, 98),
-        (253, 231, 37),
-    ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.5 };
-    let x = t * (STOPS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(STOPS.len() - 2);
-    let f = x - i as f64;
-    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
-}
-
-fn scale(v: f64, (lo, hi): (f64, f64)) -> f64 {
-    if hi > lo { (v - lo) / (hi - lo) } else { 0.5 }
-}
-
-fn heat(
-    area: &Area,
-    ax: &Axis,
-    ay: &Axis,
-    grid: &[Vec<Option<f64>>],
-    span: (f64, f64),
-    unit: Unit,
-    metric: &str,
-) -> DrawResult {
-    let (nx, ny) = (ax.labels.len(), ay.labels.len());
-    let ylabel_chars = 22;
-    let mut chart = HEATMAP
-        .chart(
-            area,
-            &format!("{metric} by swept value"),
-            (60, ylabel_chars as u32 * 8 + 30),
-        )
-        .build_cartesian_2d(Categories::new(nx), Categories::new(ny))?;
-    let per_x = (110 / nx.max(1)).clamp(6, 40);
-    let label =
-        |labels: &[String], v: f64, max: usize| category_label(labels, v).map(|s| clip(s, max)).unwrap_or_default();
-    let x_fmt = |v: &f64| label(&ax.labels, *v, per_x);
-    let y_fmt = |v: &f64| label(&ay.labels, *v, ylabel_chars);
-    HEATMAP
-        .mesh(&mut chart)
-        .disable_mesh()
-        .x_desc(clip(&ax.keys.join(" + "), 100))
-        .y_desc(clip(&ay.keys.join(" + "), 50))
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .draw()?;
-    let mut rects = Vec::new();
-    let mut texts = Vec::new();
-    for (i, col) in grid.iter().enumerate() {
-        for (j, cell) in col.iter().enumerate() {
-            let (x, y) = (i as f64, j as f64);
-            let corners = [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)];
-            match cell {
-                Some(v) => {
-                    let t = scale(*v, span);
-                    rects.push(Rectangle::new(corners, color_at(t).filled()));
-                    let ink = if t > 0.6 { BLACK } else { WHITE };
-                    texts.push(Text::new(
-                        unit.format(*v),
-                        (x, y),
-                        (FONT, 14)
-                            .into_font()
-                            .color(&ink)
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
-                    ));
-                }
-                None => {
-                    rects.push(Rectangle::new(corners, C_LIGHT.filled()));
-                    texts.push(Text::new(
-                        "no value".to_string(),
-                        (x, y),
-                        (FONT, 13)
-                            .into_font()
-                            .color(&C_GRAY)
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
-                    ));
-                }
-            }
-        }
-    }
-    chart.draw_series(rects)?;
-    chart.draw_series(
-        (0..=nx)
-            .map(|i| PathElement::new(vec![(i as f64 - 0.5, -0.5), (i as f64 - 0.5, ny as f64 - 0.5)], WHITE))
-            .chain(
-                (0..=ny)
-                    .map(|j| PathElement::new(vec![(-0.5, j as f64 - 0.5), (nx as f64 - 0.5, j as f64 - 0.5)], WHITE)),
-            ),
-    )?;
-    chart.draw_series(texts)?;
-    Ok(())
-}
-
-fn colorbar(area: &Area, span: (f64, f64), unit: Unit) -> DrawResult {
-    let (lo, hi) = range(span.0, span.1, 0.0);
-    let (lo, hi) = if span.1 > span.0 { span } else { (lo, hi) };
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(50)
-        .margin_bottom(70)
-        .margin_right(10)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..1f64, lo..hi)?;
-    let y_fmt = |v: &f64| unit.tick(*v);
-    HEATMAP
-        .mesh(&mut chart)
-        .disable_mesh()
-        .disable_x_axis()
-        .y_label_formatter(&y_fmt)
-        .draw()?;
-    let steps = 60;
-    chart.draw_series((0..steps).map(|s| {
-        let a = lo + (hi - lo) * s as f64 / steps as f64;
-        let b = lo + (hi - lo) * (s + 1) as f64 / steps as f64;
-        Rectangle::new([(0.0, a), (1.0, b)], color_at(scale((a + b) / 2.0, (lo, hi))).filled())
-    }))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -97,9 +97,75 @@ impl Unit {
     }
 }
 
+/// Unit suffixes of config keys and column names, and how a title says them.
+const SUFFIXES: [(&str, &str); 7] = [
+    ("_usd", "USD"),
+    ("_chip_hours", "chip-hours"),
+    ("_months", "months"),
+    ("_hours", "hours"),
+    ("_days", "days"),
+    ("_years", "years"),
+    ("_chips", "chips"),
+];
+
+/// A snake_case name in words, and its unit suffix if it has one:
+/// `capex_per_chip_usd` → ("capex per chip", Some("USD")).
+fn words(name: &str) -> (String, Option<&'static str>) {
+    for (suffix, unit) in SUFFIXES {
+        if let Some(stem) = name.strip_suffix(suffix).filter(|s| !s.is_empty()) {
+            return (stem.replace('_', " "), Some(unit));
+        }
+    }
+    (name.replace('_', " "), None)
+}
+
+/// A dotted config key for people, its unit in parentheses:
+/// `inference.growth.drift_per_year` → "inference growth: drift per year",
+/// `cluster.generations.0.capex_per_chip_usd` → "cluster generations 0:
+/// capex per chip (USD)".
+pub(super) fn readable_key(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    let Some((field, context)) = parts.split_last() else {
+        return key.to_string();
+    };
+    let (w, unit) = words(field);
+    let mut out = if context.is_empty() {
+        w
+    } else {
+        format!("{}: {w}", context.join(" ").replace('_', " "))
+    };
+    if let Some(u) = unit {
+        out += &format!(" ({u})");
+    }
+    out
+}
+
+/// The axis title of a metric: its name in words and its unit,
+/// `idle_cost_usd` → "idle cost (USD)", `utilization` → "utilization (%)".
+pub(super) fn metric_title(metric: &str) -> String {
+    format!("{} ({})", words(metric).0, Unit::of(metric).axis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_and_metrics_read_as_words() {
+        assert_eq!(
+            readable_key("inference.growth.drift_per_year"),
+            "inference growth: drift per year"
+        );
+        assert_eq!(readable_key("research.chips"), "research: chips");
+        assert_eq!(
+            readable_key("cluster.generations.0.capex_per_chip_usd"),
+            "cluster generations 0: capex per chip (USD)"
+        );
+        assert_eq!(readable_key("contract.term_years"), "contract: term (years)");
+        assert_eq!(metric_title("idle_cost_usd"), "idle cost (USD)");
+        assert_eq!(metric_title("utilization"), "utilization (%)");
+        assert_eq!(metric_title("training_mean_delay_days"), "training mean delay (days)");
+    }
 
     #[test]
     fn units_format_with_their_names() {

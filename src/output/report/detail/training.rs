@@ -1,13 +1,16 @@
 //! The training run charts of one grid point: runs per replica by outcome,
 //! the delay of completed runs, and the median replica's run timelines
-//! (planned vs actual) from `training_runs.csv`.
+//! (planned vs actual) from `training_runs.csv`. The median replica is the
+//! page's ([`super::Median`]), marked in orange as in the other charts.
 
-use super::Detail;
-use crate::output::numbers::{human, percent};
+use super::{Detail, distribution_words};
+use crate::output::numbers::human;
 use crate::output::report::ReportError;
+use crate::output::report::draw::distribution::{Distribution, distribution};
+use crate::output::report::draw::legend::{Entry, Sample};
 use crate::output::report::draw::{
-    Area, C_ACCENT, C_GRAY, C_GREEN, C_MAIN, C_RED, Categories, DETAIL, DrawResult, FONT, category_label, clip,
-    count_tick, draw_legend, histogram, legend_box, legend_line, placeholder, svg, two_panels,
+    Area, C_ACCENT, C_GRAY, C_GREEN, C_MAIN, C_RED, Categories, DETAIL, DrawResult, FONT, Tips, category_label,
+    count_tick, placeholder, svg, two_panels,
 };
 use crate::output::report::folder::RunRow;
 use crate::output::report::page::Section;
@@ -27,16 +30,20 @@ impl Detail<'_> {
             ("completed", "training_runs_completed"),
         ]
         .into_iter()
-        .filter_map(|(label, col)| Some((label, self.present(col)?)))
-        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(label, col)| Some((label, self.column(col)?)))
+        .filter(|(_, v)| v.iter().any(Option::is_some))
+        .map(|(label, v)| (label, v.into_iter().map(|x| x.unwrap_or(0.0)).collect()))
         .collect();
-        let median = self.median_training_replica();
-        let delay = self.present("training_mean_delay_days").unwrap_or_default();
+        let median = self.median;
+        let delay = self
+            .by_replica("training_mean_delay_days")
+            .map(|d| d.0)
+            .unwrap_or_default();
         let planned_any = outcomes
             .iter()
             .find(|(l, _)| *l == "planned")
             .is_some_and(|(_, v)| v.iter().any(|x| *x > 0.0));
-        let svg = two_panels(file, |left, right| {
+        let svg = two_panels(file, |left, right, tips| {
             if outcomes.is_empty() || !planned_any {
                 placeholder(
                     left,
@@ -44,7 +51,7 @@ impl Detail<'_> {
                     "No training run was on the roadmap within the term at this point.",
                 )?;
             } else {
-                run_outcomes(left, &outcomes, median.map(|(i, _)| i))?;
+                run_outcomes(left, tips, &outcomes, median.map(|m| (m.row, m.replica)))?;
             }
             if delay.is_empty() {
                 placeholder(
@@ -53,28 +60,33 @@ impl Detail<'_> {
                     "No replica completed a training run, so there is no delay to show.",
                 )
             } else {
-                histogram(
+                distribution(
                     right,
-                    "Mean delay of completed runs",
-                    &delay,
-                    Unit::Days,
-                    "finish − ready − failure-free time (days)",
-                    C_GREEN,
+                    tips,
+                    &Distribution {
+                        title: "Mean delay of completed runs",
+                        values: delay.clone(),
+                        unit: Unit::Days,
+                        x_desc: "finish − ready − failure-free time (days)",
+                        color: C_GREEN,
+                        split: None,
+                        marked: median.map(|m| m.replica),
+                        reference: None,
+                    },
                 )
             }
         })?;
         let median_text = match median {
-            Some((i, replica)) => {
+            Some(m) => {
                 let get = |c: &str| {
                     self.column(c)
-                        .and_then(|v| v[i])
+                        .and_then(|v| v[m.row])
                         .map(human)
                         .unwrap_or_else(|| "n/a".into())
                 };
                 format!(
-                    "The median replica by completed runs is replica {} (orange marks): {} planned, {} \
-                     cancelled, {} started, {} completed, mean delay {} days.",
-                    human(replica),
+                    "Orange: {} — {} planned, {} cancelled, {} started, {} completed, mean delay {} days.",
+                    self.median_words(),
                     get("training_runs_planned"),
                     get("training_runs_cancelled"),
                     get("training_runs_started"),
@@ -84,54 +96,43 @@ impl Detail<'_> {
             }
             None => String::new(),
         };
-        Ok(Section {
-            id: "training",
+        Ok(Section::chart(
+            "training",
             file,
-            heading: "Frontier training runs".into(),
-            svg: Some(svg),
-            caption: format!(
+            "Frontier training runs",
+            svg,
+            format!(
                 "Left: training runs per replica by outcome — bar = median across the {} replicas, \
-                 whisker = p5–p95. {median_text} Right: each replica's mean delay over its completed \
-                 runs (queueing, failures and checkpoint overhead beyond the failure-free time). \
-                 The next chart shows each run of one replica.",
-                self.n()
+                 whisker = p5–p95. {median_text} Right: {} of each replica's mean delay over its completed \
+                 runs (queueing, failures and checkpoint overhead beyond the failure-free time). The next \
+                 chart shows each run of the same replica.",
+                self.n(),
+                distribution_words(delay.len()).to_lowercase()
             ),
-        })
-    }
-
-    /// The replica whose utilization is the median of the point's (the
-    /// lower middle one for an even count): (row among the point's, replica
-    /// index, utilization).
-    fn median_utilization_replica(&self) -> Option<(usize, f64, f64)> {
-        let util = self.column("utilization")?;
-        let values: Vec<(usize, f64)> = util.iter().enumerate().filter_map(|(i, u)| Some((i, (*u)?))).collect();
-        let mut order = values.clone();
-        order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        let (row, u) = *order.get(order.len().checked_sub(1)? / 2)?;
-        Some((row, self.folder.replica_index[self.rows[row]], u))
+        ))
     }
 
     pub(in crate::output::report) fn timeline_chart(&self) -> Result<Section, ReportError> {
         let file = "training_timeline.svg";
         let title = "Training run timelines, median replica";
         let term = self.term_months;
-        let median = self.median_utilization_replica();
+        let median = self.median;
         let runs: Option<Vec<&RunRow>> = self.folder.runs.as_ref().map(|all| {
             let mut r: Vec<&RunRow> = match median {
-                Some((_, replica, _)) => all
+                Some(m) => all
                     .iter()
-                    .filter(|r| r.point == self.point && r.replica == replica)
+                    .filter(|r| r.point == self.point && r.replica == m.replica)
                     .collect(),
                 None => Vec::new(),
             };
             r.sort_by(|a, b| a.run.total_cmp(&b.run));
             r
         });
-        let default_month = median.and_then(|(row, _, _)| self.column("default_month").and_then(|d| d[row]));
+        let default_month = median.and_then(|m| self.column("default_month").and_then(|d| d[m.row]));
         const MAX_RUNS: usize = 60;
         let shown = runs.as_ref().map_or(0, |r| r.len().min(MAX_RUNS));
-        let height = (110 + 26 * shown as u32).max(330);
-        let svg = svg(file, 1200, height, |root| match (&runs, median) {
+        let height = (190 + 30 * shown as u32).max(400);
+        let svg = svg(file, 1200, height, |root, tips| match (&runs, median) {
             (None, _) => placeholder(
                 root,
                 title,
@@ -148,24 +149,9 @@ impl Detail<'_> {
                 title,
                 "No training run was on the roadmap within the term for the median replica.",
             ),
-            (Some(r), Some(_)) => timeline(root, &r[..shown], term, default_month),
+            (Some(r), Some(_)) => timeline(root, tips, &r[..shown], term, default_month),
         })?;
-        let which = match median {
-            Some((_, replica, u)) if self.n() == 1 => {
-                format!(
-                    "the only replica, replica {} (utilization {})",
-                    human(replica),
-                    percent(u)
-                )
-            }
-            Some((_, replica, u)) => format!(
-                "replica {}, whose utilization ({}) is the median of the {} replicas'",
-                human(replica),
-                percent(u),
-                self.n()
-            ),
-            None => "no replica (no utilization values)".into(),
-        };
+        let which = self.median_words();
         let more = match &runs {
             Some(r) if r.len() > MAX_RUNS => format!(" Only its first {MAX_RUNS} of {} runs are drawn.", r.len()),
             _ => String::new(),
@@ -203,61 +189,47 @@ impl Detail<'_> {
             }
             _ => String::new(),
         };
-        Ok(Section {
-            id: "timeline",
+        Ok(Section::chart(
+            "timeline",
             file,
-            heading: "Training run timelines (planned vs actual)".into(),
-            svg: Some(svg),
-            caption: format!(
+            "Training run timelines (planned vs actual)",
+            svg,
+            format!(
                 "Each training run of {which} (<code>training_runs.csv</code>), one row per run: the bar \
                  runs from its first start to its finish — blue if it completed, orange if it was still \
                  unfinished at the term's end (or, red, when the buyer defaulted); the thin gray line \
                  from its ready time is the wait to start; the black cross is its planned finish (ready \
                  + failure-free compute time), so a bar ending right of its cross finished late. Runs \
-                 that never started show only their ready time, planned finish and outcome.{counts}{more}"
+                 that never started show only their ready time, planned finish and outcome. Hover over a \
+                 run for its times.{counts}{more}"
             ),
-        })
-    }
-
-    /// The replica whose completed-run count is the median (ties: the delay
-    /// closest to the median delay): (row among the point's, replica index).
-    fn median_training_replica(&self) -> Option<(usize, f64)> {
-        let completed = self.column("training_runs_completed")?;
-        let delay = self.column("training_mean_delay_days").unwrap_or_default();
-        let mut c: Vec<f64> = completed.iter().flatten().copied().collect();
-        if c.is_empty() {
-            return None;
-        }
-        c.sort_by(f64::total_cmp);
-        let target = c[(c.len() - 1) / 2];
-        let d: Vec<f64> = delay.iter().flatten().copied().collect();
-        let d_med = if d.is_empty() {
-            0.0
-        } else {
-            quantile_sorted(&sorted(&d), 0.5)
-        };
-        let best = (0..completed.len())
-            .filter(|&i| completed[i] == Some(target))
-            .min_by(|&a, &b| {
-                let da = delay.get(a).copied().flatten().map_or(f64::MAX, |x| (x - d_med).abs());
-                let db = delay.get(b).copied().flatten().map_or(f64::MAX, |x| (x - d_med).abs());
-                da.total_cmp(&db)
-            })?;
-        Some((best, self.folder.replica_index[self.rows[best]]))
+        ))
     }
 }
 
 /// Training runs per replica by outcome: median bar, p5–p95 whisker, and the
-/// median replica's count.
-fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<usize>) -> DrawResult {
+/// median replica's count (`median` = its row among the point's replicas,
+/// and its index).
+fn run_outcomes(area: &Area, tips: &Tips, outcomes: &[(&str, Vec<f64>)], median: Option<(usize, f64)>) -> DrawResult {
     let top = outcomes
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
         .fold(1.0_f64, f64::max);
     let k = outcomes.len();
+    let mut legend = vec![
+        Entry::new("median across replicas", Sample::Fill(C_MAIN.mix(0.6))),
+        Entry::new("p5–p95", Sample::Whisker(BLACK.to_rgba())),
+    ];
+    if let Some((_, replica)) = median {
+        legend.push(Entry::new(
+            format!("median replica ({})", human(replica)),
+            Sample::Dot(C_ACCENT.to_rgba()),
+        ));
+    }
+    let plot = DETAIL.frame(area, "Training runs by outcome, per replica", &legend)?;
     let mut chart = DETAIL
-        .chart(area, "Training runs by outcome, per replica", (48, 60))
-        .build_cartesian_2d(Categories::new(k), 0f64..top * 1.55)?;
+        .chart(&plot, (DETAIL.x_label_area(1), 78))
+        .build_cartesian_2d(Categories::new(k), 0f64..top * 1.1)?;
     let labels: Vec<&str> = outcomes.iter().map(|(l, _)| *l).collect();
     let x_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
     DETAIL
@@ -279,44 +251,50 @@ fn run_outcomes(area: &Area, outcomes: &[(&str, Vec<f64>)], median_row: Option<u
             )
         })
         .collect();
-    chart
-        .draw_series(
-            stats
+    chart.draw_series(
+        stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Rectangle::new([(i as f64 - 0.3, 0.0), (i as f64 + 0.3, s.1)], C_MAIN.mix(0.6).filled())),
+    )?;
+    chart.draw_series(stats.iter().enumerate().flat_map(|(i, s)| {
+        let x = i as f64;
+        [
+            PathElement::new(vec![(x, s.0), (x, s.2)], BLACK.stroke_width(2)),
+            PathElement::new(vec![(x - 0.08, s.0), (x + 0.08, s.0)], BLACK.stroke_width(2)),
+            PathElement::new(vec![(x - 0.08, s.2), (x + 0.08, s.2)], BLACK.stroke_width(2)),
+        ]
+    }))?;
+    let marked = |v: &Vec<f64>| median.and_then(|(row, _)| v.get(row).copied());
+    if median.is_some() {
+        chart.draw_series(
+            outcomes
                 .iter()
                 .enumerate()
-                .map(|(i, s)| Rectangle::new([(i as f64 - 0.3, 0.0), (i as f64 + 0.3, s.1)], C_MAIN.mix(0.6).filled())),
-        )?
-        .label("median across replicas")
-        .legend(legend_box(C_MAIN.mix(0.6)));
-    chart
-        .draw_series(stats.iter().enumerate().flat_map(|(i, s)| {
-            let x = i as f64;
-            [
-                PathElement::new(vec![(x, s.0), (x, s.2)], BLACK.stroke_width(2)),
-                PathElement::new(vec![(x - 0.08, s.0), (x + 0.08, s.0)], BLACK.stroke_width(2)),
-                PathElement::new(vec![(x - 0.08, s.2), (x + 0.08, s.2)], BLACK.stroke_width(2)),
-            ]
-        }))?
-        .label("p5–p95")
-        .legend(|(x, y)| PathElement::new(vec![(x + 9, y - 7), (x + 9, y + 7)], BLACK.stroke_width(2)));
-    if let Some(row) = median_row {
-        chart
-            .draw_series(
-                outcomes
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, (_, v))| v.get(row).map(|y| Circle::new((i as f64, *y), 6, C_ACCENT.filled()))),
-            )?
-            .label("median replica")
-            .legend(|(x, y)| Circle::new((x + 9, y), 5, C_ACCENT.filled()));
+                .filter_map(|(i, (_, v))| marked(v).map(|y| Circle::new((i as f64, y), 6, C_ACCENT.filled()))),
+        )?;
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+    for (i, ((label, v), s)) in outcomes.iter().zip(&stats).enumerate() {
+        let of_median = marked(v).map_or(String::new(), |y| format!("; the median replica {}", human(y)));
+        tips.span(
+            &chart,
+            (i as f64 - 0.35, 0.0),
+            (i as f64 + 0.35, s.1.max(s.2)),
+            format!(
+                "{label}: median {} runs per replica, p5–p95 {} – {}{of_median}",
+                human(s.1),
+                human(s.0),
+                human(s.2)
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// One replica's training runs, one row each (the first at the top): wait
 /// from ready to start, a bar from start to finish (or the term's end, or
 /// the default), the planned finish, and the outcome of runs that never ran.
-fn timeline(area: &Area, runs: &[&RunRow], term: f64, default_month: Option<f64>) -> DrawResult {
+fn timeline(area: &Area, tips: &Tips, runs: &[&RunRow], term: f64, default_month: Option<f64>) -> DrawResult {
     let n = runs.len();
     let end = runs
         .iter()
@@ -324,20 +302,55 @@ fn timeline(area: &Area, runs: &[&RunRow], term: f64, default_month: Option<f64>
         .fold(term.max(1.0), f64::max);
     // Row i (run order) sits at y = n − 1 − i, so the first run is on top.
     let y = |i: usize| (n - 1 - i) as f64;
-    let labels: Vec<String> = (0..n)
-        .rev()
-        .map(|i| {
-            let r = runs[i];
-            let generation = if r.generation.is_empty() {
-                String::new()
-            } else {
-                format!(" on {}", clip(&r.generation, 10))
-            };
-            format!("run {} · {} chips{generation}", human(r.run), human(r.chips))
-        })
-        .collect();
+    let name = |r: &RunRow| {
+        let generation = if r.generation.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", r.generation)
+        };
+        format!("run {} · {} chips{generation}", human(r.run), human(r.chips))
+    };
+    let labels: Vec<String> = (0..n).rev().map(|i| name(runs[i])).collect();
+    let widest = labels
+        .iter()
+        .map(|l| super::super::draw::text_width(l, DETAIL.ticks))
+        .max()
+        .unwrap_or(0);
+    let bar_end = |r: &RunRow| match (r.finish, r.outcome.as_str(), default_month) {
+        (Some(f), _, _) => f,
+        (None, "abandoned_at_default", Some(d)) => d,
+        (None, _, _) => term,
+    };
+    let color = |r: &RunRow| match (r.finish, r.outcome.as_str()) {
+        (Some(_), _) => C_MAIN,
+        (None, "abandoned_at_default") => C_RED,
+        _ => C_ACCENT,
+    };
+    let kinds = [
+        ("completed", C_MAIN),
+        ("unfinished at the term's end", C_ACCENT),
+        ("stopped by the default", C_RED),
+    ];
+    let mut legend = Vec::new();
+    if let Some(d) = default_month {
+        legend.push(Entry::dashed(
+            format!("buyer defaults (month {})", human(d)),
+            C_RED,
+            2,
+            (6, 4),
+        ));
+    }
+    legend.push(Entry::line("waiting since ready", C_GRAY, 1));
+    legend.push(Entry::new("ready", Sample::Dot(C_GRAY.to_rgba())));
+    for (label, pick) in kinds {
+        if runs.iter().any(|r| r.start.is_some() && color(r) == pick) {
+            legend.push(Entry::new(format!("running: {label}"), Sample::Fill(pick.mix(0.75))));
+        }
+    }
+    legend.push(Entry::new("planned finish", Sample::Cross(BLACK.to_rgba())));
+    let plot = DETAIL.frame(area, "Training run timelines, median replica", &legend)?;
     let mut chart = DETAIL
-        .chart(area, "Training run timelines, median replica", (44, 190))
+        .chart(&plot, (DETAIL.x_label_area(1), (widest + 60) as u32))
         .build_cartesian_2d(0f64..end, Categories::new(n))?;
     let y_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
     DETAIL
@@ -358,50 +371,27 @@ fn timeline(area: &Area, runs: &[&RunRow], term: f64, default_month: Option<f64>
         ))?;
     }
     if let Some(d) = default_month {
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(d, -0.5), (d, n as f64 - 0.5)],
-                6,
-                4,
-                C_RED.stroke_width(2),
-            ))?
-            .label(format!("buyer defaults (month {})", human(d)))
-            .legend(legend_line(C_RED.stroke_width(2)));
+        chart.draw_series(DashedLineSeries::new(
+            vec![(d, -0.5), (d, n as f64 - 0.5)],
+            6,
+            4,
+            C_RED.stroke_width(2),
+        ))?;
     }
-    // Waits: ready to start (or to the end of the bar-less run's life).
-    chart
-        .draw_series(runs.iter().enumerate().filter_map(|(i, r)| {
-            let to = r.start?;
-            Some(PathElement::new(
-                vec![(r.ready, y(i)), (to, y(i))],
-                C_GRAY.stroke_width(1),
-            ))
-        }))?
-        .label("waiting since ready")
-        .legend(legend_line(C_GRAY.stroke_width(1)));
-    chart
-        .draw_series(
-            runs.iter()
-                .enumerate()
-                .map(|(i, r)| Circle::new((r.ready, y(i)), 4, C_GRAY.filled())),
-        )?
-        .label("ready")
-        .legend(|(x, y)| Circle::new((x + 9, y), 4, C_GRAY.filled()));
-    let bar_end = |r: &RunRow| match (r.finish, r.outcome.as_str(), default_month) {
-        (Some(f), _, _) => f,
-        (None, "abandoned_at_default", Some(d)) => d,
-        (None, _, _) => term,
-    };
-    let color = |r: &RunRow| match (r.finish, r.outcome.as_str()) {
-        (Some(_), _) => C_MAIN,
-        (None, "abandoned_at_default") => C_RED,
-        _ => C_ACCENT,
-    };
-    for (label, pick) in [
-        ("completed", C_MAIN),
-        ("unfinished at the term's end", C_ACCENT),
-        ("stopped by the default", C_RED),
-    ] {
+    // Waits: ready to start.
+    chart.draw_series(runs.iter().enumerate().filter_map(|(i, r)| {
+        let to = r.start?;
+        Some(PathElement::new(
+            vec![(r.ready, y(i)), (to, y(i))],
+            C_GRAY.stroke_width(1),
+        ))
+    }))?;
+    chart.draw_series(
+        runs.iter()
+            .enumerate()
+            .map(|(i, r)| Circle::new((r.ready, y(i)), 4, C_GRAY.filled())),
+    )?;
+    for (_, pick) in kinds {
         let bars: Vec<_> = runs
             .iter()
             .enumerate()
@@ -411,21 +401,13 @@ fn timeline(area: &Area, runs: &[&RunRow], term: f64, default_month: Option<f64>
                 Rectangle::new([(a, y(i) - 0.3), (b.max(a), y(i) + 0.3)], pick.mix(0.75).filled())
             })
             .collect();
-        if !bars.is_empty() {
-            chart
-                .draw_series(bars)?
-                .label(format!("running: {label}"))
-                .legend(legend_box(pick.mix(0.75)));
-        }
+        chart.draw_series(bars)?;
     }
-    chart
-        .draw_series(
-            runs.iter()
-                .enumerate()
-                .map(|(i, r)| Cross::new((r.planned, y(i)), 6, BLACK.stroke_width(2))),
-        )?
-        .label("planned finish")
-        .legend(|(x, y)| Cross::new((x + 9, y), 5, BLACK.stroke_width(2)));
+    chart.draw_series(
+        runs.iter()
+            .enumerate()
+            .map(|(i, r)| Cross::new((r.planned, y(i)), 6, BLACK.stroke_width(2))),
+    )?;
     // Runs that never started: their outcome in words, right of the cross
     // in the first half of the term, left of the ready dot in the second.
     let gap = 0.012 * end;
@@ -442,12 +424,30 @@ fn timeline(area: &Area, runs: &[&RunRow], term: f64, default_month: Option<f64>
                 Text::new(
                     format!("never started: {}", r.outcome.replace('_', " ")),
                     (x, y(i)),
-                    (FONT, 13)
+                    (FONT, DETAIL.ticks)
                         .into_font()
                         .color(&C_GRAY)
                         .pos(Pos::new(anchor, VPos::Center)),
                 )
             }),
     )?;
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+    let month = |m: Option<f64>| m.map_or("—".to_string(), |m| format!("month {}", human(m)));
+    for (i, r) in runs.iter().enumerate() {
+        tips.span(
+            &chart,
+            (0.0, y(i) - 0.4),
+            (end, y(i) + 0.4),
+            format!(
+                "{}: ready {}, started {}, finished {} (planned {}), {} interruptions, {}",
+                name(r),
+                month(Some(r.ready)),
+                month(r.start),
+                month(r.finish),
+                month(Some(r.planned)),
+                human(r.interruptions),
+                r.outcome.replace('_', " ")
+            ),
+        );
+    }
+    Ok(())
 }
