@@ -13,7 +13,8 @@ use crate::folder::{self, FolderError};
 use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model::Event;
 use crate::model::budget::{self, TooBig};
-use crate::montecarlo::{self, Precision, PrecisionOutcome, Progress};
+use crate::model::lowfi::CheapOutcome;
+use crate::montecarlo::{self, Fidelity, Precision, PrecisionOutcome, Progress, multifidelity};
 use crate::output::{PointResults, ResultsWriter, RunInfo};
 use crate::shard::{self, Shard, ShardError, ShardMeta, ShardWriter};
 use crate::sweep::{GridPoint, Plan};
@@ -39,6 +40,9 @@ pub struct Options<'a> {
     pub command: &'a str,
     /// Worker threads (for the manifest).
     pub threads: usize,
+    /// Plain or multi-fidelity Monte Carlo (`run` and `sweep`; shards
+    /// and merges are plain).
+    pub fidelity: Fidelity,
 }
 
 /// Why a job could not run. Bad input is exit code 2; a failure to write
@@ -147,6 +151,7 @@ fn add_point(
     point: &GridPoint,
     outcomes: &[ReplicaOutcome],
     waits: &Waits,
+    twins: &[CheapOutcome],
 ) -> Result<(), FolderError> {
     summary.count(outcomes);
     summary.points += 1;
@@ -156,6 +161,7 @@ fn add_point(
         scenario: &point.scenario,
         outcomes,
         waits,
+        cheap: twins,
     })
 }
 
@@ -169,6 +175,7 @@ pub fn run(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<Summary, JobError> {
+    let fidelity = options.fidelity;
     let (n, r) = (plan.len(), plan.replicas() as u64);
     let (held, held_key) = match &precision {
         Some(target) => (n.saturating_mul(target.max_replicas as u64), "--max-replicas"),
@@ -180,15 +187,16 @@ pub fn run(
     let mut summary = Summary::default();
     folder::write_atomically(dir, options.force, |tmp| -> Result<(), JobError> {
         let mut writer = ResultsWriter::create(tmp)?;
-        match precision {
+        match &precision {
             Some(target) => {
                 let points = (0..n).map(|id| plan.point(id)).collect::<Result<Vec<_>, _>>()?;
                 let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-                let (results, waits, reached) = montecarlo::run_points(&scenarios, r as u32, Some(&target), progress);
-                for ((point, outcomes), waits) in points.iter().zip(&results).zip(&waits) {
-                    add_point(&mut writer, &mut summary, point, outcomes, waits)?;
+                let run = montecarlo::run_points(&scenarios, r as u32, Some(target), fidelity, progress);
+                for (i, point) in points.iter().enumerate() {
+                    let twins = run.twins.get(i).map_or(&[][..], Vec::as_slice);
+                    add_point(&mut writer, &mut summary, point, &run.results[i], &run.waits[i], twins)?;
                 }
-                summary.precision = reached;
+                summary.precision = run.precision;
             }
             None => {
                 let mut id = 0;
@@ -198,8 +206,13 @@ pub fn run(
                     let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
                     let mut pooled: Vec<Waits> = points.iter().map(|_| Waits::default()).collect();
                     let results = montecarlo::run_batch(&scenarios, 0..r as u32, progress, &mut pooled);
-                    for ((point, outcomes), waits) in points.iter().zip(&results).zip(&pooled) {
-                        add_point(&mut writer, &mut summary, point, outcomes, waits)?;
+                    let mut twins = Vec::new();
+                    if fidelity == Fidelity::Multi {
+                        multifidelity::add_twins(&scenarios, &results, &mut twins);
+                    }
+                    for (i, point) in points.iter().enumerate() {
+                        let t = twins.get(i).map_or(&[][..], Vec::as_slice);
+                        add_point(&mut writer, &mut summary, point, &results[i], &pooled[i], t)?;
                     }
                     id = end;
                 }
@@ -212,6 +225,7 @@ pub fn run(
             threads: options.threads,
             wall_seconds: summary.wall_seconds,
             precision: precision.zip(summary.precision.clone()),
+            fidelity,
         })?;
         Ok(())
     })?;
@@ -292,7 +306,7 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
                 let (p, replica) = (u / r, (u % r) as u32);
                 if current.as_ref().is_none_or(|c| c.0.id != p) {
                     if let Some((point, outcomes, waits, _)) = current.take() {
-                        add_point(&mut writer, &mut summary, &point, &outcomes, &waits)?;
+                        add_point(&mut writer, &mut summary, &point, &outcomes, &waits, &[])?;
                     }
                     let point = plan.point(p)?;
                     let shape = shape_of(&point.scenario);
@@ -307,7 +321,7 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
             reader.finish()?;
         }
         if let Some((point, outcomes, waits, _)) = current.take() {
-            add_point(&mut writer, &mut summary, &point, &outcomes, &waits)?;
+            add_point(&mut writer, &mut summary, &point, &outcomes, &waits, &[])?;
         }
         summary.wall_seconds = started.elapsed().as_secs_f64();
         writer.finish(&RunInfo {
@@ -316,6 +330,7 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
             threads: 0,
             wall_seconds: summary.wall_seconds,
             precision: None,
+            fidelity: Fidelity::Single,
         })?;
         Ok(())
     })?;

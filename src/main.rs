@@ -6,7 +6,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mortgage_sim::config::{self, ConfigError, Scenario};
 use mortgage_sim::sensitivity::{self, stress};
-use mortgage_sim::{jobs, metrics, model, montecarlo, output, shard, sweep};
+use mortgage_sim::{jobs, model, montecarlo, output, shard, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -154,9 +154,11 @@ struct ExecArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Run batches of replicas until the 95% CI half-width of METRIC (a
-    /// replicas.csv column) is at most HALF_WIDTH at every point.
-    #[arg(long, value_name = "METRIC=HALF_WIDTH")]
+    /// Run batches of replicas until the 95% CI half-width of FIGURE (a
+    /// replicas.csv column's mean, or a risk figure such as
+    /// p_default_by_year_5 or var95_loss_usd) is at most HALF_WIDTH (or a
+    /// percentage of the estimate, e.g. 5%) at every point.
+    #[arg(long, value_name = "FIGURE=HALF_WIDTH")]
     target_ci: Option<String>,
     /// Run even when a replica is estimated to pass the resource ceilings
     /// (10^9 events or 4 GB; `check` shows the estimate).
@@ -171,6 +173,30 @@ struct ExecArgs {
     /// Also write report.html and its charts into the results folder.
     #[arg(long)]
     report: bool,
+    /// Estimator of the risk figures: `single` (plain Monte Carlo over full
+    /// replicas) or `multi` (full replicas paired with low-fidelity twins
+    /// of the money side, plus more twins, as a control variate).
+    #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
+    fidelity: FidelityArg,
+}
+
+/// `--fidelity`.
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+enum FidelityArg {
+    /// Plain Monte Carlo.
+    #[default]
+    Single,
+    /// Multi-fidelity control variate.
+    Multi,
+}
+
+impl From<FidelityArg> for montecarlo::Fidelity {
+    fn from(f: FidelityArg) -> Self {
+        match f {
+            FidelityArg::Single => montecarlo::Fidelity::Single,
+            FidelityArg::Multi => montecarlo::Fidelity::Multi,
+        }
+    }
 }
 
 #[derive(clap::Args, Default)]
@@ -501,9 +527,11 @@ fn execute_or_shard(
         (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
         (None, None) => return execute(plan, exec).map(Some),
     };
-    if exec.target_ci.is_some() || exec.report {
+    if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi) {
         return Err(bad_input(
-            "--target-ci and --report do not apply to a shard; merge the shards first".into(),
+            "--target-ci, --fidelity multi and --report do not apply to a shard; merge the shards first \
+             (a merge is plain Monte Carlo)"
+                .into(),
         ));
     }
     let name = format!("{}.shard-{}-of-{}", plan.name, shard.index, shard.count);
@@ -518,6 +546,7 @@ fn execute_or_shard(
         allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
+        fidelity: montecarlo::Fidelity::Single,
     };
     let summary = pool.install(|| jobs::run_shard(plan, shard, &dir, &options, &bar));
     bar.0.finish_and_clear();
@@ -557,6 +586,7 @@ fn merge(
         allow_huge,
         command: &command,
         threads: 0,
+        fidelity: montecarlo::Fidelity::Single,
     };
     let (plan, summary) = jobs::merge(shards, dir, &options)?;
     note!(
@@ -590,45 +620,16 @@ fn thread_pool(exec: &ExecArgs) -> Result<rayon::ThreadPool, Failure> {
     })
 }
 
-fn parse_target(exec: &ExecArgs) -> Result<Option<montecarlo::Precision>, Failure> {
+fn parse_target(exec: &ExecArgs, plan: &sweep::Plan) -> Result<Option<montecarlo::Precision>, Failure> {
     let Some(arg) = &exec.target_ci else { return Ok(None) };
-    let (metric, width) = arg.split_once('=').ok_or_else(|| {
-        bad_input(format!(
-            "--target-ci {arg}: expected METRIC=HALF_WIDTH, e.g. utilization=0.005"
-        ))
-    })?;
-    let Some(column) = metrics::column(metric).filter(|c| c.is_metric()) else {
-        let allowed: Vec<&str> = metrics::COLUMNS
-            .iter()
-            .filter(|c| c.is_metric())
-            .map(|c| c.name)
-            .collect();
-        return Err(bad_input(format!(
-            "--target-ci {arg}: unknown metric `{metric}`; allowed: {}",
-            allowed.join(", ")
-        )));
-    };
-    let half_width: f64 = width
-        .parse()
-        .ok()
-        .filter(|w: &f64| w.is_finite() && *w > 0.0)
-        .ok_or_else(|| {
-            bad_input(format!(
-                "--target-ci {arg}: half-width `{width}`; allowed: a number > 0"
-            ))
-        })?;
-    if exec.max_replicas < 2 {
-        return Err(bad_input("--max-replicas: allowed: at least 2 with --target-ci".into()));
-    }
-    Ok(Some(montecarlo::Precision {
-        column,
-        half_width,
-        max_replicas: exec.max_replicas,
-    }))
+    let first = plan.point(0)?;
+    montecarlo::Precision::parse(arg, &first.scenario, exec.max_replicas)
+        .map(Some)
+        .map_err(bad_input)
 }
 
 fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
-    let precision = parse_target(exec)?;
+    let precision = parse_target(exec, plan)?;
     let dir = exec
         .out
         .clone()
@@ -641,8 +642,9 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
         allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
+        fidelity: exec.fidelity.into(),
     };
-    let summary = pool.install(|| jobs::run(plan, &dir, precision, &options, &bar));
+    let summary = pool.install(|| jobs::run(plan, &dir, precision.clone(), &options, &bar));
     bar.0.finish_and_clear();
     let summary = summary?;
     note!(
@@ -654,18 +656,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
         dir.display()
     );
     if let (Some(target), Some(outcome)) = (&precision, &summary.precision) {
-        let verdict = if outcome.reached {
-            "reached"
-        } else {
-            "NOT reached (--max-replicas hit)"
-        };
-        note!(
-            "precision target {}: 95% CI half-width <= {} {verdict}: worst half-width {:.4e} with {} replicas per point",
-            target.column.name,
-            target.half_width,
-            outcome.worst_half_width,
-            outcome.replicas
-        );
+        note!("{}", montecarlo::precision_message(target, outcome));
     }
     if exec.stats {
         note_raw!(

@@ -13,6 +13,7 @@
 mod books;
 mod events;
 pub mod exposure;
+mod loss;
 mod outcome;
 mod provider;
 pub mod risk;
@@ -22,6 +23,7 @@ mod waits;
 pub use books::{ChipSeconds, Class, STEP_METRICS, Snapshot, Step, StepMetric};
 pub(crate) use books::{Integrator, Levels, chip_seconds, hours, ratio};
 pub use events::{EventKind, ReplicaEvent, story};
+pub use loss::CreditLoss;
 pub use outcome::{
     Counts, MonthFlows, ProviderCosts, ReplicaOutcome, ReplicaTally, RunOutcome, RunTally, TrainingRunRecord, Valuation,
 };

@@ -11,6 +11,7 @@ pub(crate) mod cluster;
 pub mod derived;
 pub mod event;
 pub mod inference;
+pub mod lowfi;
 pub(crate) mod policy;
 pub(crate) mod research;
 pub mod training;
@@ -31,7 +32,13 @@ pub fn simulate(scenario: &Scenario, replica: u32, seed: u64) -> ReplicaOutcome 
 /// The outcome of a replica of `scenario` from its tally, at the
 /// scenario's prices.
 pub fn outcome(scenario: &Scenario, tally: crate::metrics::ReplicaTally) -> ReplicaOutcome {
-    let valuation = Valuation {
+    ReplicaOutcome::from_tally(tally, valuation(scenario))
+}
+
+/// What a replica's money is valued at: the contract's discount rate, the
+/// bankruptcy claim's terms and the provider's costs.
+pub fn valuation(scenario: &Scenario) -> Valuation {
+    Valuation {
         discount_rate_per_year: scenario.contract.discount_rate_per_year,
         claim_recovery_fraction: scenario.provider.claim_recovery_fraction,
         claim_delay_months: scenario.provider.claim_delay_months,
@@ -39,6 +46,5 @@ pub fn outcome(scenario: &Scenario, tally: crate::metrics::ReplicaTally) -> Repl
             opex_per_chip_hour_usd: e.opex_per_chip_hour_usd,
             discount_rate_per_year: scenario.contract.discount_rate_per_year + e.financing_spread_per_year,
         }),
-    };
-    ReplicaOutcome::from_tally(tally, valuation)
+    }
 }

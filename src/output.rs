@@ -9,7 +9,8 @@
 use crate::config::Scenario;
 use crate::finance;
 use crate::metrics::{ReplicaOutcome, Waits};
-use crate::montecarlo::{Precision, PrecisionOutcome};
+use crate::model::lowfi::CheapOutcome;
+use crate::montecarlo::{Fidelity, Precision, PrecisionOutcome, Width};
 use serde_json::json;
 use std::fs;
 use std::io::Write;
@@ -56,6 +57,10 @@ pub struct PointResults<'a> {
     pub outcomes: &'a [ReplicaOutcome],
     /// The point's wait histograms pooled over its replicas.
     pub waits: &'a Waits,
+    /// The low-fidelity twins of replicas 0, 1, … with `--fidelity multi`
+    /// (the first `outcomes.len()` paired with the full replicas); empty
+    /// otherwise.
+    pub cheap: &'a [CheapOutcome],
 }
 
 /// What the manifest records about a run besides its points.
@@ -71,6 +76,8 @@ pub struct RunInfo<'a> {
     pub wall_seconds: f64,
     /// How a `--target-ci` precision target ended, if one was given.
     pub precision: Option<(Precision, PrecisionOutcome)>,
+    /// Plain or multi-fidelity Monte Carlo.
+    pub fidelity: Fidelity,
 }
 
 /// Writes a results folder's files point by point: the CSV files as each
@@ -85,6 +92,8 @@ pub struct ResultsWriter {
     entries_path: PathBuf,
     /// What the manifest takes from the first point.
     first: Option<FirstPoint>,
+    /// Low-fidelity twins run per point (`--fidelity multi`).
+    twins: Vec<usize>,
 }
 
 struct FirstPoint {
@@ -104,12 +113,14 @@ impl ResultsWriter {
             entries: std::io::BufWriter::new(entries),
             entries_path,
             first: None,
+            twins: Vec::new(),
         })
     }
 
     /// Writes one point's rows (points come in id order).
     pub fn add(&mut self, p: &PointResults) -> Result<(), OutputError> {
         self.tables.add(p)?;
+        self.twins.push(p.cheap.len());
         let entry = json!({
             "point": p.id,
             "params": p.params.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
@@ -137,8 +148,15 @@ impl ResultsWriter {
         let first = self.first.expect("a results folder has at least one point");
         let precision = info.precision.as_ref().map(|(target, outcome)| {
             json!({
-                "metric": target.column.name,
-                "target_half_width": target.half_width,
+                "metric": target.target.name(),
+                "target_half_width": match target.width {
+                    Width::Absolute(w) => Some(w),
+                    Width::Relative(_) => None,
+                },
+                "target_relative_half_width": match target.width {
+                    Width::Relative(r) => Some(r),
+                    Width::Absolute(_) => None,
+                },
                 "max_replicas": target.max_replicas,
                 "reached": outcome.reached,
                 "replicas": outcome.replicas,
@@ -161,6 +179,8 @@ impl ResultsWriter {
             "threads": info.threads,
             "wall_time_seconds": info.wall_seconds,
             "precision_target": precision,
+            "fidelity": info.fidelity.as_str(),
+            "twins_per_point": (info.fidelity == Fidelity::Multi).then_some(&self.twins),
             "contract_point_0": {
                 "term_years": f.term_years,
                 "committed_usd": f.committed_usd,

@@ -350,10 +350,17 @@ class _Polars:
         overrides = {name: pl.String for name in header if name in cols}
         try:
             df = pl.read_csv(path, schema_overrides=overrides, infer_schema_length=10_000)
-            casts = [pl.col(n).cast(self.dtype(cols[n].type), strict=True) for n in header if n in cols]
+            casts = [self._cast(n, cols[n].type) for n in header if n in cols]
             return df.with_columns(casts)
         except pl.exceptions.PolarsError as e:
             raise LoadError(f"{path}: a cell does not fit its column's type ({e})") from None
+
+    def _cast(self, name: str, kind: str):
+        pl = self.pl
+        if kind == S.BOOL:
+            # polars casts no text to Boolean: map the two spellings.
+            return pl.col(name).replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
+        return pl.col(name).cast(self.dtype(kind), strict=True)
 
     def from_columns(self, data: dict[str, tuple[str, list]]):
         pl = self.pl

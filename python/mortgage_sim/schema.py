@@ -15,9 +15,12 @@ Types (pandas dtype / polars dtype):
 - ``float?``  number, empty when there is none       (float64, NaN / Float64, null)
 - ``str``     text                                  (string / String)
 - ``str?``    text, empty when there is none         (string, <NA> / String, null)
+- ``bool``    ``true`` or ``false``                  (bool / Boolean)
 
-Columns marked ``derived`` are not in the CSV file: the loader adds them
-(risk.csv's figure names split into a figure and its parameter).
+Columns marked ``derived`` are not in the CSV file: the loader adds them.
+(None is today: risk.csv carries ``year``, ``quantile`` and ``threshold``
+itself; in a risk.csv written before it was tidy, whose figure names hold
+the parameter, the loader splits them into these columns.)
 
 The swept keys of ``points.csv`` are not listed: they depend on the
 experiment, and each is typed from its values as TOML (all integers: int;
@@ -36,8 +39,9 @@ FLOAT = "float"
 FLOAT_OPT = "float?"
 STR = "str"
 STR_OPT = "str?"
+BOOL = "bool"
 
-TYPES = (INT, INT_OPT, UINT64, FLOAT, FLOAT_OPT, STR, STR_OPT)
+TYPES = (INT, INT_OPT, UINT64, FLOAT, FLOAT_OPT, STR, STR_OPT, BOOL)
 
 
 @dataclass(frozen=True)
@@ -166,14 +170,18 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
     "risk": (
         _c("point", INT, "id"),
         _c("figure", STR, "text"),
-        _c("year", INT_OPT, "contract year", derived=True),
-        _c("quantile", FLOAT_OPT, "fraction", derived=True),
-        _c("threshold", FLOAT_OPT, "fraction", derived=True),
+        _c("year", INT_OPT, "contract year"),
+        _c("quantile", FLOAT_OPT, "fraction"),
+        _c("threshold", FLOAT_OPT, "fraction"),
         _c("value", FLOAT),
         _c("stderr", FLOAT_OPT),
         _c("ci95_low", FLOAT_OPT),
         _c("ci95_high", FLOAT_OPT),
         _c("n", INT, "count"),
+        _c("interval", STR_OPT, "text"),
+        _c("reliable", BOOL),
+        _c("estimator", STR, "text"),
+        _c("effective_n", FLOAT, "count"),
     ),
     "exposure": (
         _c("point", INT, "id"),
@@ -220,6 +228,7 @@ PANDAS_DTYPES = {
     FLOAT_OPT: "float64",
     STR: "string",
     STR_OPT: "string",
+    BOOL: "bool",
 }
 
 POLARS_DTYPES = {
@@ -230,6 +239,7 @@ POLARS_DTYPES = {
     FLOAT_OPT: "Float64",
     STR: "String",
     STR_OPT: "String",
+    BOOL: "Boolean",
 }
 
 

@@ -147,6 +147,36 @@ def test_a_tidy_risk_csv_is_left_as_written(folders, tmp_path):
     assert risk["year"].dtype == "Int64" and risk["quantile"].dtype == "float64"
 
 
+def test_a_risk_csv_from_before_it_was_tidy_is_split(folders, tmp_path):
+    folder = shutil.copytree(folders["with"], tmp_path / "old_risk")
+    (folder / "risk.csv").write_text(
+        "point,figure,value,stderr,ci95_low,ci95_high,n\n"
+        "0,p_default_by_year_1,0.5,0.1,0.3,0.7,3\n"
+        "0,var95_loss_usd,10,,,,3\n"
+        "0,p_year_utilization_below_0.6,0.25,0.1,0.05,0.45,3\n"
+    )
+    for engine in ("pandas", "polars"):
+        risk = ms.load(folder, engine=engine).risk
+        column = (lambda c: risk[c].tolist()) if engine == "pandas" else (lambda c: risk.get_column(c).to_list())
+        assert column("figure") == ["p_default_by_year", "var_loss_usd", "p_year_utilization_below"]
+        assert column("year")[0] == 1 and column("quantile")[1] == 0.95
+        assert column("threshold")[2] == 0.6
+
+
+def test_reliable_and_interval_load_typed(folders):
+    for engine in ("pandas", "polars"):
+        risk = ms.load(folders["with"], engine=engine).risk
+        if engine == "polars":
+            import polars as pl
+
+            assert risk.schema["reliable"] == pl.Boolean and risk.schema["interval"] == pl.String
+            intervals = set(risk.get_column("interval").drop_nulls().to_list())
+        else:
+            assert risk["reliable"].dtype == "bool" and risk["interval"].dtype == "string"
+            intervals = set(risk["interval"].dropna())
+        assert {"wilson", "t", "order_statistic", "bootstrap"} <= intervals
+
+
 def test_absent_files_are_none(folders, tmp_path):
     folder = shutil.copytree(folders["with"], tmp_path / "old")
     for name in ("risk.csv", "exposure.csv", "training_runs.csv", "events.csv", "manifest.json"):

@@ -15,7 +15,7 @@
 //! the wrong-way risk (defaults cluster where re-marketing earns least).
 
 use super::ReplicaOutcome;
-use super::risk::RiskFigure;
+use super::risk::{MIN_NONZERO_VALUES, RiskFigure};
 use crate::finance::{discount_factor, present_value};
 use crate::stats::{quantile_sorted, sorted};
 
@@ -111,19 +111,11 @@ pub fn credit_figures(profile: &[ExposureMonth], outcomes: &[ReplicaOutcome], ra
         return Vec::new();
     };
     let defaulted = outcomes.iter().filter(|o| o.row.default_month.is_some()).count();
+    // Both rest on the defaulting replicas' recovery.
+    let reliable = defaulted >= MIN_NONZERO_VALUES;
     vec![
-        RiskFigure {
-            name: "recovery_rate".into(),
-            value: r,
-            stderr: None,
-            n: defaulted,
-        },
-        RiskFigure {
-            name: "cva_usd".into(),
-            value: cva(profile, rate, r),
-            stderr: None,
-            n: outcomes.len(),
-        },
+        RiskFigure::point("recovery_rate", r, defaulted, reliable),
+        RiskFigure::point("cva_usd", cva(profile, rate, r), outcomes.len(), reliable),
     ]
 }
 

@@ -11,8 +11,8 @@
 //! ones only: capacity nobody pays for is powered down, and the opex it
 //! saves offsets the credit loss. Each month's flows are at its end.
 
-use super::{ProviderCosts, ReplicaTally};
-use crate::finance::{discount_factor, present_value};
+use super::{MonthFlows, ProviderCosts, ReplicaTally};
+use crate::finance::{Ledger, discount_factor, present_value};
 
 /// The provider's books of one replica, in nominal USD except the NPV.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,7 +35,7 @@ impl ProviderBooks {
     pub fn of(t: &ReplicaTally, costs: ProviderCosts, claim: f64, claim_delay_months: f64) -> ProviderBooks {
         let rate = costs.discount_rate_per_year;
         let term_months = t.months.len() as f64;
-        let (spent, saved) = opex_by_month(t, costs);
+        let (spent, saved) = opex_by_month(&t.ledger, &t.months, costs);
         let paid = |i: usize| t.ledger.paid.get(i).copied().unwrap_or(0.0);
         let net_monthly =
             (t.months.iter().enumerate()).map(|(i, m)| paid(i) + m.remarketing_usd - m.capex_usd - spent[i]);
@@ -58,10 +58,10 @@ impl ProviderBooks {
 /// Each month's opex spent and saved: on delivered chip-hours until the
 /// default month's end; afterwards spent on the re-marketed ones and saved
 /// on the rest.
-pub fn opex_by_month(t: &ReplicaTally, costs: ProviderCosts) -> (Vec<f64>, Vec<f64>) {
-    let after_default = |i: usize| t.ledger.default_month.is_some_and(|d| i >= d as usize);
+pub fn opex_by_month(ledger: &Ledger, months: &[MonthFlows], costs: ProviderCosts) -> (Vec<f64>, Vec<f64>) {
+    let after_default = |i: usize| ledger.default_month.is_some_and(|d| i >= d as usize);
     let c = costs.opex_per_chip_hour_usd;
-    (t.months.iter().enumerate())
+    (months.iter().enumerate())
         .map(|(i, m)| {
             if after_default(i) {
                 (

@@ -2,11 +2,12 @@
 //! tally) and its columns ([`COLUMNS`]: name, unit, getter), the one table
 //! that CSV headers, summaries, `--target-ci` and the report read.
 
-use super::provider::{ProviderBooks, opex_by_month};
+use super::loss::CreditLoss;
+use super::provider::ProviderBooks;
 use super::{Class, ReplicaTally, RunTally, Valuation, hours, ratio};
 use crate::config::raw::RawRestructuringKind;
 use crate::engine::Span;
-use crate::finance::{claim_recovery, discount_factor, present_value};
+use crate::finance::present_value;
 use serde::{Deserialize, Serialize};
 
 /// One row of `replicas.csv`. Field names are the column names; README.md
@@ -461,34 +462,12 @@ impl ReplicaRow {
         let delivered = h(cs.delivered);
         let buyer_delivered = h(b.delivered);
         let completed: Vec<&RunTally> = t.runs.iter().filter(|r| r.finished.is_some()).collect();
-        let exposure = t.ledger.exposure_at_default();
         let v = valuation;
-        // Recovery: re-marketing as it earns, and the bankruptcy claim on
-        // what the exposure leaves after it, paid after a delay.
-        let rate = v.discount_rate_per_year;
-        let remarketing: f64 = t.months.iter().map(|m| m.remarketing_usd).sum();
-        let claim = claim_recovery(exposure, remarketing, v.claim_recovery_fraction);
-        let recovery = remarketing + claim;
-        let pv_exposure = t.ledger.default_month.map_or(0.0, |d| {
-            let from = d as usize - 1;
-            present_value(t.ledger.due[from..].iter().copied(), d as usize, rate)
-        });
-        let pv_claim = t
-            .ledger
-            .default_month
-            .map_or(0.0, |d| claim * discount_factor(rate, d as f64 + v.claim_delay_months));
-        let pv_recovery = present_value(t.months.iter().map(|m| m.remarketing_usd), 1, rate) + pv_claim;
+        let credit = CreditLoss::of(&t.ledger, &t.months, v);
         let provider = v
             .provider
-            .map(|costs| ProviderBooks::of(t, costs, claim, v.claim_delay_months));
-        // The credit loss is net of the opex the provider no longer spends.
-        let pv_saved = v
-            .provider
-            .map_or(0.0, |costs| present_value(opex_by_month(t, costs).1, 1, rate));
-        let saved = provider.map_or(0.0, |p| p.opex_saved_usd);
-        let credit_loss = (exposure - recovery - saved).max(0.0);
-        let haircut = t.ledger.forgiven_total();
-        let pv_haircut = present_value(t.ledger.forgiven.iter().copied(), 1, rate);
+            .map(|costs| ProviderBooks::of(t, costs, credit.claim_usd, v.claim_delay_months));
+        let rate = v.discount_rate_per_year;
         let mean_delay_days = (!completed.is_empty()).then(|| {
             completed
                 .iter()
@@ -575,19 +554,19 @@ impl ReplicaRow {
             cost_cut_month: t.buyer_record.cost_cut_month,
             restructure_month: t.buyer_record.restructure_month,
             restructure_kind: t.buyer_record.restructure_kind,
-            haircut_usd: haircut,
+            haircut_usd: credit.haircut_usd,
             paid_fraction_at_default: t.buyer_record.paid_fraction_at_default,
             default_month: l.default_month,
-            exposure_at_default_usd: exposure,
-            recovery_usd: recovery,
-            remarketing_recovery_usd: remarketing,
-            claim_recovery_usd: claim,
-            loss_usd: credit_loss + haircut,
-            loss_given_default: (exposure > 0.0).then(|| credit_loss / exposure),
+            exposure_at_default_usd: credit.exposure_usd,
+            recovery_usd: credit.remarketing_usd + credit.claim_usd,
+            remarketing_recovery_usd: credit.remarketing_usd,
+            claim_recovery_usd: credit.claim_usd,
+            loss_usd: credit.loss_usd,
+            loss_given_default: (credit.exposure_usd > 0.0).then(|| credit.credit_loss_usd / credit.exposure_usd),
             pv_payments_usd: present_value(t.ledger.paid.iter().copied(), 1, rate),
-            pv_exposure_at_default_usd: pv_exposure,
-            pv_recovery_usd: pv_recovery,
-            pv_loss_usd: (pv_exposure - pv_recovery - pv_saved).max(0.0) + pv_haircut,
+            pv_exposure_at_default_usd: credit.pv_exposure_usd,
+            pv_recovery_usd: credit.pv_recovery_usd,
+            pv_loss_usd: credit.pv_loss_usd,
             pv_idle_cost_usd: present_value(t.months.iter().map(|m| m.idle_usd), 1, rate),
             provider_capex_usd: provider.map(|p| p.capex_usd),
             provider_opex_usd: provider.map(|p| p.opex_usd),

@@ -68,6 +68,21 @@ impl DemandPath {
         self.log_growth += factor.ln();
     }
 
+    /// A training run completed: growth steps up by (1 + jump) × lognormal
+    /// noise of mean 1 (`completed_run_jump`, `_sigma` of `spec`), drawn
+    /// from `rng`, if the scenario says so; returns the factor. The full
+    /// model and its low-fidelity twin (`model::lowfi`) both call this.
+    pub fn completed_run<R: Rng + ?Sized>(&mut self, spec: &InferenceSpec, rng: &mut R) -> Option<f64> {
+        let (jump, sigma) = (spec.completed_run_jump, spec.completed_run_jump_sigma);
+        if jump == 0.0 && sigma == 0.0 {
+            return None;
+        }
+        let z: f64 = StandardNormal.sample(rng);
+        let factor = (1.0 + jump) * (sigma * z - 0.5 * sigma * sigma).exp();
+        self.jump(factor);
+        Some(factor)
+    }
+
     /// The growth factor G(t) at the last step.
     pub fn growth(&self) -> f64 {
         self.log_growth.exp()

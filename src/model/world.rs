@@ -28,7 +28,7 @@ use crate::metrics::{
 };
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp1, StandardNormal};
+use rand_distr::{Distribution, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::VecDeque;
 
@@ -97,7 +97,7 @@ struct Counters {
 
 /// The price of a re-marketed chip-hour of each generation at `at`, when
 /// the AI-demand factor is `demand`: the market's, or the spot price.
-fn market_prices(scenario: &Scenario, at: SimTime, demand: f64) -> Vec<f64> {
+pub(crate) fn market_prices(scenario: &Scenario, at: SimTime, demand: f64) -> Vec<f64> {
     match &scenario.market {
         Some(m) => scenario
             .contract

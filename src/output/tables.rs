@@ -8,8 +8,10 @@
 use super::{BANDS, OutputError, PointResults, QUANTILES};
 use crate::engine::Span;
 use crate::folder::io_error;
-use crate::metrics::{COLUMNS, STEP_METRICS, exposure, risk};
-use crate::stats::{Summary, Z95};
+use crate::metrics::risk::Param;
+use crate::metrics::{COLUMNS, STEP_METRICS, exposure};
+use crate::montecarlo;
+use crate::stats::Summary;
 use hdrhistogram::Histogram;
 use std::fs::File;
 use std::io::BufWriter;
@@ -58,6 +60,24 @@ pub(super) struct Tables {
     points_started: bool,
 }
 
+/// The columns of `risk.csv`: tidy, one row per (point, figure, parameter).
+pub const RISK_COLUMNS: [&str; 14] = [
+    "point",
+    "figure",
+    "year",
+    "quantile",
+    "threshold",
+    "value",
+    "stderr",
+    "ci95_low",
+    "ci95_high",
+    "n",
+    "interval",
+    "reliable",
+    "estimator",
+    "effective_n",
+];
+
 /// `p1`, `p5`, … for quantile levels.
 fn level_names(levels: &[f64]) -> impl Iterator<Item = String> + '_ {
     levels.iter().map(|q| format!("p{}", (q * 100.0).round()))
@@ -93,8 +113,7 @@ impl Tables {
                 .map(|s| s.to_string())
                 .chain(level_names(&BANDS)),
         )?;
-        t.risk
-            .row(["point", "figure", "value", "stderr", "ci95_low", "ci95_high", "n"])?;
+        t.risk.row(RISK_COLUMNS)?;
         t.exposure.row([
             "point",
             "month",
@@ -209,24 +228,32 @@ impl Tables {
     }
 
     fn add_risk(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
-        let rows: Vec<_> = p.outcomes.iter().map(|o| &o.row).collect();
-        let term_years = p.scenario.contract.term.in_units(Span::YEAR);
-        let rate = p.scenario.contract.discount_rate_per_year;
-        let profile = exposure::profile(p.outcomes, rate);
-        let figures = risk::risk_figures(&rows, term_years, p.scenario.utilization_threshold)
-            .into_iter()
-            .chain(exposure::credit_figures(&profile, p.outcomes, rate));
-        for f in figures {
-            let (se, lo, hi) = match f.stderr {
-                Some(se) => {
-                    let h = Z95 * se;
-                    (se.to_string(), (f.value - h).to_string(), (f.value + h).to_string())
-                }
-                None => Default::default(),
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for f in montecarlo::multifidelity::point_figures(p.outcomes, p.cheap, p.scenario) {
+            let (year, quantile, threshold) = match f.param {
+                Param::None => (None, None, None),
+                Param::Year(y) => (Some(y.to_string()), None, None),
+                Param::Quantile(q) => (None, Some(q.to_string()), None),
+                Param::Threshold(t) => (None, None, Some(t.to_string())),
             };
-            self.risk
-                .row([id.to_string(), f.name, f.value.to_string(), se, lo, hi, f.n.to_string()])?;
+            self.risk.row([
+                id.to_string(),
+                f.figure.to_string(),
+                year.unwrap_or_default(),
+                quantile.unwrap_or_default(),
+                threshold.unwrap_or_default(),
+                f.value.to_string(),
+                opt(f.stderr),
+                opt(f.ci95.0),
+                opt(f.ci95.1),
+                f.n.to_string(),
+                f.interval.as_str().to_string(),
+                f.reliable.to_string(),
+                f.estimator.as_str().to_string(),
+                f.effective_n.to_string(),
+            ])?;
         }
+        let profile = exposure::profile(p.outcomes, p.scenario.contract.discount_rate_per_year);
         for m in &profile {
             self.exposure.row([
                 id.to_string(),
@@ -284,15 +311,15 @@ impl Tables {
 }
 
 fn summary_cells(id: &str, metric: &str, s: &Summary) -> Vec<String> {
-    let h = s.ci95_half_width();
+    let (lo, hi) = s.ci95();
     let mut cells = vec![
         id.to_string(),
         metric.to_string(),
         s.n.to_string(),
         s.mean.to_string(),
         s.stderr.to_string(),
-        (s.mean - h).to_string(),
-        (s.mean + h).to_string(),
+        lo.to_string(),
+        hi.to_string(),
     ];
     cells.extend(s.quantiles.iter().map(f64::to_string));
     cells.extend([s.min.to_string(), s.max.to_string()]);

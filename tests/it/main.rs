@@ -3,11 +3,13 @@
 mod architecture;
 mod bad_configs;
 mod buyer;
+mod fidelity;
 mod fleets;
 mod fuzz;
 mod golden;
 mod model;
 mod money;
+mod precision;
 mod recovery;
 mod report;
 mod research_elastic;

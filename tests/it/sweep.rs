@@ -84,8 +84,8 @@ fn confidence_intervals_cover_a_known_mean_about_95_percent_of_the_time() {
     // Delivered chip-hours of one tranche whose delay is uniform on
     // [0, 2] months in a 12-month term have the exact mean
     // chips × (term − 1 month). 400 independent experiments of 30 replicas
-    // each; the normal-approximation 95% interval should cover the mean in
-    // about 95% of them (a little less at n = 30: ~94%). The coverage's
+    // each; the Student-t 95% interval should cover the mean in about 95%
+    // of them (the normal one, 1.96 SE, covered ~94% at n = 30). The coverage's
     // standard error is √(0.95·0.05/400) ≈ 0.011; we accept ±3 SE.
     let text = config::BASELINE_TOML.to_string();
     let mut doc = config::parse_toml(&text, "baseline").unwrap();

@@ -287,13 +287,6 @@ impl World<'_> {
     fn demand_jump(&mut self) -> Option<f64> {
         let spec = self.scenario.inference.as_ref()?;
         let path = self.inference.path.as_mut()?;
-        let (jump, sigma) = (spec.completed_run_jump, spec.completed_run_jump_sigma);
-        if jump == 0.0 && sigma == 0.0 {
-            return None;
-        }
-        let z: f64 = StandardNormal.sample(&mut self.streams.demand_jumps);
-        let factor = (1.0 + jump) * (sigma * z - 0.5 * sigma * sigma).exp();
-        path.jump(factor);
-        Some(factor)
+        path.completed_run(spec, &mut self.streams.demand_jumps)
     }
 }
