@@ -8,7 +8,9 @@
 //! The page answers the risk question first: the point's headline figures
 //! and parameter values, its risk table (`risk.csv`, read in either of its
 //! forms), the cumulative probability of default beside the loss-exceedance
-//! curve with its VaR markers, the exposure profile (`exposure.csv`), the
+//! curve with its VaR markers, why replicas default (the events of
+//! `events.csv` before each default, and the restructurings' outcomes), the
+//! exposure profile (`exposure.csv`), the
 //! distributions of loss given default and of the provider's NPV. Then
 //! utilization over the term as a fan chart with delivered and planned
 //! capacity on the same time axis; idle fraction and idle cost across
@@ -29,7 +31,7 @@
 //! `output::numbers`, the statistics the charts need are the `stats`
 //! module's), `draw` the drawing machinery every chart shares, `detail` the
 //! charts of one grid point's replicas, `risk_table` and `intervals` the
-//! risk table, `sweep` the charts across grid points, and `page` the HTML
+//! risk table, `why_default` the events before defaults, `sweep` the charts across grid points, and `page` the HTML
 //! page around them.
 
 mod detail;
@@ -40,6 +42,7 @@ mod page;
 mod risk_table;
 mod sweep;
 mod units;
+mod why_default;
 
 use detail::Detail;
 use folder::Folder;
@@ -183,6 +186,7 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
     let mut sections = vec![
         risk_table::risk_section(&folder, &detail),
         detail.default_chart()?,
+        why_default::why_default_section(&folder, point)?,
         detail.exposure_chart()?,
         detail.credit_distributions()?,
         detail.fan_chart()?,

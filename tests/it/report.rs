@@ -7,6 +7,7 @@
 
 mod chromium;
 mod risk;
+mod why_default;
 
 use super::support;
 use std::fs;
