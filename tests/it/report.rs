@@ -7,6 +7,7 @@
 
 mod chromium;
 mod risk;
+mod sensitivity;
 mod why_default;
 
 use super::support;
