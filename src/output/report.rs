@@ -16,7 +16,9 @@
 //! idle fraction and idle cost across replicas; training runs by outcome
 //! and their delay; the median replica's training run timelines
 //! (`training_runs.csv`); for a `sensitivity` study's folder, a tornado,
-//! Sobol or Morris chart per metric (`sensitivity.csv`); and, for a sweep,
+//! Sobol or Morris chart per metric (`sensitivity.csv`); for a sweep whose
+//! points have a `description`, a table of the named scenarios side by side;
+//! and, for a sweep,
 //! small multiples (a row per metric, a panel per swept axis) and a heatmap
 //! per metric when two axes vary. One median replica is marked in every
 //! chart that marks one; every chart's marks carry SVG `<title>` tooltips.
@@ -34,7 +36,7 @@
 //! module's), `draw` the drawing machinery every chart shares, `detail` the
 //! charts of one grid point's replicas, `risk_table` and `intervals` the
 //! risk table, `why_default` the events before defaults, `sensitivity` a
-//! sensitivity study's charts, `sweep` the charts across grid points, and
+//! sensitivity study's charts, `stress_table` the named scenarios' table, `sweep` the charts across grid points, and
 //! `page` the HTML page around them.
 
 mod detail;
@@ -44,6 +46,7 @@ mod intervals;
 mod page;
 mod risk_table;
 mod sensitivity;
+mod stress_table;
 mod sweep;
 mod units;
 mod why_default;
@@ -200,6 +203,7 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
         detail.timeline_chart()?,
     ];
     sections.extend(sensitivity::sensitivity_section(&folder)?);
+    sections.extend(stress_table::stress_section(&folder));
     if !folder.keys.is_empty() {
         let sweep = Sweep::new(&folder, &metrics);
         sections.push(sweep.small_multiples()?);

@@ -8,6 +8,7 @@
 mod chromium;
 mod risk;
 mod sensitivity;
+mod stress;
 mod why_default;
 
 use super::support;
