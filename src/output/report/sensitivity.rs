@@ -11,11 +11,13 @@
 use super::ReportError;
 use super::draw::legend::{Entry, Sample};
 use super::draw::{
-    Area, C_ACCENT, C_GRAY, C_MAIN, Categories, DETAIL, DrawResult, FONT, Tips, category_label, range, svg, text_width,
+    Area, C_ACCENT, C_GRAY, C_MAIN, Categories, Chart, DETAIL, DrawResult, FONT, Tips, category_label, range, svg,
+    text_width,
 };
 use super::folder::{Folder, Table};
 use super::page::{Section, html_escape};
 use crate::output::numbers::human;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 const FILE: &str = "sensitivity.svg";
@@ -233,6 +235,36 @@ fn row(i: usize, n: usize) -> f64 {
     (n - 1 - i) as f64
 }
 
+/// A chart of one row per input (the first at the top) over an x axis
+/// spanning `xs`, padded by `pad` of its span, with its mesh drawn.
+fn input_rows<'a, 'b>(
+    plot: &'a Area<'b>,
+    inputs: &[&str],
+    xs: &[f64],
+    pad: f64,
+    x_desc: &str,
+) -> Result<Chart<'a, 'b, RangedCoordf64, Categories>, Box<dyn std::error::Error>> {
+    let n = inputs.len().max(1);
+    let (x0, x1) = range(
+        xs.iter().copied().fold(f64::INFINITY, f64::min),
+        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        pad,
+    );
+    let mut chart = DETAIL
+        .chart(plot, (DETAIL.x_label_area(1), label_width(inputs)))
+        .build_cartesian_2d(x0..x1, Categories::new(n))?;
+    let labels: Vec<&str> = (0..n).map(|r| inputs.get(n - 1 - r).copied().unwrap_or("")).collect();
+    let y_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
+    DETAIL
+        .mesh(&mut chart)
+        .disable_y_mesh()
+        .x_desc(x_desc)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&y_fmt)
+        .draw()?;
+    Ok(chart)
+}
+
 fn tornado(area: &Area, tips: &Tips, study: &Study) -> DrawResult {
     let inputs = study.inputs();
     let n = inputs.len().max(1);
@@ -255,23 +287,8 @@ fn tornado(area: &Area, tips: &Tips, study: &Study) -> DrawResult {
         .flatten()
         .chain(base)
         .collect();
-    let (x0, x1) = range(
-        xs.iter().copied().fold(f64::INFINITY, f64::min),
-        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        0.05,
-    );
-    let mut chart = DETAIL
-        .chart(&plot, (DETAIL.x_label_area(1), label_width(&inputs)))
-        .build_cartesian_2d(x0..x1, Categories::new(n))?;
-    let labels: Vec<&str> = (0..n).map(|r| inputs.get(n - 1 - r).copied().unwrap_or("")).collect();
-    let y_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
-    DETAIL
-        .mesh(&mut chart)
-        .disable_y_mesh()
-        .x_desc(study.metric)
-        .y_label_formatter(&y_fmt)
-        .x_label_formatter(&tick)
-        .draw()?;
+    let mut chart = input_rows(&plot, &inputs, &xs, 0.05, study.metric)?;
+    let (x0, x1) = (chart.x_range().start, chart.x_range().end);
     let from = base.unwrap_or(x0);
     for (i, (input, (lo, hi))) in inputs.iter().zip(&ends).enumerate() {
         let y = row(i, n);
@@ -331,23 +348,14 @@ fn sobol(area: &Area, tips: &Tips, study: &Study) -> DrawResult {
         .flatten()
         .chain([0.0, 1.0])
         .collect();
-    let (x0, x1) = range(
-        xs.iter().copied().fold(f64::INFINITY, f64::min),
-        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    let mut chart = input_rows(
+        &plot,
+        &inputs,
+        &xs,
         0.03,
-    );
-    let mut chart = DETAIL
-        .chart(&plot, (DETAIL.x_label_area(1), label_width(&inputs)))
-        .build_cartesian_2d(x0..x1, Categories::new(n))?;
-    let labels: Vec<&str> = (0..n).map(|r| inputs.get(n - 1 - r).copied().unwrap_or("")).collect();
-    let y_fmt = |v: &f64| category_label(&labels, *v).unwrap_or_default().to_string();
-    DETAIL
-        .mesh(&mut chart)
-        .disable_y_mesh()
-        .x_desc("Sobol index (share of the metric's variance)")
-        .x_label_formatter(&tick)
-        .y_label_formatter(&y_fmt)
-        .draw()?;
+        "Sobol index (share of the metric's variance)",
+    )?;
+    let (x0, x1) = (chart.x_range().start, chart.x_range().end);
     chart.draw_series([PathElement::new(
         vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
         C_GRAY.stroke_width(1),
