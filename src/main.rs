@@ -131,7 +131,7 @@ enum Command {
 }
 
 /// Options shared by `run` and `sweep`.
-#[derive(clap::Args, Default)]
+#[derive(clap::Args, Default, Clone)]
 struct ExecArgs {
     /// Replicas per point (default: the scenario's or experiment's).
     #[arg(long)]
@@ -461,7 +461,12 @@ fn sensitivity_study(
         Some(dir) => dir.to_path_buf(),
         None => {
             let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.replicas))?;
-            match execute_or_shard(&plan, exec, shard, shard_count)? {
+            // The report waits for sensitivity.csv, below.
+            let exec = ExecArgs {
+                report: false,
+                ..exec.clone()
+            };
+            match execute_or_shard(&plan, &exec, shard, shard_count)? {
                 Some(dir) => dir,
                 None => return Ok(()),
             }
@@ -477,7 +482,11 @@ fn sensitivity_study(
     for m in &found {
         text += &format!("{}\n", sensitivity::headline(&study, m));
     }
-    print_stdout(&text)
+    print_stdout(&text)?;
+    if exec.report {
+        report(&dir, output::report::ReportOptions::default())?;
+    }
+    Ok(())
 }
 
 fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {

@@ -91,8 +91,20 @@ pub fn t95(df: usize) -> f64 {
     match df {
         0 => f64::INFINITY,
         1..=T_TABLE => TABLE.get_or_init(|| (1..=T_TABLE).map(exact).collect())[df - 1],
-        _ => exact(df),
+        _ => t95_asymptotic(df),
     }
+}
+
+/// t95 for large `df` by its expansion in 1/df around the normal quantile
+/// (Abramowitz & Stegun 26.7.5), exact to ~1e-12 beyond 1,000 degrees of
+/// freedom. statrs's inverse CDF is not used there: for a `df` in the
+/// millions (a summary over every research job's wait) it did not return.
+fn t95_asymptotic(df: usize) -> f64 {
+    let (z, n) = (Z95, df as f64);
+    let g1 = (z.powi(3) + z) / 4.0;
+    let g2 = (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / 96.0;
+    let g3 = (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / 384.0;
+    z + g1 / n + g2 / (n * n) + g3 / (n * n * n)
 }
 
 /// The mean of `values`; 0 for none.
@@ -241,6 +253,20 @@ fn cvar_of_counts(sorted: &[f64], counts: &[u32], q: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn t95_beyond_the_table_joins_the_exact_value_and_returns_for_any_df() {
+        // At the table's edge the expansion agrees with statrs's exact value.
+        let exact = StudentsT::new(0.0, 1.0, 1000.0).unwrap().inverse_cdf(0.975);
+        assert!(
+            (t95_asymptotic(1000) - exact).abs() < 1e-10,
+            "{} vs {exact}",
+            t95_asymptotic(1000)
+        );
+        // And it is monotone down to the normal quantile, for any df.
+        let (a, b) = (t95(1001), t95(50_000_000));
+        assert!(exact > a && a > b && b > Z95 && b - Z95 < 1e-7, "{a} {b}");
+    }
     use super::*;
 
     #[test]

@@ -31,6 +31,23 @@ pub struct InferenceSpec {
     pub completed_run_jump_sigma: f64,
 }
 
+/// The finest demand step allowed: one minute. A finer one adds events,
+/// not accuracy (demand drifts over months), and every step may preempt
+/// research: with an elastic backlog the fuzz test found a 3.6-second step
+/// making 800M events a replica (a run of hours; the events estimate,
+/// which counts steps but not the preemptions they cause, said 178M).
+pub const MIN_STEP_HOURS: f64 = 1.0 / 60.0;
+
+fn step_hours(x: f64) -> Result<f64, KeyError> {
+    let x = positive(x, "inference.step_hours")?;
+    require(
+        x >= MIN_STEP_HOURS,
+        "inference.step_hours",
+        format!("is {x}; allowed: at least {MIN_STEP_HOURS:.7} (one minute)"),
+    )?;
+    Ok(x)
+}
+
 pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
     let amplitude = |x: f64, key: &str| {
         require(
@@ -48,7 +65,7 @@ pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
     )?;
     Ok(InferenceSpec {
         base_demand_chips: non_negative(raw.base_demand_chips, "inference.base_demand_chips")?,
-        step: hours(positive(raw.step_hours, "inference.step_hours")?).max(Span(1)),
+        step: hours(step_hours(raw.step_hours)?),
         drift_per_year: g.drift_per_year,
         volatility_per_sqrt_year: non_negative(
             g.volatility_per_sqrt_year,

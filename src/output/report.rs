@@ -8,18 +8,24 @@
 //! The page answers the risk question first: the point's headline figures
 //! and parameter values, its risk table (`risk.csv`, read in either of its
 //! forms), the cumulative probability of default beside the loss-exceedance
-//! curve with its VaR markers, the exposure profile (`exposure.csv`), the
-//! distributions of loss given default and of the provider's NPV. Then
-//! utilization over the term as a fan chart with delivered and planned
-//! capacity on the same time axis; idle fraction and idle cost across
-//! replicas; training runs by outcome and their delay; the median replica's
-//! training run timelines (`training_runs.csv`); and, for a sweep, small
-//! multiples (a row per metric, a panel per swept axis) and a heatmap per
-//! metric when two axes vary. One median replica is marked in every chart
-//! that marks one; every chart's marks carry SVG `<title>` tooltips.
+//! curve with its VaR markers, why replicas default (the events of
+//! `events.csv` before each default, and the restructurings' outcomes), the
+//! exposure profile (`exposure.csv`), the distributions of loss given
+//! default and of the provider's NPV. Then utilization over the term as a
+//! fan chart with delivered and planned capacity on the same time axis;
+//! idle fraction and idle cost across replicas; training runs by outcome
+//! and their delay; the median replica's training run timelines
+//! (`training_runs.csv`); for a `sensitivity` study's folder, a tornado,
+//! Sobol or Morris chart per metric (`sensitivity.csv`); for a sweep whose
+//! points have a `description`, a table of the named scenarios side by side;
+//! and, for a sweep,
+//! small multiples (a row per metric, a panel per swept axis) and a heatmap
+//! per metric when two axes vary. One median replica is marked in every
+//! chart that marks one; every chart's marks carry SVG `<title>` tooltips.
 //!
 //! What can fail: a missing, unreadable or garbled input file (a
-//! [`ReportError`] whose [`ReportError::exit_code`] is 2, naming the file), an unknown `--metric` or `--point`, and writing the report's files.
+//! [`ReportError`] whose [`ReportError::exit_code`] is 2, naming the file),
+//! an unknown `--metric` or `--point`, and writing the report's files.
 //! Thin data — one replica, one point, no default, every replica defaulting,
 //! a column an older folder lacks — never fails: the chart says what is
 //! missing instead.
@@ -29,8 +35,9 @@
 //! `output::numbers`, the statistics the charts need are the `stats`
 //! module's), `draw` the drawing machinery every chart shares, `detail` the
 //! charts of one grid point's replicas, `risk_table` and `intervals` the
-//! risk table, `sweep` the charts across grid points, and `page` the HTML
-//! page around them.
+//! risk table, `why_default` the events before defaults, `sensitivity` a
+//! sensitivity study's charts, `stress_table` the named scenarios' table, `sweep` the charts across grid points, and
+//! `page` the HTML page around them.
 
 mod detail;
 mod draw;
@@ -38,8 +45,11 @@ mod folder;
 mod intervals;
 mod page;
 mod risk_table;
+mod sensitivity;
+mod stress_table;
 mod sweep;
 mod units;
+mod why_default;
 
 use detail::Detail;
 use folder::Folder;
@@ -155,7 +165,7 @@ impl ReportError {
 }
 
 /// Names of the chart files the report may write in `charts/`.
-pub const CHART_FILES: [&str; 9] = [
+pub const CHART_FILES: [&str; 10] = [
     "default_and_loss.svg",
     "exposure.svg",
     "lgd_and_npv.svg",
@@ -165,6 +175,7 @@ pub const CHART_FILES: [&str; 9] = [
     "training_timeline.svg",
     "sweep_small_multiples.svg",
     "sweep_heatmap.svg",
+    "sensitivity.svg",
 ];
 
 /// Reads the results folder `dir` and writes `dir/report.html` and its
@@ -183,6 +194,7 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
     let mut sections = vec![
         risk_table::risk_section(&folder, &detail),
         detail.default_chart()?,
+        why_default::why_default_section(&folder, point)?,
         detail.exposure_chart()?,
         detail.credit_distributions()?,
         detail.fan_chart()?,
@@ -190,6 +202,8 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
         detail.training_chart()?,
         detail.timeline_chart()?,
     ];
+    sections.extend(sensitivity::sensitivity_section(&folder)?);
+    sections.extend(stress_table::stress_section(&folder));
     if !folder.keys.is_empty() {
         let sweep = Sweep::new(&folder, &metrics);
         sections.push(sweep.small_multiples()?);

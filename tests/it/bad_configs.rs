@@ -94,6 +94,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "below the simulator's resolution",
     ),
     (
+        "inference_step_too_fine.toml",
+        "`inference.step_hours`",
+        "at least 0.0166667 (one minute)",
+    ),
+    (
         "chips_overflow.toml",
         "`cluster.tranches[0].chips`",
         "at most 1000000000000 chips",

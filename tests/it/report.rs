@@ -7,6 +7,9 @@
 
 mod chromium;
 mod risk;
+mod sensitivity;
+mod stress;
+mod why_default;
 
 use super::support;
 use std::fs;

@@ -291,3 +291,22 @@ fn a_study_runs_in_shards_and_the_merged_analysis_is_identical() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("points.csv"));
 }
+
+#[test]
+fn sensitivity_with_report_draws_the_study_it_just_analysed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let study = support::repo().join("tests/data/study_small.toml");
+    let o = support::binary()
+        .args(["sensitivity", study.to_str().unwrap(), "--quiet", "--report", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("sensitivity.csv").is_file());
+    let chart = fs::read_to_string(out.join("charts/sensitivity.svg")).expect("the report drew the study");
+    assert!(
+        chart.contains("buyer.initial_funding_usd") || chart.contains("initial funding"),
+        "{chart}"
+    );
+}

@@ -22,15 +22,15 @@ use std::path::{Path, PathBuf};
 pub(super) const MAX_MONTHS: f64 = 2400.0;
 
 /// One CSV file, read whole, with its header.
-struct Table {
-    path: PathBuf,
-    headers: Vec<String>,
-    rows: Vec<csv::StringRecord>,
+pub(super) struct Table {
+    pub(super) path: PathBuf,
+    pub(super) headers: Vec<String>,
+    pub(super) rows: Vec<csv::StringRecord>,
 }
 
 impl Table {
     /// Reads `dir/file`; `None` if it does not exist.
-    fn read(dir: &Path, file: &str) -> Result<Option<Table>, ReportError> {
+    pub(super) fn read(dir: &Path, file: &str) -> Result<Option<Table>, ReportError> {
         let path = dir.join(file);
         if !path.exists() {
             return Ok(None);
@@ -52,29 +52,29 @@ impl Table {
     }
 
     /// Reads a file every results folder has.
-    fn required(dir: &Path, file: &str) -> Result<Table, ReportError> {
+    pub(super) fn required(dir: &Path, file: &str) -> Result<Table, ReportError> {
         Table::read(dir, file)?.ok_or_else(|| ReportError::MissingFile(dir.join(file)))
     }
 
-    fn has(&self, name: &str) -> Option<usize> {
+    pub(super) fn has(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
 
-    fn column(&self, name: &str) -> Result<usize, ReportError> {
+    pub(super) fn column(&self, name: &str) -> Result<usize, ReportError> {
         self.has(name).ok_or_else(|| ReportError::Garbled {
             path: self.path.clone(),
             message: format!("no column `{name}` in the header line"),
         })
     }
 
-    fn line(&self, row: usize) -> u64 {
+    pub(super) fn line(&self, row: usize) -> u64 {
         self.rows[row].position().map(|p| p.line()).unwrap_or(row as u64 + 2)
     }
 
     /// A numeric cell; an empty cell is `None`. A month of the term (a
     /// column named `…month`) must lie within [0, `MAX_MONTHS`], so a
     /// damaged file cannot size a chart's axis or buffers.
-    fn number(&self, row: usize, col: usize) -> Result<Option<f64>, ReportError> {
+    pub(super) fn number(&self, row: usize, col: usize) -> Result<Option<f64>, ReportError> {
         let text = self.rows[row].get(col).unwrap_or("").trim();
         if text.is_empty() {
             return Ok(None);
@@ -103,7 +103,7 @@ impl Table {
     }
 
     /// A numeric cell that must have a value.
-    fn value(&self, row: usize, col: usize) -> Result<f64, ReportError> {
+    pub(super) fn value(&self, row: usize, col: usize) -> Result<f64, ReportError> {
         self.number(row, col)?.ok_or_else(|| ReportError::Garbled {
             path: self.path.clone(),
             message: format!("line {}, column `{}`: empty", self.line(row), self.headers[col]),
@@ -111,7 +111,7 @@ impl Table {
     }
 
     /// A point id (a non-negative integer).
-    fn id(&self, row: usize, col: usize) -> Result<u64, ReportError> {
+    pub(super) fn id(&self, row: usize, col: usize) -> Result<u64, ReportError> {
         let text = self.rows[row].get(col).unwrap_or("").trim();
         text.parse().map_err(|_| ReportError::Garbled {
             path: self.path.clone(),

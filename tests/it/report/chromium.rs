@@ -316,4 +316,21 @@ fn the_report_renders_in_headless_chromium_with_charts_that_show_data() {
             &[(Left, &[Blue]), (Left, &[Orange]), (Right, &[Blue]), (Right, &[Orange])],
         )],
     );
+
+    // A tornado study's chart: bars at each input's low (blue) and high
+    // (orange) in its panels. (`sensitivity --report` writes the report
+    // before sensitivity.csv exists, so `report` runs after it.)
+    let study = tmp.path().join("study");
+    let file = support::repo().join("tests/data/study_small.toml");
+    ok(support::binary()
+        .args(["sensitivity", file.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&study)
+        .output()
+        .unwrap());
+    ok(support::binary().arg("report").arg(&study).output().unwrap());
+    check_charts(
+        &browser,
+        &study,
+        &[("sensitivity.svg", &[(Whole, &[Blue]), (Whole, &[Orange])])],
+    );
 }
