@@ -43,7 +43,10 @@ fn step_hours(x: f64) -> Result<f64, KeyError> {
     require(
         x >= MIN_STEP_HOURS,
         "inference.step_hours",
-        format!("is {x}; allowed: at least {MIN_STEP_HOURS:.7} (one minute)"),
+        format!(
+            "is {}; allowed: at least {MIN_STEP_HOURS:.7} (one minute)",
+            super::rules::show(x)
+        ),
     )?;
     Ok(x)
 }

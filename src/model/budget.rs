@@ -255,10 +255,12 @@ mod tests {
         let tiny_steps = config::load_baseline(&["simulation.timeseries_step_months=1e-9".into()]).unwrap();
         let e = estimate(&tiny_steps).check(1, "--replicas").unwrap_err();
         assert_eq!(e.key, "simulation.timeseries_step_months");
-        let fast_inference = config::load_baseline(&["inference.step_hours=5e-324".into()]).unwrap();
+        // The finest step allowed (one minute) stays within the ceilings:
+        // 2.6e6 demand steps over the 5-year term.
+        let fast_inference = config::load_baseline(&["inference.step_hours=0.0166667".into()]).unwrap();
         assert!(
             estimate(&fast_inference).check(1, "--replicas").is_ok(),
-            "1 s steps: 1.6e8 events"
+            "1-minute steps: 2.6e6 events"
         );
         let replicas = estimate(&config::load_baseline(&[]).unwrap())
             .check(4_294_967_295, "--replicas")
