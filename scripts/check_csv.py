@@ -49,12 +49,15 @@ for col in ["month", "mean", "p5", "p25", "p50", "p75", "p95"]:
     expect(types.is_float_dtype(series[col]), f"timeseries.{col} is float")
 
 risk = pd.read_csv(folder / "risk.csv")
-expect(list(risk.columns) == ["point", "figure", "value", "stderr", "ci95_low", "ci95_high", "n"],
+# Tidy (README "risk.csv"): the figure's parameter in year/quantile/threshold.
+expect(list(risk.columns) == ["point", "figure", "year", "quantile", "threshold", "value", "stderr",
+                              "ci95_low", "ci95_high", "n", "interval", "reliable", "estimator", "effective_n"],
        f"risk.csv columns {list(risk.columns)}")
 for col in ["value", "stderr", "ci95_low", "ci95_high"]:
     expect(types.is_float_dtype(risk[col]), f"risk.{col} is float")
 expect(types.is_integer_dtype(risk["n"]), "risk.n is integer")
-expect(risk["figure"].str.startswith("p_default_by_year_").any(), "risk.csv has default probabilities")
+expect((risk["figure"] == "p_default_by_year").any(), "risk.csv has default probabilities")
+expect(risk.loc[risk["figure"] == "p_default_by_year", "year"].notna().all(), "each default probability has its year")
 
 manifest = json.loads((folder / "manifest.json").read_text())
 expect(manifest["tool"] == "mortgage-sim", "manifest names the tool")
