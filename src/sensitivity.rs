@@ -718,13 +718,14 @@ fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec
 /// Writes `rows` to `dir/name` under a temporary name, then renames it.
 fn write_csv(dir: &Path, name: &str, rows: &[Vec<String>]) -> Result<(), StudyError> {
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut writer = csv::Writer::from_path(&tmp).map_err(|e| folder::io_error(&tmp)(e.into()))?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        writer.write_record(row).map_err(|e| folder::io_error(&tmp)(e.into()))?;
+        writer
+            .write_record(row)
+            .map_err(|e| folder::io_error(&path)(e.into()))?;
     }
-    writer.flush().map_err(folder::io_error(&tmp))?;
-    drop(writer);
-    std::fs::rename(&tmp, &path).map_err(folder::io_error(&path))?;
-    Ok(())
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| folder::io_error(&path)(e.into_error()))?;
+    folder::write_file_atomically(&path, &bytes).map_err(|e| folder::io_error(&path)(e).into())
 }
