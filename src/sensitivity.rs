@@ -3,7 +3,9 @@
 //! (tornado, Morris, Sobol) turns it into a design of evaluations, which
 //! runs as an ordinary sweep (one `[[zip]]` axis over all inputs, so shards,
 //! merge, `--set` and the results folder are the sweep's), and the
-//! estimators read the folder's `replicas.csv` to write `sensitivity.csv`.
+//! estimators read the folder's `replicas.csv` to write `sensitivity.csv`
+//! (or, after `--fidelity multi`, risk.csv's multi-fidelity estimates where
+//! it has them, `sensitivity/estimates.rs`).
 //!
 //! ```toml
 //! name = "baseline_tornado"
@@ -22,6 +24,7 @@
 //! Reverse stress tests live in [`stress`].
 
 pub mod design;
+mod estimates;
 pub mod indices;
 pub mod stress;
 
@@ -460,17 +463,24 @@ pub struct MetricIndices {
 pub fn analyse(study: &Study, dir: &Path) -> Result<Vec<MetricIndices>, StudyError> {
     check_points(study, dir)?;
     let values = read_values(study, dir)?;
+    let estimates = estimates::read(&study.metrics, dir, study.design.points.len())?;
     let k = study.inputs.len();
     let mut all = Vec::new();
     for (m, metric) in study.metrics.iter().enumerate() {
         let per_eval = &values[m];
-        let means: Vec<f64> = per_eval.iter().map(indices::mean_of).collect();
+        let means: Vec<f64> = match &estimates[m] {
+            Some(estimates) => estimates.iter().map(|e| e.value).collect(),
+            None => per_eval.iter().map(indices::mean_of).collect(),
+        };
         let seed = study.design_seed ^ (m as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let (mut found, headline) = match study.method {
-            Method::Tornado => (
-                indices::tornado(&study.design.roles, per_eval, metric.is_proportion()),
-                "swing",
-            ),
+            Method::Tornado => match &estimates[m] {
+                Some(estimates) => (indices::tornado_of_estimates(&study.design.roles, estimates), "swing"),
+                None => (
+                    indices::tornado(&study.design.roles, per_eval, metric.is_proportion()),
+                    "swing",
+                ),
+            },
             Method::Morris => (
                 indices::morris(&study.design.roles, &study.design.points, &means, k, seed),
                 "mu_star",
@@ -496,7 +506,7 @@ pub fn analyse(study: &Study, dir: &Path) -> Result<Vec<MetricIndices>, StudyErr
             indices: keyed.into_iter().map(|(_, _, x)| x).collect(),
         });
     }
-    write_outputs(study, dir, &all, &values)?;
+    write_outputs(study, dir, &all, &values, &estimates)?;
     Ok(all)
 }
 
@@ -631,7 +641,13 @@ fn number(x: f64) -> String {
     Cell::Num(x).text(&mut ryu::Buffer::new()).into_owned()
 }
 
-fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec<Replicas>]) -> Result<(), StudyError> {
+fn write_outputs(
+    study: &Study,
+    dir: &Path,
+    all: &[MetricIndices],
+    values: &[Vec<Replicas>],
+    estimates: &[Option<Vec<indices::Estimate>>],
+) -> Result<(), StudyError> {
     let method = study.method.as_str();
     let input_name = |i: Option<usize>| i.map_or(String::new(), |i| study.inputs[i].key.clone());
     let mut rows = vec![
@@ -687,6 +703,20 @@ fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec
     ];
     for (m, metric) in study.metrics.iter().enumerate() {
         for (e, replicas) in values[m].iter().enumerate() {
+            if let Some(x) = estimates[m].as_ref().map(|all| all[e]) {
+                let (lo, hi) = x
+                    .ci95
+                    .map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)));
+                rows.push(vec![
+                    e.to_string(),
+                    metric.name(),
+                    number(x.value),
+                    lo,
+                    hi,
+                    x.n.to_string(),
+                ]);
+                continue;
+            }
             let present: Vec<f64> = replicas.iter().flatten().copied().collect();
             let summary = crate::stats::Summary::of(&present, &[]);
             let (value, lo, hi) = match summary {
