@@ -116,6 +116,9 @@ enum Command {
         /// Print what was merged, how fast, and the peak memory.
         #[arg(long)]
         stats: bool,
+        /// Files to write: csv, parquet or both (as for run and sweep).
+        #[arg(long, default_value = "csv", value_name = "FORMAT")]
+        format: output::Format,
     },
     /// Write report.html and SVG charts into a results folder (readable offline).
     Report {
@@ -178,6 +181,11 @@ struct ExecArgs {
     /// of the money side, plus more twins, as a control variate).
     #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
     fidelity: FidelityArg,
+    /// Files to write: csv, parquet (typed copies, NAME.parquet) or both.
+    /// `report` and `merge` read the CSV files. Not for a shard (give it to
+    /// merge).
+    #[arg(long, default_value = "csv", value_name = "FORMAT")]
+    format: output::Format,
 }
 
 /// `--fidelity`.
@@ -366,7 +374,8 @@ fn main() -> ExitCode {
             report,
             allow_huge,
             stats,
-        }) => merge(&shards, &out, force, report, allow_huge, stats),
+            format,
+        }) => merge(&shards, &out, force, report, allow_huge, stats, format),
         Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
@@ -457,6 +466,11 @@ fn sensitivity_study(
                 .into(),
         ));
     }
+    if !exec.format.csv() {
+        return Err(bad_input(
+            "a sensitivity study reads its results' CSV files: use --format both (or csv)".into(),
+        ));
+    }
     let dir = match analyse {
         Some(dir) => dir.to_path_buf(),
         None => {
@@ -536,10 +550,14 @@ fn execute_or_shard(
         (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
         (None, None) => return execute(plan, exec).map(Some),
     };
-    if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi) {
+    if exec.target_ci.is_some()
+        || exec.report
+        || matches!(exec.fidelity, FidelityArg::Multi)
+        || exec.format != output::Format::Csv
+    {
         return Err(bad_input(
-            "--target-ci, --fidelity multi and --report do not apply to a shard; merge the shards first \
-             (a merge is plain Monte Carlo)"
+            "--target-ci, --fidelity multi, --report and --format do not apply to a shard; merge the shards first \
+             (a merge is plain Monte Carlo and takes --report and --format)"
                 .into(),
         ));
     }
@@ -556,6 +574,7 @@ fn execute_or_shard(
         command: &command,
         threads: pool.current_num_threads(),
         fidelity: montecarlo::Fidelity::Single,
+        format: output::Format::Csv,
     };
     let summary = pool.install(|| jobs::run_shard(plan, shard, &dir, &options, &bar));
     bar.0.finish_and_clear();
@@ -588,7 +607,9 @@ fn merge(
     with_report: bool,
     allow_huge: bool,
     stats: bool,
+    format: output::Format,
 ) -> Result<(), Failure> {
+    check_report_format(with_report, format)?;
     let command = command_line();
     let options = jobs::Options {
         force,
@@ -596,6 +617,7 @@ fn merge(
         command: &command,
         threads: 0,
         fidelity: montecarlo::Fidelity::Single,
+        format,
     };
     let (plan, summary) = jobs::merge(shards, dir, &options)?;
     note!(
@@ -637,7 +659,18 @@ fn parse_target(exec: &ExecArgs, plan: &sweep::Plan) -> Result<Option<montecarlo
         .map_err(bad_input)
 }
 
+/// `--report` reads the CSV files: refuses it with `--format parquet`.
+fn check_report_format(with_report: bool, format: output::Format) -> Result<(), Failure> {
+    if with_report && !format.csv() {
+        return Err(bad_input(
+            "--report reads the CSV files: use --format both (or csv) with --report".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
+    check_report_format(exec.report, exec.format)?;
     let precision = parse_target(exec, plan)?;
     let dir = exec
         .out
@@ -652,6 +685,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
         command: &command,
         threads: pool.current_num_threads(),
         fidelity: exec.fidelity.into(),
+        format: exec.format,
     };
     let summary = pool.install(|| jobs::run(plan, &dir, precision.clone(), &options, &bar));
     bar.0.finish_and_clear();

@@ -1,7 +1,10 @@
 """The one table of every output column's type, as `load()` returns it.
 
 It mirrors README.md's "Output files" tables (a test checks that both list
-the same columns, and another that a fresh run writes exactly these). A
+the same columns, and another that a fresh run writes exactly these) and the
+binary's own declaration, src/output/columns.rs, which types the Parquet
+files (a test checks a fresh run's Parquet schema against the polars dtypes
+here). A
 column's type is fixed here, never guessed from the data, so a run in which
 nobody defaults loads with the same dtypes as one in which everybody does,
 and two runs concatenate.

@@ -9,6 +9,7 @@ mod fuzz;
 mod golden;
 mod model;
 mod money;
+mod parquet;
 mod precision;
 mod recovery;
 mod report;
