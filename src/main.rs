@@ -40,6 +40,10 @@ enum Command {
         /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
         #[arg(long, value_name = "N", conflicts_with = "shard")]
         shard_count: Option<u32>,
+        /// Print point N as a complete scenario (TOML) that `run` accepts
+        /// and that reproduces the point's replicas; runs nothing.
+        #[arg(long, value_name = "N", conflicts_with_all = ["shard", "shard_count"])]
+        point: Option<u64>,
     },
     /// Which assumption drives the answer: run a sensitivity study (tornado,
     /// Morris or Sobol) as a sweep and write sensitivity.csv into its results.
@@ -120,6 +124,13 @@ enum Command {
         #[arg(long, default_value = "csv", value_name = "FORMAT")]
         format: output::Format,
     },
+    /// Print the JSON Schema of a file kind (schema/*.json holds them), for
+    /// editors that complete keys and show their docs.
+    Schema {
+        /// scenario, experiment, study or stress.
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
     /// Write report.html and SVG charts into a results folder (readable offline).
     Report {
         /// Results folder written by `run` or `sweep` (e.g. results/baseline).
@@ -186,6 +197,19 @@ struct ExecArgs {
     /// merge).
     #[arg(long, default_value = "csv", value_name = "FORMAT")]
     format: output::Format,
+}
+
+/// The file kinds `schema` prints.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaKind {
+    /// A scenario (configs/*.toml).
+    Scenario,
+    /// An experiment (`sweep`).
+    Experiment,
+    /// A sensitivity study.
+    Study,
+    /// A reverse stress test.
+    Stress,
 }
 
 /// `--fidelity`.
@@ -340,7 +364,8 @@ fn main() -> ExitCode {
             exec,
             shard,
             shard_count,
-        }) => sweep(&experiment, &exec, shard.as_deref(), shard_count),
+            point,
+        }) => sweep(&experiment, &exec, shard.as_deref(), shard_count, point),
         Some(Command::Sensitivity {
             study,
             method,
@@ -376,6 +401,12 @@ fn main() -> ExitCode {
             stats,
             format,
         }) => merge(&shards, &out, force, report, allow_huge, stats, format),
+        Some(Command::Schema { kind }) => print_stdout(&match kind {
+            SchemaKind::Scenario => config::scenario_schema(),
+            SchemaKind::Experiment => sweep::experiment_schema(),
+            SchemaKind::Study => sensitivity::study_schema(),
+            SchemaKind::Stress => stress::stress_schema(),
+        }),
         Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
@@ -439,9 +470,18 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     execute(&plan, exec).map(|_| ())
 }
 
-fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<u32>) -> Result<(), Failure> {
+fn sweep(
+    file: &Path,
+    exec: &ExecArgs,
+    shard: Option<&str>,
+    shard_count: Option<u32>,
+    point: Option<u64>,
+) -> Result<(), Failure> {
     let experiment = sweep::load(file)?;
     let plan = sweep::Plan::experiment(&experiment, &exec.set, exec.seed, exec.replicas)?;
+    if let Some(id) = point {
+        return print_stdout(&plan.point_toml(id)?);
+    }
     execute_or_shard(&plan, exec, shard, shard_count).map(|_| ())
 }
 
