@@ -42,16 +42,22 @@ class Results:
     exposure: Any = None
     training_runs: Any = None
     events: Any = None
+    #: A sensitivity study's results folder also has these (after the analysis).
+    sensitivity: Any = None
+    design: Any = None
+    evaluations: Any = None
+    #: A `stress` folder has only this table (and the manifest).
+    stress: Any = None
     manifest: Optional[dict] = None
     #: What the CLI printed on stderr, for results made by run() or sweep().
     log: str = field(default="", repr=False)
 
     def keys(self) -> list[str]:
         """The names of the tables and manifest present."""
-        return [k for k in (*S.TABLES, "manifest") if getattr(self, k) is not None]
+        return [k for k in (*S.ALL_TABLES, "manifest") if getattr(self, k) is not None]
 
     def __getitem__(self, name: str) -> Any:
-        if name not in (*S.TABLES, "manifest"):
+        if name not in (*S.ALL_TABLES, "manifest"):
             raise KeyError(name)
         return getattr(self, name)
 
@@ -60,7 +66,7 @@ class Results:
 
     def __repr__(self) -> str:
         parts = []
-        for k in S.TABLES:
+        for k in S.ALL_TABLES:
             t = getattr(self, k)
             if t is not None:
                 parts.append(f"{k}: {t.shape[0]}×{t.shape[1]}")
@@ -71,7 +77,9 @@ class Results:
 
 def load(results_dir, engine: str = "pandas", join_points: bool = True, parquet: Optional[bool] = None) -> Results:
     """Loads every output file of a results folder written by `run`,
-    `sweep` or `merge`, with the types of `mortgage_sim.schema.SCHEMA`.
+    `sweep` or `merge` (with a study's sensitivity.csv, design.csv and
+    evaluations.csv when there), or by `stress` (stress.csv only), with the
+    types of `mortgage_sim.schema.SCHEMA`.
 
     engine: "pandas" (default) or "polars" (needs polars installed).
     join_points: join points.csv's columns onto every other table (on
@@ -91,19 +99,24 @@ def load(results_dir, engine: str = "pandas", join_points: bool = True, parquet:
     folder = Path(results_dir)
     if not folder.is_dir():
         raise LoadError(f"{folder}: no such results folder")
+    frames = _Pandas() if engine == "pandas" else _Polars()
+    if (folder / "stress.csv").is_file() and not (folder / "points.csv").is_file():
+        out = Results(path=folder, engine=engine)
+        out.stress = frames.read(folder / "stress.csv", S.columns("stress"))
+        out.manifest = _manifest(folder)
+        return out
     if not (folder / "points.csv").is_file() and not (folder / "points.parquet").is_file():
         hint = " (a shard folder: merge the shards first)" if (folder / "shard.json").is_file() else ""
         raise LoadError(f"{folder}: no points.csv or points.parquet; not a results folder{hint}")
-    frames = _Pandas() if engine == "pandas" else _Polars()
     if parquet is None:
         parquet = frames.reads_parquet()
     out = Results(path=folder, engine=engine)
-    files = {t: _file(folder, t, parquet) for t in S.TABLES}
+    files = {t: _file(folder, t, parquet) for t in S.TABLES + S.STUDY_TABLES}
     if files["points"].suffix == ".parquet":
         out.points = frames.read_parquet(files["points"], S.columns("points"), _parquet_reader(frames))
     else:
         out.points = _load_points(files["points"], frames)
-    for table in S.TABLES[1:]:
+    for table in S.TABLES[1:] + S.STUDY_TABLES:
         path = files[table]
         if not path.is_file():
             continue
@@ -115,17 +128,22 @@ def load(results_dir, engine: str = "pandas", join_points: bool = True, parquet:
             df = _split_risk(df, frames)
         setattr(out, table, df)
     if join_points:
-        for table in S.TABLES[1:]:
+        for table in S.TABLES[1:] + S.STUDY_TABLES:
             df = getattr(out, table)
             if df is not None and "point" in frames.names(df):
                 setattr(out, table, _join(df, out.points, files[table], frames))
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        try:
-            out.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        except ValueError as e:
-            raise LoadError(f"{manifest}: not valid JSON: {e}") from None
+    out.manifest = _manifest(folder)
     return out
+
+
+def _manifest(folder: Path) -> Optional[dict]:
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise LoadError(f"{manifest}: not valid JSON: {e}") from None
 
 
 def _file(folder: Path, table: str, parquet: bool) -> Path:

@@ -218,10 +218,57 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("amount_usd", FLOAT_OPT, "USD"),
         _c("detail", STR_OPT, "text"),
     ),
+    # --- written by `sensitivity` into the study's results folder --------
+    "sensitivity": (
+        _c("method", STR, "text"),
+        _c("metric", STR, "text"),
+        _c("input", STR_OPT, "text"),
+        _c("statistic", STR, "text"),
+        _c("value", FLOAT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+    ),
+    "design": (
+        _c("point", INT, "id"),
+        _c("role", STR, "text"),
+        _c("index", INT_OPT, "id"),
+        _c("input", STR_OPT, "text"),
+    ),
+    "evaluations": (
+        _c("point", INT, "id"),
+        _c("metric", STR, "text"),
+        _c("value", FLOAT_OPT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+    ),
+    # --- written by `stress` (its folder has this file and manifest.json) -
+    "stress": (
+        _c("step", INT, "id"),
+        _c("input", STR, "text"),
+        _c("input_value", FLOAT),
+        _c("metric", STR, "text"),
+        _c("value", FLOAT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+        _c("meets_target", BOOL),
+    ),
 }
 
-#: The tables in the order a results folder's files are written.
-TABLES = tuple(SCHEMA)
+#: The tables of every results folder, in the order its files are written
+#: (`run`, `sweep`, `merge`).
+TABLES = ("points", "replicas", "summary", "timeseries", "risk", "exposure", "training_runs", "events")
+
+#: The tables `sensitivity` adds to its study's results folder.
+STUDY_TABLES = ("sensitivity", "design", "evaluations")
+
+#: The table of a `stress` folder.
+STRESS_TABLES = ("stress",)
+
+#: Every table `load()` knows.
+ALL_TABLES = TABLES + STUDY_TABLES + STRESS_TABLES
 
 PANDAS_DTYPES = {
     INT: "int64",
