@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "mortgage-sim scenario")]
 pub struct RawScenario {
     /// Short name; results go to `results/<name>/`.
     pub name: String,
