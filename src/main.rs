@@ -369,7 +369,7 @@ fn check(config: Option<&Path>, overrides: &[String], allow_huge: bool) -> Resul
         }
         (Some(path), Some(FileKind::Study)) => {
             let study = sensitivity::load(path, None)?;
-            let plan = sweep::Plan::experiment(&study.experiment(), overrides, None, Some(study.replicas))?;
+            let plan = sweep::Plan::experiment(&study.experiment(), overrides, None, Some(study.header.replicas))?;
             let (id, cost) = jobs::check_plan(&plan, allow_huge)?;
             output::check_plan_report(&plan, &format!("{} study", study.method.as_str()), (id, &cost))
         }
@@ -398,7 +398,7 @@ fn check_stress(path: &Path, overrides: &[String], allow_huge: bool) -> Result<S
     let (x, cost) = costliest.expect("two ends were checked");
     let key = &test.input.key;
     Ok(output::check_listing(
-        &format!("{}: OK — stress file `{}`", path.display(), test.name),
+        &format!("{}: OK — stress file `{}`", path.display(), test.header.name),
         &[
             (
                 "input",
@@ -419,7 +419,7 @@ fn check_stress(path: &Path, overrides: &[String], allow_huge: bool) -> Result<S
                     test.max_steps
                 ),
             ),
-            ("replicas per evaluation", test.replicas.to_string()),
+            ("replicas per evaluation", test.header.replicas.to_string()),
         ],
         &format!("{key} = {}", output::human(x)),
         &cost,
@@ -463,9 +463,8 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let (doc, source) = match &args.config {
         Some(path) => {
-            let (doc, source) = (config::read_toml(path)?, path.display().to_string());
-            kind::expect(&doc, &source, FileKind::Scenario)?;
-            (doc, source)
+            expect_kind(path, FileKind::Scenario)?;
+            (config::read_scenario(path)?, path.display().to_string())
         }
         None => (
             config::parse_toml(config::BASELINE_TOML, config::BASELINE_SOURCE)?,
@@ -508,7 +507,7 @@ fn sensitivity_study(
     expect_kind(file, FileKind::Study)?;
     let mut study = sensitivity::load(file, method)?;
     if let Some(n) = exec.replicas {
-        study.replicas = n;
+        study.header.replicas = n;
     }
     if exec.target_ci.is_some() {
         return Err(bad_input(
@@ -520,7 +519,12 @@ fn sensitivity_study(
     let dir = match analyse {
         Some(dir) => dir.to_path_buf(),
         None => {
-            let plan = sweep::Plan::experiment(&study.experiment(), &exec.output.set, exec.seed, Some(study.replicas))?;
+            let plan = sweep::Plan::experiment(
+                &study.experiment(),
+                &exec.output.set,
+                exec.seed,
+                Some(study.header.replicas),
+            )?;
             // The report waits for sensitivity.csv, below.
             let exec = ExecArgs {
                 report: false,
@@ -537,7 +541,7 @@ fn sensitivity_study(
         "{} over {} evaluations x {} replicas (sensitivity.csv has the intervals):\n",
         study.method.as_str(),
         study.design.points.len(),
-        study.replicas
+        study.header.replicas
     );
     for m in &found {
         text += &format!("{}\n", sensitivity::headline(&study, m));
@@ -555,7 +559,7 @@ fn stress_test(file: &Path, output: &OutputArgs) -> Result<(), Failure> {
     let dir = output
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(&test.name));
+        .unwrap_or_else(|| Path::new("results").join(&test.header.name));
     mortgage_sim::folder::check_destination(&dir, output.force).map_err(|e| Failure {
         code: e.exit_code(),
         message: e.to_string(),
@@ -576,7 +580,7 @@ fn stress_test(file: &Path, output: &OutputArgs) -> Result<(), Failure> {
         found.meets_at,
         found.misses_at,
         found.evaluations.len(),
-        test.replicas,
+        test.header.replicas,
         test.input.key,
         found.uncertain.0,
         found.uncertain.1,

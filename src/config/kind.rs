@@ -8,7 +8,8 @@ use super::ConfigError;
 /// The kinds of input file, each read by one command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
-    /// A scenario (`configs/*.toml`): `run`.
+    /// A scenario (`configs/*.toml`), or a variant of one (`base` and a
+    /// `[set]` table, `configs/stress/*.toml`): `run`.
     Scenario,
     /// An experiment, a grid of overrides on a base scenario: `sweep`.
     Experiment,
@@ -39,18 +40,25 @@ impl FileKind {
     ///
     /// A scenario's tables win over `base`, so a scenario with a stray
     /// `base` key is still called a scenario (and its loader names the key).
+    /// Among files with a `base`, the keys only one kind has decide; a
+    /// `[set]` table alone makes a scenario variant.
     pub fn of(doc: &toml::Table) -> Option<FileKind> {
         let has = |key: &str| doc.contains_key(key);
-        if SCENARIO_TABLES.iter().any(|t| has(t)) {
+        let any = |keys: &[&str]| keys.iter().any(|k| has(k));
+        if any(&SCENARIO_TABLES) {
             Some(FileKind::Scenario)
         } else if !has("base") {
             None
-        } else if has("input") || has("target") {
+        } else if any(&["input", "target"]) {
             Some(FileKind::Stress)
-        } else if has("method") || has("inputs") || has("metrics") {
+        } else if any(&["method", "inputs", "metrics"]) {
             Some(FileKind::Study)
-        } else {
+        } else if any(&["grid", "zip", "variants", "replicas"]) {
             Some(FileKind::Experiment)
+        } else if has("set") {
+            Some(FileKind::Scenario)
+        } else {
+            None
         }
     }
 
@@ -105,6 +113,13 @@ mod tests {
             Some(FileKind::Experiment)
         );
         assert_eq!(kind("base = \"b.toml\"\n[[zip]]"), Some(FileKind::Experiment));
+        assert_eq!(
+            kind("base = \"b\"\nreplicas = 4\nvariants = []"),
+            Some(FileKind::Experiment)
+        );
+        // A scenario variant: a base and the keys it sets.
+        assert_eq!(kind("base = \"b\"\n[set]\n\"a.b\" = 1"), Some(FileKind::Scenario));
+        assert_eq!(kind("name = \"v\"\nbase = \"b\""), None);
         assert_eq!(kind("base = \"b\"\nmethod = \"tornado\""), Some(FileKind::Study));
         assert_eq!(kind("base = \"b\"\n[[inputs]]\nkey = \"k\""), Some(FileKind::Study));
         assert_eq!(kind("base = \"b\"\n[input]\n[target]"), Some(FileKind::Stress));
@@ -115,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_wrong_kind_names_the_command_for_it() {
-        let doc: toml::Table = "base = \"b\"\n[grid]".parse().unwrap();
+        let doc: toml::Table = "base = \"b\"\nreplicas = 2\n[grid]".parse().unwrap();
         let e = expect(&doc, "e.toml", FileKind::Scenario).unwrap_err().to_string();
         assert_eq!(e, "e.toml is an experiment; use `mortgage-sim sweep e.toml`");
         assert!(expect(&doc, "e.toml", FileKind::Experiment).is_ok());

@@ -27,19 +27,13 @@ use super::{Input, Metric, StudyError, write_csv};
 use crate::config::{self, ConfigError};
 use crate::folder;
 use crate::montecarlo::{self, Progress};
-use crate::sweep::Plan;
+use crate::sweep::{self, Header, Plan};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStress {
-    name: String,
-    #[serde(default)]
-    description: String,
-    base: String,
-    replicas: u32,
-    seed: Option<u64>,
     input: RawInput,
     target: RawTarget,
 }
@@ -72,18 +66,8 @@ fn default_steps() -> u32 {
 /// A loaded reverse stress test.
 #[derive(Debug, Clone)]
 pub struct StressTest {
-    /// Name; results go to `results/<name>/`.
-    pub name: String,
-    /// What it asks.
-    pub description: String,
-    /// The stress file.
-    pub file: PathBuf,
-    /// The base scenario file.
-    pub base: PathBuf,
-    /// Replicas per evaluation.
-    pub replicas: u32,
-    /// Master seed, if set.
-    pub seed: Option<u64>,
+    /// Name, file, base scenario, replicas per evaluation and seed.
+    pub header: Header,
     /// The input searched over.
     pub input: Input,
     /// The metric tested.
@@ -100,21 +84,8 @@ pub struct StressTest {
 
 /// Loads a stress file.
 pub fn load(path: &Path) -> Result<StressTest, ConfigError> {
-    let file = path.display().to_string();
-    let key_err = |key: &str, problem: String| ConfigError::Key {
-        file: file.clone(),
-        key: key.into(),
-        problem,
-    };
-    let raw: RawStress =
-        serde_path_to_error::deserialize(toml::Value::Table(config::read_toml(path)?)).map_err(|e| {
-            let (key, problem) = config::describe_de_error(&e);
-            key_err(&key, problem)
-        })?;
-    config::check_name(&raw.name).map_err(|p| key_err("name", p))?;
-    if raw.replicas == 0 {
-        return Err(key_err("replicas", "is 0; allowed: at least 1".into()));
-    }
+    let (header, raw) = sweep::header::read::<RawStress>(path)?;
+    let key_err = |key: &str, problem: String| header.key_error(key, problem);
     let (low, high) = (raw.input.low, raw.input.high);
     if !(low.is_finite() && high.is_finite() && low < high) {
         return Err(key_err(
@@ -150,12 +121,7 @@ pub fn load(path: &Path) -> Result<StressTest, ConfigError> {
         ));
     }
     Ok(StressTest {
-        name: raw.name,
-        description: raw.description,
-        file: path.to_path_buf(),
-        base: path.parent().unwrap_or(Path::new(".")).join(&raw.base),
-        replicas: raw.replicas,
-        seed: raw.seed,
+        header,
         input: Input {
             key: raw.input.key,
             low,
@@ -241,11 +207,11 @@ impl From<folder::FolderError> for StressError {
 impl StressTest {
     /// The base scenario's document with the test's seed and replicas.
     pub fn base_document(&self) -> Result<toml::Table, ConfigError> {
-        let mut base = config::read_toml(&self.base)?;
-        if let Some(seed) = self.seed {
+        let mut base = config::read_scenario(&self.header.base)?;
+        if let Some(seed) = self.header.seed {
             config::apply_override(&mut base, &format!("simulation.seed={seed}"))?;
         }
-        config::apply_override(&mut base, &format!("simulation.replicas={}", self.replicas))?;
+        config::apply_override(&mut base, &format!("simulation.replicas={}", self.header.replicas))?;
         Ok(base)
     }
 
@@ -256,7 +222,12 @@ impl StressTest {
     pub fn plan_at(&self, base: &toml::Table, overrides: &[String], x: f64) -> Result<Plan, ConfigError> {
         let mut all = overrides.to_vec();
         all.push(format!("{}={}", self.input.key, self.input.text(x)));
-        let source = format!("{} ({} = {})", self.file.display(), self.input.key, self.input.text(x));
+        let source = format!(
+            "{} ({} = {})",
+            self.header.file.display(),
+            self.input.key,
+            self.input.text(x)
+        );
         Plan::single(base.clone(), &source, &all)
     }
 }
@@ -268,7 +239,7 @@ pub fn search(test: &StressTest, overrides: &[String], progress: &dyn Progress) 
     let evaluate = |x: f64| -> Result<Evaluation, StressError> {
         let x = if test.input.integer { x.round() } else { x };
         let scenario = test.plan_at(&base, overrides, x)?.point(0)?.scenario;
-        let outcomes = montecarlo::run_point(&scenario, test.replicas, progress);
+        let outcomes = montecarlo::run_point(&scenario, test.header.replicas, progress);
         let column = crate::metrics::column(test.metric.column()).expect("a metric names a replicas.csv column");
         let values: Vec<f64> = outcomes
             .iter()
@@ -295,7 +266,7 @@ pub fn search(test: &StressTest, overrides: &[String], progress: &dyn Progress) 
     if evaluations[0].meets == evaluations[1].meets {
         let verdict = if evaluations[0].meets { "met" } else { "missed" };
         return Err(StressError::NotCrossed {
-            file: test.file.display().to_string(),
+            file: test.header.file.display().to_string(),
             problem: format!(
                 "the target {} {} {} is {verdict} at both ends of input.{{low, high}} ({} = {}: {}; {}: {}); \
                  allowed: a range over which it is crossed — widen it",
@@ -393,7 +364,7 @@ pub fn write(
             "tool": "mortgage-sim",
             "version": env!("CARGO_PKG_VERSION"),
             "kind": "stress",
-            "source": test.file.display().to_string(),
+            "source": test.header.file.display().to_string(),
             "command": command,
             "input": test.input.key,
             "metric": test.metric.name(),

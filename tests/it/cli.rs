@@ -34,6 +34,7 @@ fn fails_with(out: &Output, expected: &str) -> String {
 fn a_file_of_the_wrong_kind_names_its_command() {
     let (scenario, experiment) = (data("golden.toml"), data("sweep_small.toml"));
     let (study, stress) = (data("study_small.toml"), data("stress_small.toml"));
+    let variant = repo().join("configs/stress/funding_winter.toml").display().to_string();
     let cases = [
         (
             "run",
@@ -61,6 +62,12 @@ fn a_file_of_the_wrong_kind_names_its_command() {
             format!("is an experiment; use `mortgage-sim sweep {experiment}`"),
         ),
         ("run", &study, "is a sensitivity study".to_string()),
+        // A scenario variant (a base and a [set] table) is a scenario.
+        (
+            "sweep",
+            &variant,
+            format!("{variant} is a scenario; use `mortgage-sim run {variant}`"),
+        ),
     ];
     for (command, file, expected) in cases {
         let stderr = fails_with(&run(&[command, file.as_str()]), &expected);
