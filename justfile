@@ -1,12 +1,17 @@
 # mortgage-sim tasks. `just --list` shows them.
 
+# Arguments reach recipes as "$@" / "$1", never re-split: `just run --set
+# 'scheduler={policy="partitioned", training_fraction=0.4}'` passes the TOML
+# value as one argument, spaces and quotes intact.
+set positional-arguments
+
 # Run a scenario (default: the embedded baseline) and write results/<name>/.
 run *ARGS:
-    cargo run --release -- run {{ARGS}}
+    cargo run --release -- run "$@"
 
-# Validate a scenario and print its derived figures.
-check CONFIG="configs/baseline.toml":
-    cargo run --release -- check {{CONFIG}}
+# Validate a scenario, experiment, study or stress file (default: the embedded baseline); accepts --set.
+check *ARGS:
+    cargo run --release -- check "$@"
 
 # The test suite (the same command the README and CI use).
 test:
@@ -19,7 +24,7 @@ lint:
 
 # Fuzz the binary with more mutated configs and experiments than CI's 500 (tests/it/fuzz.rs; FUZZ_SEED=N for another sample).
 fuzz CASES="5000":
-    FUZZ_CASES={{CASES}} cargo test --release --test it fuzz -- --nocapture
+    FUZZ_CASES="$1" cargo test --release --test it fuzz -- --nocapture
 
 # Regenerate the golden regression files after an intended change.
 golden:
@@ -61,21 +66,20 @@ bench-instructions:
 
 # The calibrated scenario beside the public figures it was fitted to (docs/CALIBRATION.md): about 3 minutes on two cores.
 calibration OUT="results/calibrated":
-    cargo run --release -- run configs/calibrated.toml --out {{OUT}} --force --quiet
-    python3 scripts/calibration_table.py {{OUT}}
+    cargo run --release -- run configs/calibrated.toml --out "$1" --force --quiet
+    python3 scripts/calibration_table.py "$1"
 
 # Run an experiment (experiments/*.toml) and write results/<name>/.
 sweep EXPERIMENT *ARGS:
-    cargo run --release -- sweep {{EXPERIMENT}} {{ARGS}}
+    cargo run --release -- sweep "$@"
 
 # Write report.html and its SVG charts into a results folder (default: the baseline run's).
 report DIR="results/baseline" *ARGS:
-    cargo run --release -- report {{DIR}} {{ARGS}}
+    cargo run --release -- report "$@"
 
 # Extra arguments go to both sbatch calls (e.g. --partition=cpu --account=lab).
 # Environment: OUT_DIR (default results/<name>), SHARDS_DIR, THREADS, SWEEP_ARGS, MERGE_ARGS.
 # Run an experiment on Slurm: N shards as an array job, then a dependent merge job.
-[positional-arguments]
 slurm-sweep EXPERIMENT N *SBATCH_ARGS:
     #!/usr/bin/env bash
     set -euo pipefail

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod contract;
 pub mod dist;
 pub mod inference;
+pub mod kind;
 pub(crate) mod money;
 pub mod overlay;
 pub mod raw;
@@ -68,6 +69,15 @@ pub enum ConfigError {
         key: String,
         /// What is wrong and what is allowed.
         problem: String,
+    },
+    /// The file is of another kind than the command reads (an experiment
+    /// given to `run`, …). Fatal; use the command the message names.
+    #[error("{file} is {}; use `mortgage-sim {} {file}`", kind.article_name(), kind.command())]
+    WrongKind {
+        /// The file.
+        file: String,
+        /// What it is.
+        kind: kind::FileKind,
     },
     /// A `--set key=value` override is malformed or names no such table.
     #[error("--set {}: {problem}", shorten(arg))]

@@ -12,10 +12,10 @@ use crate::config::{ConfigError, Scenario};
 use crate::folder::{self, FolderError};
 use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model::Event;
-use crate::model::budget::{self, TooBig};
+use crate::model::budget::{self, Budget, TooBig};
 use crate::model::lowfi::CheapOutcome;
 use crate::montecarlo::{self, Fidelity, Precision, PrecisionOutcome, Progress, multifidelity};
-use crate::output::{Format, PointResults, ResultsWriter, RunInfo};
+use crate::output::{Format, MergeInfo, PointResults, ResultsWriter, RunInfo};
 use crate::shard::{self, Shard, ShardError, ShardMeta, ShardWriter};
 use crate::sweep::{GridPoint, Plan};
 use std::path::{Path, PathBuf};
@@ -28,6 +28,11 @@ const CHUNK_UNITS: u64 = 256;
 /// ...but at most this many points: each holds its pooled wait histograms
 /// (~380 kB) while its chunk runs.
 const CHUNK_POINTS: u64 = 32;
+
+/// The file of a shard folder where its run records its own wall time and
+/// threads (`{"wall_time_seconds": …, "threads": …}`), for the merged
+/// manifest. Informational: a merge of shards without it records no sum.
+pub const SHARD_TIMING_FILE: &str = "timing.json";
 
 /// How a job runs, besides its inputs.
 #[derive(Debug, Clone, Copy)]
@@ -114,31 +119,43 @@ impl Summary {
     }
 }
 
-/// Checks the budget of points `ids` of `plan` for `held` replicas' results
-/// in memory at once, unless `allow_huge`.
+/// Checks points `ids` of `plan`, and their budget for `held` replicas'
+/// results in memory at once unless `allow_huge`; returns the costliest
+/// point (most events per replica) and its estimate.
 fn check_budget(
     plan: &Plan,
     ids: std::ops::Range<u64>,
     held: u64,
     held_key: &str,
     allow_huge: bool,
-) -> Result<(), JobError> {
+) -> Result<(u64, Budget), JobError> {
+    let mut costliest: Option<(u64, Budget)> = None;
     for id in ids {
         let point = plan.point(id)?;
+        let estimate = budget::estimate(&point.scenario);
         if !allow_huge {
-            budget::estimate(&point.scenario)
-                .check(held, held_key)
-                .map_err(|source| JobError::TooBig {
-                    file: if plan.len() > 1 {
-                        format!("{} (point {id})", plan.source)
-                    } else {
-                        plan.source.clone()
-                    },
-                    source,
-                })?;
+            estimate.check(held, held_key).map_err(|source| JobError::TooBig {
+                file: if plan.len() > 1 {
+                    format!("{} (point {id})", plan.source)
+                } else {
+                    plan.source.clone()
+                },
+                source,
+            })?;
+        }
+        if costliest.as_ref().is_none_or(|(_, c)| estimate.events() > c.events()) {
+            costliest = Some((id, estimate));
         }
     }
-    Ok(())
+    Ok(costliest.expect("a plan has at least one point"))
+}
+
+/// What `check` does for an experiment or a study: checks every point of
+/// `plan` and, unless `allow_huge`, the resource ceilings, as [`run`] does
+/// before it runs anything. Returns the costliest point and its estimate.
+pub fn check_plan(plan: &Plan, allow_huge: bool) -> Result<(u64, Budget), JobError> {
+    let (n, r) = (plan.len(), plan.replicas() as u64);
+    check_budget(plan, 0..n, chunk_points(r).min(n) * r, "--replicas", allow_huge)
 }
 
 /// Whole points per chunk: enough for [`CHUNK_UNITS`] replicas, at most
@@ -229,6 +246,7 @@ pub fn run(
             precision: precision.zip(summary.precision.clone()),
             fidelity,
             format: options.format,
+            merge: None,
         })?;
         Ok(())
     })?;
@@ -285,9 +303,12 @@ pub fn run_shard(
             summary.points += points.len() as u64;
         }
         writer.finish()?;
+        summary.wall_seconds = started.elapsed().as_secs_f64();
+        let timing = serde_json::json!({"wall_time_seconds": summary.wall_seconds, "threads": options.threads});
+        let path = tmp.join(SHARD_TIMING_FILE);
+        std::fs::write(&path, format!("{timing}\n")).map_err(folder::io_error(&path))?;
         Ok(())
     })?;
-    summary.wall_seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
@@ -330,15 +351,30 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
         writer.finish(&RunInfo {
             source: &plan.source,
             command: options.command,
-            threads: 0,
+            // A merge reads and writes on one thread.
+            threads: 1,
             wall_seconds: summary.wall_seconds,
             precision: None,
             fidelity: Fidelity::Single,
             format: options.format,
+            merge: Some(MergeInfo {
+                finished_at: std::time::SystemTime::now(),
+                shards: dirs.len(),
+                shards_wall_seconds: dirs.iter().map(|d| shard_wall_seconds(d)).sum(),
+            }),
         })?;
         Ok(())
     })?;
     Ok((plan, summary))
+}
+
+/// The wall time a shard folder's run recorded, if it did (and legibly).
+fn shard_wall_seconds(dir: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(dir.join(SHARD_TIMING_FILE)).ok()?;
+    let timing: serde_json::Value = serde_json::from_str(&text).ok()?;
+    timing["wall_time_seconds"]
+        .as_f64()
+        .filter(|s| s.is_finite() && *s >= 0.0)
 }
 
 /// What every outcome of a replica of `scenario` must look like.

@@ -3,13 +3,16 @@
 //! 2 bad input). Nothing else lives here.
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mortgage_sim::config::kind::{self, FileKind};
 use mortgage_sim::config::{self, ConfigError, Scenario};
 use mortgage_sim::sensitivity::{self, stress};
 use mortgage_sim::{jobs, model, montecarlo, output, shard, sweep};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+#[path = "main/progress.rs"]
+mod progress;
+use progress::Bar;
 
 #[derive(Parser)]
 #[command(
@@ -72,25 +75,13 @@ enum Command {
     Stress {
         /// Stress file (experiments/*.toml with `[input]` and `[target]`).
         file: PathBuf,
-        /// Override a key: --set dotted.key=value (repeatable; every evaluation).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Results folder (default: results/<name>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Replace the results folder if it exists.
-        #[arg(long)]
-        force: bool,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
     },
-    /// Validate a scenario and print its derived figures and the cost of a replica.
+    /// Validate a scenario, experiment, sensitivity study or stress file
+    /// (every point) and print derived figures and the cost of a replica.
     Check {
-        /// Scenario file (default: the embedded configs/baseline.toml).
+        /// The file (default: the embedded configs/baseline.toml).
         config: Option<PathBuf>,
         /// Override a key: --set dotted.key=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -135,28 +126,26 @@ enum Command {
     Report {
         /// Results folder written by `run` or `sweep` (e.g. results/baseline).
         dir: PathBuf,
-        /// summary.csv metric of the sweep charts.
+        /// summary.csv metric(s) of the sweep charts: repeatable, and each
+        /// may be a comma list (--metric utilization --metric idle_cost_usd).
         #[arg(long, default_value = "utilization")]
-        metric: String,
+        metric: Vec<String>,
         /// Grid point whose replicas the detail charts show (default: the first).
         #[arg(long)]
         point: Option<u64>,
     },
 }
 
-/// Options shared by `run` and `sweep`.
+/// Options of every subcommand that simulates into a results folder
+/// (`run`, `sweep`, `sensitivity`, `stress`).
 #[derive(clap::Args, Default, Clone)]
-struct ExecArgs {
-    /// Replicas per point (default: the scenario's or experiment's).
-    #[arg(long)]
-    replicas: Option<u32>,
-    /// Master seed (default: the scenario's or experiment's).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Override a key: --set dotted.key=value (repeatable; applies to every point).
+struct OutputArgs {
+    /// Override a key: --set dotted.key=value (repeatable; applies to every
+    /// point or evaluation).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Results folder (default: results/<scenario or experiment name>).
+    /// Results folder (default: results/<name of the scenario, experiment,
+    /// study or stress file>).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Replace the results folder if it exists.
@@ -165,9 +154,23 @@ struct ExecArgs {
     /// Worker threads (default: all cores; RAYON_NUM_THREADS also works).
     #[arg(long)]
     threads: Option<usize>,
-    /// No progress bar.
+    /// No progress (bar, or lines every 10 s when stderr is not a terminal)
+    /// and, for `run`, no headline figures on stdout.
     #[arg(long)]
     quiet: bool,
+}
+
+/// Options shared by `run`, `sweep` and `sensitivity`.
+#[derive(clap::Args, Default, Clone)]
+struct ExecArgs {
+    /// Replicas per point (default: the scenario's or experiment's).
+    #[arg(long)]
+    replicas: Option<u32>,
+    /// Master seed (default: the scenario's or experiment's).
+    #[arg(long)]
+    seed: Option<u64>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Run batches of replicas until the 95% CI half-width of FIGURE (a
     /// replicas.csv column's mean, or a risk figure such as
     /// p_default_by_year_5 or var95_loss_usd) is at most HALF_WIDTH (or a
@@ -271,32 +274,9 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
-/// A progress bar over replicas on stderr, drawn only when stderr is a
-/// terminal and `visible` (not `--quiet`).
-struct Bar(ProgressBar);
-
-impl montecarlo::Progress for Bar {
-    fn advance(&self, n: u64) {
-        self.0.inc(n);
-    }
-
-    fn extend(&self, n: u64) {
-        self.0.inc_length(n);
-    }
-}
-
-fn progress_bar(total: u64, visible: bool) -> Bar {
-    let target = if visible && std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} replicas  {per_sec}  ETA {eta}")
-            .expect("static progress template is valid"),
-    );
-    Bar(bar)
+/// Progress over `total` replicas on stderr, unless `--quiet`.
+fn progress_bar(total: u64, output: &OutputArgs) -> Result<Bar, Failure> {
+    Bar::new(total, !output.quiet).map_err(bad_input)
 }
 
 /// A failure and its exit code.
@@ -374,24 +354,7 @@ fn main() -> ExitCode {
             shard_count,
             analyse,
         }) => sensitivity_study(&study, method, &exec, shard.as_deref(), shard_count, analyse.as_deref()),
-        Some(Command::Stress {
-            file,
-            set,
-            out,
-            force,
-            threads,
-            quiet,
-        }) => stress_test(
-            &file,
-            &ExecArgs {
-                set,
-                out,
-                force,
-                threads,
-                quiet,
-                ..ExecArgs::default()
-            },
-        ),
+        Some(Command::Stress { file, output }) => stress_test(&file, &output),
         Some(Command::Merge {
             shards,
             out,
@@ -407,7 +370,13 @@ fn main() -> ExitCode {
             SchemaKind::Study => sensitivity::study_schema(),
             SchemaKind::Stress => stress::stress_schema(),
         }),
-        Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
+        Some(Command::Report { dir, metric, point }) => report(
+            &dir,
+            output::report::ReportOptions {
+                metric: metric.join(","),
+                point,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -425,7 +394,80 @@ fn load(config: Option<&Path>, overrides: &[String]) -> Result<(Scenario, String
     }
 }
 
+/// `check FILE`: validates the file as the command for its kind would
+/// before running anything, and prints what it found.
 fn check(config: Option<&Path>, overrides: &[String], allow_huge: bool) -> Result<(), Failure> {
+    let kind = match config {
+        Some(path) => FileKind::of(&config::read_toml(path)?),
+        None => None,
+    };
+    let text = match (config, kind) {
+        (Some(path), Some(FileKind::Experiment)) => {
+            let plan = sweep::Plan::experiment(&sweep::load(path)?, overrides, None, None)?;
+            let (id, cost) = jobs::check_plan(&plan, allow_huge)?;
+            output::check_plan_report(&plan, "experiment", (id, &cost))
+        }
+        (Some(path), Some(FileKind::Study)) => {
+            let study = sensitivity::load(path, None)?;
+            let plan = sweep::Plan::experiment(&study.experiment(), overrides, None, Some(study.header.replicas))?;
+            let (id, cost) = jobs::check_plan(&plan, allow_huge)?;
+            output::check_plan_report(&plan, &format!("{} study", study.method.as_str()), (id, &cost))
+        }
+        (Some(path), Some(FileKind::Stress)) => check_stress(path, overrides, allow_huge)?,
+        _ => check_scenario(config, overrides, allow_huge)?,
+    };
+    print_stdout(&text)
+}
+
+/// `check` of a stress file: the base scenario is checked with the input at
+/// both ends of its range.
+fn check_stress(path: &Path, overrides: &[String], allow_huge: bool) -> Result<String, Failure> {
+    let test = stress::load(path)?;
+    let base = test.base_document()?;
+    let mut costliest = None;
+    for x in [test.input.low, test.input.high] {
+        let x = if test.input.integer { x.round() } else { x };
+        let (_, cost) = jobs::check_plan(&test.plan_at(&base, overrides, x)?, allow_huge)?;
+        if costliest
+            .as_ref()
+            .is_none_or(|(_, c): &(f64, model::budget::Budget)| cost.events() > c.events())
+        {
+            costliest = Some((x, cost));
+        }
+    }
+    let (x, cost) = costliest.expect("two ends were checked");
+    let key = &test.input.key;
+    Ok(output::check_listing(
+        &format!("{}: OK — stress file `{}`", path.display(), test.header.name),
+        &[
+            (
+                "input",
+                format!(
+                    "{key} from {} to {} (the base scenario checked at both ends)",
+                    output::human(test.input.low),
+                    output::human(test.input.high)
+                ),
+            ),
+            (
+                "target",
+                format!(
+                    "{} {} {}, until the bracket is narrower than {} (at most {} steps)",
+                    test.metric.name(),
+                    if test.at_most { "<=" } else { ">=" },
+                    output::human(test.target),
+                    output::human(test.tolerance),
+                    test.max_steps
+                ),
+            ),
+            ("replicas per evaluation", test.header.replicas.to_string()),
+        ],
+        &format!("{key} = {}", output::human(x)),
+        &cost,
+    ))
+}
+
+/// `check` of a scenario (or of the embedded baseline).
+fn check_scenario(config: Option<&Path>, overrides: &[String], allow_huge: bool) -> Result<String, Failure> {
     let (scenario, source) = load(config, overrides)?;
     if !allow_huge {
         let held = u64::from(scenario.replicas).min(256);
@@ -433,7 +475,7 @@ fn check(config: Option<&Path>, overrides: &[String], allow_huge: bool) -> Resul
             .check(held, "simulation.replicas")
             .map_err(|e| bad_input(format!("{source}: {e}")))?;
     }
-    print_stdout(&output::check_report(&scenario, &source))
+    Ok(output::check_report(&scenario, &source))
 }
 
 fn report(dir: &Path, options: output::report::ReportOptions) -> Result<(), Failure> {
@@ -452,7 +494,7 @@ fn command_line() -> String {
 
 fn run(args: RunArgs) -> Result<(), Failure> {
     let exec = &args.exec;
-    let mut overrides = exec.set.clone();
+    let mut overrides = exec.output.set.clone();
     if let Some(seed) = exec.seed {
         overrides.push(format!("simulation.seed={seed}"));
     }
@@ -460,14 +502,29 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         overrides.push(format!("simulation.replicas={n}"));
     }
     let (doc, source) = match &args.config {
-        Some(path) => (config::read_scenario(path)?, path.display().to_string()),
+        Some(path) => {
+            expect_kind(path, FileKind::Scenario)?;
+            (config::read_scenario(path)?, path.display().to_string())
+        }
         None => (
             config::parse_toml(config::BASELINE_TOML, config::BASELINE_SOURCE)?,
             config::BASELINE_SOURCE.to_string(),
         ),
     };
     let plan = sweep::Plan::single(doc, &source, &overrides)?;
-    execute(&plan, exec).map(|_| ())
+    let dir = execute(&plan, exec)?;
+    if exec.output.quiet {
+        return Ok(());
+    }
+    // Figures as the files just written hold them.
+    print_stdout(&output::headline(&dir)?)
+}
+
+/// Checks that `file` is of the kind the command reads, before its loader
+/// fails on a key of another kind.
+fn expect_kind(file: &Path, wanted: FileKind) -> Result<(), Failure> {
+    let doc = config::read_toml(file)?;
+    Ok(kind::expect(&doc, &file.display().to_string(), wanted)?)
 }
 
 fn sweep(
@@ -477,8 +534,9 @@ fn sweep(
     shard_count: Option<u32>,
     point: Option<u64>,
 ) -> Result<(), Failure> {
+    expect_kind(file, FileKind::Experiment)?;
     let experiment = sweep::load(file)?;
-    let plan = sweep::Plan::experiment(&experiment, &exec.set, exec.seed, exec.replicas)?;
+    let plan = sweep::Plan::experiment(&experiment, &exec.output.set, exec.seed, exec.replicas)?;
     if let Some(id) = point {
         return print_stdout(&plan.point_toml(id)?);
     }
@@ -495,6 +553,7 @@ fn sensitivity_study(
     shard_count: Option<u32>,
     analyse: Option<&Path>,
 ) -> Result<(), Failure> {
+    expect_kind(file, FileKind::Study)?;
     let mut study = sensitivity::load(file, method)?;
     if let Some(n) = exec.replicas {
         study.header.replicas = n;
@@ -514,7 +573,12 @@ fn sensitivity_study(
     let dir = match analyse {
         Some(dir) => dir.to_path_buf(),
         None => {
-            let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.header.replicas))?;
+            let plan = sweep::Plan::experiment(
+                &study.experiment(),
+                &exec.output.set,
+                exec.seed,
+                Some(study.header.replicas),
+            )?;
             // The report waits for sensitivity.csv, below.
             let exec = ExecArgs {
                 report: false,
@@ -543,22 +607,23 @@ fn sensitivity_study(
     Ok(())
 }
 
-fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
+fn stress_test(file: &Path, output: &OutputArgs) -> Result<(), Failure> {
+    expect_kind(file, FileKind::Stress)?;
     let test = stress::load(file)?;
-    let dir = exec
+    let dir = output
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&test.header.name));
-    mortgage_sim::folder::check_destination(&dir, exec.force).map_err(|e| Failure {
+    mortgage_sim::folder::check_destination(&dir, output.force).map_err(|e| Failure {
         code: e.exit_code(),
         message: e.to_string(),
     })?;
-    let pool = thread_pool(exec)?;
-    let bar = progress_bar(0, !exec.quiet);
-    let found = pool.install(|| stress::search(&test, &exec.set, &bar));
-    bar.0.finish_and_clear();
+    let pool = thread_pool(output)?;
+    let bar = progress_bar(0, output)?;
+    let found = pool.install(|| stress::search(&test, &output.set, &bar));
+    bar.finish();
     let found = found?;
-    stress::write(&test, &found, &dir, exec.force, &command_line())?;
+    stress::write(&test, &found, &dir, output.force, &command_line())?;
     print_stdout(&format!(
         "{} {} {} is met at {} = {} and missed at {} (bracket after {} evaluations of {} replicas); \
          Monte Carlo noise cannot tell the side for {} in [{}, {}] -> {}\n",
@@ -602,14 +667,18 @@ fn execute_or_shard(
         ));
     }
     let name = format!("{}.shard-{}-of-{}", plan.name, shard.index, shard.count);
-    let dir = exec.out.clone().unwrap_or_else(|| Path::new("results").join(name));
-    let pool = thread_pool(exec)?;
+    let dir = exec
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(name));
+    let pool = thread_pool(&exec.output)?;
     let total = plan.len() * plan.replicas() as u64;
     let block = shard.units(total);
-    let bar = progress_bar(block.end - block.start, !exec.quiet);
+    let bar = progress_bar(block.end - block.start, &exec.output)?;
     let command = command_line();
     let options = jobs::Options {
-        force: exec.force,
+        force: exec.output.force,
         allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
@@ -617,7 +686,7 @@ fn execute_or_shard(
         format: output::Format::Csv,
     };
     let summary = pool.install(|| jobs::run_shard(plan, shard, &dir, &options, &bar));
-    bar.0.finish_and_clear();
+    bar.finish();
     let summary = summary?;
     note!(
         "shard {}/{}: {} work units -> {}",
@@ -655,7 +724,7 @@ fn merge(
         force,
         allow_huge,
         command: &command,
-        threads: 0,
+        threads: 1,
         fidelity: montecarlo::Fidelity::Single,
         format,
     };
@@ -671,7 +740,7 @@ fn merge(
     if stats {
         note_raw!(
             "{}",
-            output::stats_report(&summary.events_by_kind, summary.replicas, summary.wall_seconds, 0)
+            output::stats_report(&summary.events_by_kind, summary.replicas, summary.wall_seconds, 1)
         );
     }
     if with_report {
@@ -680,9 +749,9 @@ fn merge(
     Ok(())
 }
 
-fn thread_pool(exec: &ExecArgs) -> Result<rayon::ThreadPool, Failure> {
+fn thread_pool(output: &OutputArgs) -> Result<rayon::ThreadPool, Failure> {
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = exec.threads {
+    if let Some(t) = output.threads {
         pool = pool.num_threads(t);
     }
     pool.build().map_err(|e| Failure {
@@ -713,14 +782,15 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
     check_report_format(exec.report, exec.format)?;
     let precision = parse_target(exec, plan)?;
     let dir = exec
+        .output
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&plan.name));
-    let pool = thread_pool(exec)?;
-    let bar = progress_bar(plan.len() * plan.replicas() as u64, !exec.quiet);
+    let pool = thread_pool(&exec.output)?;
+    let bar = progress_bar(plan.len() * plan.replicas() as u64, &exec.output)?;
     let command = command_line();
     let options = jobs::Options {
-        force: exec.force,
+        force: exec.output.force,
         allow_huge: exec.allow_huge,
         command: &command,
         threads: pool.current_num_threads(),
@@ -728,7 +798,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
         format: exec.format,
     };
     let summary = pool.install(|| jobs::run(plan, &dir, precision.clone(), &options, &bar));
-    bar.0.finish_and_clear();
+    bar.finish();
     let summary = summary?;
     note!(
         "{} replicas over {} point(s) in {:.1} s ({:.2e} events/s) -> {}",

@@ -18,12 +18,15 @@ use std::path::{Path, PathBuf};
 
 mod check;
 pub mod columns;
+mod headline;
 pub(crate) mod numbers;
 mod parquet;
 pub mod report;
 mod tables;
 
-pub use check::check_report;
+pub use check::{check_listing, check_plan_report, check_report};
+pub use headline::headline;
+pub use numbers::human;
 
 /// The CSV files of a results folder (besides `manifest.json`), in the
 /// order they are written. Their bytes depend only on the config and seed.
@@ -126,16 +129,31 @@ pub struct RunInfo<'a> {
     pub source: &'a str,
     /// The command line.
     pub command: &'a str,
-    /// Worker threads used (0 for a merge).
+    /// Worker threads used (1 for a merge, which reads and writes in one).
     pub threads: usize,
     /// Wall time of the simulation (or the merge), seconds.
     pub wall_seconds: f64,
+    /// What a merge records besides (`None` for a run or a sweep).
+    pub merge: Option<MergeInfo>,
     /// How a `--target-ci` precision target ended, if one was given.
     pub precision: Option<(Precision, PrecisionOutcome)>,
     /// Plain or multi-fidelity Monte Carlo.
     pub fidelity: Fidelity,
     /// Which files to write.
     pub format: Format,
+}
+
+/// What the manifest of a merged folder records about the merge: when it
+/// ended, how many shards it read, and the shards' own run time when every
+/// shard recorded one (`None` otherwise: a sum over some would understate).
+#[derive(Debug, Clone)]
+pub struct MergeInfo {
+    /// When the merge finished.
+    pub finished_at: std::time::SystemTime,
+    /// Shard folders merged.
+    pub shards: usize,
+    /// Sum of the shards' wall times, seconds.
+    pub shards_wall_seconds: Option<f64>,
 }
 
 /// Writes a results folder's files point by point: the CSV files as each
@@ -235,7 +253,7 @@ impl ResultsWriter {
         let seeds: Vec<u64> = (0..first.replicas as u32)
             .map(|r| crate::montecarlo::replica_seed(first.master_seed, r))
             .collect();
-        let head = json!({
+        let mut head = json!({
             "tool": "mortgage-sim",
             "version": env!("CARGO_PKG_VERSION"),
             "git_commit": Some(env!("MORTGAGE_SIM_GIT_COMMIT")).filter(|c| !c.is_empty()),
@@ -258,6 +276,14 @@ impl ResultsWriter {
                 "price_derived": f.price_derived,
             },
         });
+        if let Some(m) = &info.merge {
+            // Only a merged folder has the key: a run's manifest is unchanged.
+            head["merge"] = json!({
+                "finished_at": humantime::format_rfc3339_seconds(m.finished_at).to_string(),
+                "shards": m.shards,
+                "shards_wall_time_seconds": m.shards_wall_seconds,
+            });
+        }
         let head = serde_json::to_string_pretty(&head).expect("manifest serializes");
         let mut files = info.format.files();
         files.push("manifest.json".into());

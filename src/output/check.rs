@@ -6,8 +6,9 @@ use super::numbers::{human, percent, usd};
 use crate::config::raw::RawPaymentSchedule;
 use crate::config::{PolicyKind, Scenario};
 use crate::engine::Span;
-use crate::model::budget::{self, MAX_BYTES, MAX_EVENTS_PER_REPLICA};
+use crate::model::budget::{self, Budget, MAX_BYTES, MAX_EVENTS_PER_REPLICA};
 use crate::model::derived::{self, ProviderFigures};
+use crate::sweep::Plan;
 
 /// `trn2 $1.4486, trn3 $2.0136`.
 fn per_generation(names: &[&str], prices: &[f64]) -> String {
@@ -310,8 +311,49 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             );
         }
     }
-    let b = budget::estimate(s);
     out += "\nCost of a replica (estimate)\n";
+    out += &cost_lines(&budget::estimate(s));
+    out
+}
+
+/// What `check` prints for an experiment or a sensitivity study (`kind`,
+/// "an experiment", …) whose every point `jobs::check_plan` checked: its
+/// size and the estimated cost of a replica of its costliest point.
+pub fn check_plan_report(plan: &Plan, kind: &str, costliest: (u64, &Budget)) -> String {
+    let (n, r) = (plan.len(), plan.replicas());
+    let keys: Vec<&str> = plan.keys().collect();
+    let axes = if keys.is_empty() {
+        "no axis".into()
+    } else {
+        keys.join(", ")
+    };
+    check_listing(
+        &format!("{}: OK — {kind} `{}`", plan.source, plan.name),
+        &[
+            ("points", format!("{n} (every point checked), over {axes}")),
+            ("replicas per point", r.to_string()),
+            ("replicas in all", human(n as f64 * f64::from(r))),
+        ],
+        &format!("point {}, the costliest", costliest.0),
+        costliest.1,
+    )
+}
+
+/// A `check` listing of a file that is not a scenario: the heading, its
+/// lines, then the estimated cost of a replica of `which` (e.g. "point 3").
+pub fn check_listing(heading: &str, lines: &[(&str, String)], which: &str, budget: &Budget) -> String {
+    let mut out = format!("{heading}\n");
+    for (label, text) in lines {
+        out += &line(label, text);
+    }
+    out += &format!("\nCost of a replica of {which} (estimate)\n");
+    out + &cost_lines(budget)
+}
+
+/// The "Cost of a replica" lines of a budget: events and their main
+/// drivers, memory, and the ceilings.
+fn cost_lines(b: &Budget) -> String {
+    let mut out = String::new();
     let events = b.events();
     let mut drivers: Vec<&budget::Driver> = b.drivers.iter().filter(|d| d.events > 0.0).collect();
     drivers.sort_by(|a, b| b.events.total_cmp(&a.events));

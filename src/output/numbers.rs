@@ -13,7 +13,7 @@ pub(crate) fn trim(s: String) -> String {
 
 /// Three significant figures with a k/M/B/T suffix: 1.5M, 12.3B, 940,
 /// 0.0023; beyond a thousand trillion, scientific: 1.2e300.
-pub(crate) fn human(x: f64) -> String {
+pub fn human(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }

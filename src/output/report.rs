@@ -100,6 +100,27 @@ pub enum ReportError {
     /// or `sweep` wrote (e.g. `results/baseline`).
     #[error("{0}: no such results folder (run `mortgage-sim run` or `sweep` first)")]
     NoFolder(PathBuf),
+    /// A file was given, not a folder. Fatal; pass the results folder that
+    /// `run` or `sweep` wrote.
+    #[error(
+        "{0} is a file; `report` wants a results folder written by `run`, `sweep` or `merge` \
+         (e.g. results/baseline)"
+    )]
+    NotAFolder(PathBuf),
+    /// The folder holds shards of a sharded sweep (or is one), which have no
+    /// tables yet. Fatal; merge them, then report on the merged folder.
+    #[error(
+        "{dir}: shards of a sharded sweep, not a results folder; merge them first: mortgage-sim merge {} --out {out} --report",
+        shards.join(" ")
+    )]
+    Shards {
+        /// The folder given.
+        dir: PathBuf,
+        /// The shard folders found, as paths for the command line.
+        shards: Vec<String>,
+        /// A suggested merged folder.
+        out: String,
+    },
     /// A file every results folder has is missing. Fatal; the folder is not a
     /// complete results folder.
     #[error("{0}: missing (every results folder written by `run` or `sweep` has it)")]

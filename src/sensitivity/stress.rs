@@ -225,26 +225,41 @@ impl From<folder::FolderError> for StressError {
     }
 }
 
+impl StressTest {
+    /// The base scenario's document with the test's seed and replicas.
+    pub fn base_document(&self) -> Result<toml::Table, ConfigError> {
+        let mut base = config::read_scenario(&self.header.base)?;
+        if let Some(seed) = self.header.seed {
+            config::apply_override(&mut base, &format!("simulation.seed={seed}"))?;
+        }
+        config::apply_override(&mut base, &format!("simulation.replicas={}", self.header.replicas))?;
+        Ok(base)
+    }
+
+    /// The checked plan of the evaluation at input value `x` (already
+    /// rounded for an integer input): `base` (from
+    /// [`StressTest::base_document`]) with the command line's `overrides`
+    /// and the input set to `x`.
+    pub fn plan_at(&self, base: &toml::Table, overrides: &[String], x: f64) -> Result<Plan, ConfigError> {
+        let mut all = overrides.to_vec();
+        all.push(format!("{}={}", self.input.key, self.input.text(x)));
+        let source = format!(
+            "{} ({} = {})",
+            self.header.file.display(),
+            self.input.key,
+            self.input.text(x)
+        );
+        Plan::single(base.clone(), &source, &all)
+    }
+}
+
 /// Runs the bisection with the command line's `overrides` on every
 /// evaluation.
 pub fn search(test: &StressTest, overrides: &[String], progress: &dyn Progress) -> Result<Boundary, StressError> {
-    let mut base = config::read_scenario(&test.header.base)?;
-    if let Some(seed) = test.header.seed {
-        config::apply_override(&mut base, &format!("simulation.seed={seed}"))?;
-    }
-    config::apply_override(&mut base, &format!("simulation.replicas={}", test.header.replicas))?;
+    let base = test.base_document()?;
     let evaluate = |x: f64| -> Result<Evaluation, StressError> {
         let x = if test.input.integer { x.round() } else { x };
-        let mut all = overrides.to_vec();
-        all.push(format!("{}={}", test.input.key, test.input.text(x)));
-        let source = format!(
-            "{} ({} = {})",
-            test.header.file.display(),
-            test.input.key,
-            test.input.text(x)
-        );
-        let plan = Plan::single(base.clone(), &source, &all)?;
-        let scenario = plan.point(0)?.scenario;
+        let scenario = test.plan_at(&base, overrides, x)?.point(0)?.scenario;
         let outcomes = montecarlo::run_point(&scenario, test.header.replicas, progress);
         let column = crate::metrics::column(test.metric.column()).expect("a metric names a replicas.csv column");
         let values: Vec<f64> = outcomes

@@ -217,9 +217,13 @@ pub(super) struct Folder {
 
 impl Folder {
     pub(super) fn load(dir: &Path) -> Result<Folder, ReportError> {
+        if dir.is_file() {
+            return Err(ReportError::NotAFolder(dir.to_path_buf()));
+        }
         if !dir.is_dir() {
             return Err(ReportError::NoFolder(dir.to_path_buf()));
         }
+        refuse_shards(dir)?;
         let points_t = Table::required(dir, "points.csv")?;
         let replicas_t = Table::required(dir, "replicas.csv")?;
         let summary_t = Table::required(dir, "summary.csv")?;
@@ -497,4 +501,38 @@ fn list(items: impl Iterator<Item = String>) -> String {
     } else {
         all.join(", ")
     }
+}
+
+/// Refuses a shard folder, or a folder of shard folders (as `slurm-sweep`
+/// leaves them), naming the `merge` command that makes a results folder.
+fn refuse_shards(dir: &Path) -> Result<(), ReportError> {
+    const SHARD_FILE: &str = "shard.json";
+    let shards: Vec<PathBuf> = if dir.join(SHARD_FILE).is_file() {
+        vec![dir.to_path_buf()]
+    } else {
+        let mut inside: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+            .unwrap_or_default();
+        inside.retain(|d| d.join(SHARD_FILE).is_file());
+        inside.sort();
+        inside
+    };
+    let Some(first) = shards.first() else {
+        return Ok(());
+    };
+    // The sweep's name, for the suggested destination.
+    let name = std::fs::read_to_string(first.join(SHARD_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|meta| meta["plan"]["name"].as_str().map(String::from))
+        .unwrap_or_else(|| "merged".into());
+    let mut listed: Vec<String> = shards.iter().map(|d| d.display().to_string()).collect();
+    if shards.len() == 1 {
+        listed.push("...".into());
+    }
+    Err(ReportError::Shards {
+        dir: dir.to_path_buf(),
+        shards: listed,
+        out: format!("results/{name}"),
+    })
 }
