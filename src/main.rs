@@ -174,8 +174,10 @@ struct ExecArgs {
     #[arg(long)]
     report: bool,
     /// Estimator of the risk figures: `single` (plain Monte Carlo over full
-    /// replicas) or `multi` (full replicas paired with low-fidelity twins
-    /// of the money side, plus more twins, as a control variate).
+    /// replicas), `multi` (full replicas paired with low-fidelity twins
+    /// of the money side, plus more twins, as a control variate) or `is`
+    /// (importance sampling for rare defaults: twins under a tilt of the
+    /// drivers of default, corrected by the full replicas).
     #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
     fidelity: FidelityArg,
 }
@@ -188,6 +190,9 @@ enum FidelityArg {
     Single,
     /// Multi-fidelity control variate.
     Multi,
+    /// Importance sampling of rare defaults on tilted twins, corrected by
+    /// the full replicas.
+    Is,
 }
 
 impl From<FidelityArg> for montecarlo::Fidelity {
@@ -195,6 +200,7 @@ impl From<FidelityArg> for montecarlo::Fidelity {
         match f {
             FidelityArg::Single => montecarlo::Fidelity::Single,
             FidelityArg::Multi => montecarlo::Fidelity::Multi,
+            FidelityArg::Is => montecarlo::Fidelity::Importance,
         }
     }
 }
@@ -536,9 +542,9 @@ fn execute_or_shard(
         (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
         (None, None) => return execute(plan, exec).map(Some),
     };
-    if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi) {
+    if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi | FidelityArg::Is) {
         return Err(bad_input(
-            "--target-ci, --fidelity multi and --report do not apply to a shard; merge the shards first \
+            "--target-ci, --fidelity multi/is and --report do not apply to a shard; merge the shards first \
              (a merge is plain Monte Carlo)"
                 .into(),
         ));
