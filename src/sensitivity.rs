@@ -40,7 +40,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// How a study explores its inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// One input at a time at its low and high end, the others at base.
@@ -181,35 +181,63 @@ impl Input {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A study file as written (`mortgage-sim sensitivity`), after its header:
+/// the inputs with their ranges, the metrics and a method. Its JSON Schema
+/// (`mortgage-sim schema study`) is derived from this type and the header's.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawStudy {
+    /// How the inputs are explored (`--method` overrides it).
     method: Method,
+    /// What is measured: `replicas.csv` metric columns (their mean over
+    /// replicas) or `p_default_by_year_K`.
     metrics: Vec<String>,
+    /// The uncertain inputs.
     inputs: Vec<RawInput>,
+    /// Seed of the Morris/Sobol draws and the bootstrap (default: `seed`, else 0).
     design_seed: Option<u64>,
+    /// Morris: r trajectories of k + 1 evaluations (default 10).
     trajectories: Option<usize>,
+    /// Morris: grid levels, even (default 4).
     levels: Option<usize>,
+    /// Sobol: N rows, N (k + 2) evaluations (default 64).
     samples: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[[inputs]]`: one uncertain input of a study.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawInput {
+    /// The dotted scenario key it sets.
     key: String,
+    /// The low end of its range (whole numbers keep the input whole).
+    #[schemars(with = "serde_json::Value")]
     low: toml::Value,
+    /// The high end of its range.
+    #[schemars(with = "serde_json::Value")]
     high: toml::Value,
+    /// The tornado's centre (default: the base scenario's value).
+    #[schemars(with = "Option<serde_json::Value>")]
     base: Option<toml::Value>,
+    /// How it is sampled between low and high (default linear).
     #[serde(default)]
     scale: Scale,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `inputs.scale`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Scale {
+    /// Uniformly between low and high.
     #[default]
     Linear,
+    /// Uniformly in the logarithm (low > 0).
     Log,
+}
+
+/// The JSON Schema of study files (draft 7).
+pub fn study_schema() -> String {
+    crate::sweep::header::file_schema::<RawStudy>("mortgage-sim sensitivity study")
 }
 
 /// A loaded study: its inputs, metrics and design.
