@@ -14,7 +14,8 @@ use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model::Event;
 use crate::model::budget::{self, Budget, TooBig};
 use crate::model::lowfi::CheapOutcome;
-use crate::montecarlo::{self, Fidelity, Precision, PrecisionOutcome, Progress, multifidelity};
+use crate::montecarlo::importance::Tilted;
+use crate::montecarlo::{self, Fidelity, Precision, PrecisionOutcome, Progress};
 use crate::output::{Format, MergeInfo, PointResults, ResultsWriter, RunInfo};
 use crate::shard::{self, Shard, ShardError, ShardMeta, ShardWriter};
 use crate::sweep::{GridPoint, Plan};
@@ -171,6 +172,7 @@ fn add_point(
     outcomes: &[ReplicaOutcome],
     waits: &Waits,
     twins: &[CheapOutcome],
+    tilted: Option<&Tilted>,
 ) -> Result<(), FolderError> {
     summary.count(outcomes);
     summary.points += 1;
@@ -181,6 +183,7 @@ fn add_point(
         outcomes,
         waits,
         cheap: twins,
+        tilted,
     })
 }
 
@@ -213,7 +216,8 @@ pub fn run(
                 let run = montecarlo::run_points(&scenarios, r as u32, Some(target), fidelity, progress);
                 for (i, point) in points.iter().enumerate() {
                     let twins = run.twins.get(i).map_or(&[][..], Vec::as_slice);
-                    add_point(&mut writer, &mut summary, point, &run.results[i], &run.waits[i], twins)?;
+                    let (results, waits, tilted) = (&run.results[i], &run.waits[i], run.tilted.get(i));
+                    add_point(&mut writer, &mut summary, point, results, waits, twins, tilted)?;
                 }
                 summary.precision = run.precision;
             }
@@ -225,13 +229,19 @@ pub fn run(
                     let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
                     let mut pooled: Vec<Waits> = points.iter().map(|_| Waits::default()).collect();
                     let results = montecarlo::run_batch(&scenarios, 0..r as u32, progress, &mut pooled);
-                    let mut twins = Vec::new();
-                    if fidelity == Fidelity::Multi {
-                        multifidelity::add_twins(&scenarios, &results, &mut twins);
-                    }
+                    let (mut twins, mut tilted) = (Vec::new(), Vec::new());
+                    montecarlo::add_cheap(fidelity, &scenarios, &results, &mut twins, &mut tilted);
                     for (i, point) in points.iter().enumerate() {
                         let t = twins.get(i).map_or(&[][..], Vec::as_slice);
-                        add_point(&mut writer, &mut summary, point, &results[i], &pooled[i], t)?;
+                        add_point(
+                            &mut writer,
+                            &mut summary,
+                            point,
+                            &results[i],
+                            &pooled[i],
+                            t,
+                            tilted.get(i),
+                        )?;
                     }
                     id = end;
                 }
@@ -330,7 +340,7 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
                 let (p, replica) = (u / r, (u % r) as u32);
                 if current.as_ref().is_none_or(|c| c.0.id != p) {
                     if let Some((point, outcomes, waits, _)) = current.take() {
-                        add_point(&mut writer, &mut summary, &point, &outcomes, &waits, &[])?;
+                        add_point(&mut writer, &mut summary, &point, &outcomes, &waits, &[], None)?;
                     }
                     let point = plan.point(p)?;
                     let shape = shape_of(&point.scenario);
@@ -345,7 +355,7 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
             reader.finish()?;
         }
         if let Some((point, outcomes, waits, _)) = current.take() {
-            add_point(&mut writer, &mut summary, &point, &outcomes, &waits, &[])?;
+            add_point(&mut writer, &mut summary, &point, &outcomes, &waits, &[], None)?;
         }
         summary.wall_seconds = started.elapsed().as_secs_f64();
         writer.finish(&RunInfo {

@@ -191,8 +191,10 @@ struct ExecArgs {
     #[arg(long)]
     report: bool,
     /// Estimator of the risk figures: `single` (plain Monte Carlo over full
-    /// replicas) or `multi` (full replicas paired with low-fidelity twins
-    /// of the money side, plus more twins, as a control variate).
+    /// replicas), `multi` (full replicas paired with low-fidelity twins
+    /// of the money side, plus more twins, as a control variate) or `is`
+    /// (importance sampling for rare defaults: twins under a tilt of the
+    /// drivers of default, corrected by the full replicas).
     #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
     fidelity: FidelityArg,
     /// Files to write: csv, parquet (typed copies, NAME.parquet) or both.
@@ -223,6 +225,9 @@ enum FidelityArg {
     Single,
     /// Multi-fidelity control variate.
     Multi,
+    /// Importance sampling of rare defaults on tilted twins, corrected by
+    /// the full replicas.
+    Is,
 }
 
 impl From<FidelityArg> for montecarlo::Fidelity {
@@ -230,6 +235,7 @@ impl From<FidelityArg> for montecarlo::Fidelity {
         match f {
             FidelityArg::Single => montecarlo::Fidelity::Single,
             FidelityArg::Multi => montecarlo::Fidelity::Multi,
+            FidelityArg::Is => montecarlo::Fidelity::Importance,
         }
     }
 }
@@ -657,11 +663,11 @@ fn execute_or_shard(
     };
     if exec.target_ci.is_some()
         || exec.report
-        || matches!(exec.fidelity, FidelityArg::Multi)
+        || matches!(exec.fidelity, FidelityArg::Multi | FidelityArg::Is)
         || exec.format != output::Format::Csv
     {
         return Err(bad_input(
-            "--target-ci, --fidelity multi, --report and --format do not apply to a shard; merge the shards first \
+            "--target-ci, --fidelity multi/is, --report and --format do not apply to a shard; merge the shards first \
              (a merge is plain Monte Carlo and takes --report and --format)"
                 .into(),
         ));

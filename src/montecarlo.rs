@@ -9,13 +9,14 @@
 //! noise. Memory holds only each replica's summary row and time-series
 //! steps.
 
+pub mod importance;
 pub mod multifidelity;
 
 pub use multifidelity::Fidelity;
 
 use crate::config::Scenario;
 use crate::engine::derive_seed;
-use crate::metrics::risk;
+use crate::metrics::risk::{self, RiskFigure};
 use crate::metrics::{Column, ReplicaOutcome, Waits};
 use crate::model;
 use crate::model::lowfi::CheapOutcome;
@@ -216,8 +217,15 @@ impl Precision {
     }
 
     /// The target's precision at one point, with the point's twins under
-    /// `--fidelity multi` (empty otherwise).
-    fn measure(&self, outcomes: &[ReplicaOutcome], twins: &[CheapOutcome], scenario: &Scenario) -> PointPrecision {
+    /// `--fidelity multi` or `is` (empty otherwise) and its tilted twins
+    /// under `is`.
+    fn measure(
+        &self,
+        outcomes: &[ReplicaOutcome],
+        twins: &[CheapOutcome],
+        tilted: Option<&importance::Tilted>,
+        scenario: &Scenario,
+    ) -> PointPrecision {
         let (half, estimate, with_value) = match &self.target {
             Target::Column(c) => {
                 let v: Vec<f64> = outcomes.iter().filter_map(|o| (c.get)(&o.row).value()).collect();
@@ -226,7 +234,7 @@ impl Precision {
                     _ => (f64::INFINITY, f64::NAN, v.len()),
                 }
             }
-            Target::Risk(label) => multifidelity::point_figures(outcomes, twins, scenario)
+            Target::Risk(label) => point_figures(outcomes, twins, tilted, scenario)
                 .into_iter()
                 .find(|f| &f.label() == label)
                 .map_or((f64::INFINITY, f64::NAN, 0), |f| (f.half_width(), f.value, f.n)),
@@ -302,9 +310,45 @@ pub fn precision_message(target: &Precision, outcome: &PrecisionOutcome) -> Stri
     text
 }
 
+/// Every figure of a point's `risk.csv` by the estimator its cheap runs
+/// call for: importance sampling with a tilted sample, multi-fidelity
+/// with twins, plain Monte Carlo without.
+pub fn point_figures(
+    outcomes: &[ReplicaOutcome],
+    twins: &[CheapOutcome],
+    tilted: Option<&importance::Tilted>,
+    scenario: &Scenario,
+) -> Vec<RiskFigure> {
+    match tilted {
+        Some(sample) => importance::point_figures(outcomes, twins, sample, scenario),
+        None => multifidelity::point_figures(outcomes, twins, scenario),
+    }
+}
+
+/// Runs the cheap runs `fidelity` needs for the full replicas `results`
+/// of `points`, adding to those already run: twins (multi-fidelity: the
+/// paired ones and more; importance sampling: the paired ones) and tilted
+/// twins (importance sampling).
+pub fn add_cheap(
+    fidelity: Fidelity,
+    points: &[&Scenario],
+    results: &[Vec<ReplicaOutcome>],
+    twins: &mut Vec<Vec<CheapOutcome>>,
+    tilted: &mut Vec<importance::Tilted>,
+) {
+    match fidelity {
+        Fidelity::Single => {}
+        Fidelity::Multi => multifidelity::add_twins(points, results, twins),
+        Fidelity::Importance => {
+            multifidelity::pair_twins(points, results, twins);
+            importance::add_tilted(points, results, twins, tilted);
+        }
+    }
+}
+
 /// What [`run_points`] returns: per point, the full replicas' outcomes,
-/// their pooled waits and the twins (empty without `--fidelity multi`),
-/// and how a precision target ended.
+/// their pooled waits, the twins (empty with `--fidelity single`) and
+/// tilted twins (`--fidelity is` only), and how a precision target ended.
 pub struct PointsRun {
     /// Full replicas' outcomes, per point, in replica order.
     pub results: Vec<Vec<ReplicaOutcome>>,
@@ -312,6 +356,8 @@ pub struct PointsRun {
     pub waits: Vec<Waits>,
     /// Each point's low-fidelity twins (replicas 0, 1, …).
     pub twins: Vec<Vec<CheapOutcome>>,
+    /// Each point's importance sample (`--fidelity is`; empty otherwise).
+    pub tilted: Vec<importance::Tilted>,
     /// How the precision target ended, if there was one.
     pub precision: Option<PrecisionOutcome>,
 }
@@ -330,15 +376,14 @@ pub fn run_points(
 ) -> PointsRun {
     let mut pooled: Vec<Waits> = points.iter().map(|_| Waits::default()).collect();
     let mut results = run_batch(points, 0..batch, progress, &mut pooled);
-    let mut twins = Vec::new();
-    if fidelity == Fidelity::Multi {
-        multifidelity::add_twins(points, &results, &mut twins);
-    }
+    let (mut twins, mut tilted) = (Vec::new(), Vec::new());
+    add_cheap(fidelity, points, &results, &mut twins, &mut tilted);
     let Some(target) = precision else {
         return PointsRun {
             results,
             waits: pooled,
             twins,
+            tilted,
             precision: None,
         };
     };
@@ -347,7 +392,7 @@ pub fn run_points(
         let states: Vec<PointPrecision> = (0..points.len())
             .map(|p| {
                 let t = twins.get(p).map_or(&[][..], Vec::as_slice);
-                target.measure(&results[p], t, points[p])
+                target.measure(&results[p], t, tilted.get(p), points[p])
             })
             .collect();
         let reached = states.iter().all(|p| p.met);
@@ -356,6 +401,7 @@ pub fn run_points(
                 results,
                 waits: pooled,
                 twins,
+                tilted,
                 precision: Some(PrecisionOutcome {
                     reached,
                     replicas: done,
@@ -372,9 +418,7 @@ pub fn run_points(
         {
             all.extend(more);
         }
-        if fidelity == Fidelity::Multi {
-            multifidelity::add_twins(points, &results, &mut twins);
-        }
+        add_cheap(fidelity, points, &results, &mut twins, &mut tilted);
     }
 }
 

@@ -7,9 +7,12 @@
 //! and documented in README.md ("Output files").
 
 use crate::config::Scenario;
+use crate::engine::Span;
 use crate::finance;
 use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model::lowfi::CheapOutcome;
+use crate::montecarlo::importance::Tilted;
+use crate::montecarlo::multifidelity::TwinFigure;
 use crate::montecarlo::{Fidelity, Precision, PrecisionOutcome, Width};
 use serde_json::json;
 use std::fs;
@@ -120,6 +123,8 @@ pub struct PointResults<'a> {
     /// (the first `outcomes.len()` paired with the full replicas); empty
     /// otherwise.
     pub cheap: &'a [CheapOutcome],
+    /// Its importance sample with `--fidelity is`.
+    pub tilted: Option<&'a Tilted>,
 }
 
 /// What the manifest records about a run besides its points.
@@ -168,8 +173,10 @@ pub struct ResultsWriter {
     entries_path: PathBuf,
     /// What the manifest takes from the first point.
     first: Option<FirstPoint>,
-    /// Low-fidelity twins run per point (`--fidelity multi`).
+    /// Low-fidelity twins run per point (`--fidelity multi` or `is`).
     twins: Vec<usize>,
+    /// Each point's tilt and tilted twins (`--fidelity is`).
+    importance: Vec<serde_json::Value>,
 }
 
 struct FirstPoint {
@@ -190,6 +197,7 @@ impl ResultsWriter {
             entries_path,
             first: None,
             twins: Vec::new(),
+            importance: Vec::new(),
         })
     }
 
@@ -197,6 +205,19 @@ impl ResultsWriter {
     pub fn add(&mut self, p: &PointResults) -> Result<(), OutputError> {
         self.tables.add(p)?;
         self.twins.push(p.cheap.len());
+        if let Some(t) = p.tilted {
+            let kish = t.kish(TwinFigure::DefaultWithin(
+                p.scenario.contract.term.steps_of(Span::MONTH) as u32,
+            ));
+            self.importance.push(json!({
+                "drift_shift_per_year": t.tilt.drift_shift_per_year,
+                "commercial_failure_probability": t.tilt.failure_probability,
+                "commercial_failure_time_shape": t.tilt.failure_time_shape,
+                "pilot_twins": t.pilot_twins,
+                "tilted_twins": t.twins.len(),
+                "kish_effective_n_default_in_term": kish,
+            }));
+        }
         let entry = json!({
             "point": p.id,
             "params": p.params.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
@@ -267,7 +288,8 @@ impl ResultsWriter {
             "precision_target": precision,
             "fidelity": info.fidelity.as_str(),
             "format": info.format.as_str(),
-            "twins_per_point": (info.fidelity == Fidelity::Multi).then_some(&self.twins),
+            "twins_per_point": (info.fidelity != Fidelity::Single).then_some(&self.twins),
+            "importance_per_point": (info.fidelity == Fidelity::Importance).then_some(&self.importance),
             "contract_point_0": {
                 "term_years": f.term_years,
                 "committed_usd": f.committed_usd,

@@ -29,6 +29,35 @@ pub struct InferenceSpec {
     pub completed_run_jump: f64,
     /// σ of the step-up's lognormal noise.
     pub completed_run_jump_sigma: f64,
+    /// The measure the path is sampled under: none from a config; set by
+    /// importance sampling (`montecarlo::importance`) on a copy.
+    pub tilt: DemandTilt,
+}
+
+/// An exponential tilt of the demand path's drivers of default, for
+/// importance sampling. Not a config key: `montecarlo::importance` sets
+/// it on a copy of the scenario, and `model::inference::DemandPath`
+/// samples under it and carries the likelihood ratio. The default is no
+/// tilt (the model's own measure, drawn bit for bit as without it).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DemandTilt {
+    /// Added to the growth path's drift per year (a mean shift of its
+    /// normal increments; negative pushes demand, and so the buyer, down).
+    pub drift_shift_per_year: f64,
+    /// The commercial failure's probability under the tilt (`None`: the
+    /// scenario's own).
+    pub failure_probability: Option<f64>,
+    /// The failure's time under the tilt: a fraction x of the term with
+    /// density b(1 − x)^(b − 1), b ≥ 1 (earlier failures); `None`: uniform,
+    /// the scenario's own.
+    pub failure_time_shape: Option<f64>,
+}
+
+impl DemandTilt {
+    /// Whether this is the model's own measure.
+    pub fn is_none(&self) -> bool {
+        self.drift_shift_per_year == 0.0 && self.failure_probability.is_none() && self.failure_time_shape.is_none()
+    }
 }
 
 /// The finest demand step allowed: one minute. A finer one adds events,
@@ -93,5 +122,6 @@ pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             g.completed_run_jump_sigma,
             "inference.growth.completed_run_jump_sigma",
         )?,
+        tilt: DemandTilt::default(),
     })
 }

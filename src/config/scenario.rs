@@ -159,7 +159,7 @@ pub struct Scenario {
 pub use super::buyer::BuyerSpec;
 pub use super::cluster::{ClusterSpec, Generation, Tranche};
 pub use super::contract::ContractSpec;
-pub use super::inference::InferenceSpec;
+pub use super::inference::{DemandTilt, InferenceSpec};
 pub use super::money::{MarketSpec, ProviderEconomics, ProviderSpec};
 pub use super::research::ResearchSpec;
 pub use super::training::{RunSpec, TrainingSpec};

@@ -107,6 +107,10 @@ pub enum Estimator {
     /// The multi-fidelity control variate (full replicas and their cheap
     /// twins, plus more cheap replicas).
     MultiFidelity,
+    /// Importance sampling: twins sampled under a tilt of the drivers of
+    /// default and weighted by their likelihood ratios, corrected by the
+    /// full replicas and their twins.
+    ImportanceSampling,
 }
 
 impl Estimator {
@@ -115,6 +119,7 @@ impl Estimator {
         match self {
             Estimator::Plain => "plain",
             Estimator::MultiFidelity => "multi_fidelity",
+            Estimator::ImportanceSampling => "importance_sampling",
         }
     }
 }

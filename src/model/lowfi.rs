@@ -49,7 +49,7 @@
 //! baseline, 64 of 64 replicas agree on whether the buyer defaults and
 //! the losses correlate at ρ = 1.000 (4 digits).
 
-use super::inference::DemandPath;
+use super::inference::{DemandPath, PathWeight};
 use super::world::{Streams, market_prices};
 use crate::config::{PolicyKind, Scenario};
 use crate::engine::{SimTime, Span};
@@ -68,6 +68,10 @@ pub struct CheapOutcome {
     pub loss_usd: f64,
     /// Its present value, USD.
     pub pv_loss_usd: f64,
+    /// The demand path's likelihood ratio against the model's own
+    /// measure, over the draws the twin made (ln 0 without a tilt;
+    /// `montecarlo::importance`).
+    pub weight: PathWeight,
 }
 
 /// One tranche's service window: delivered from `arrival` (never, past
@@ -109,6 +113,25 @@ struct Gang {
 /// Simulates the low-fidelity twin of the replica with seed `seed`.
 pub fn simulate(scenario: &Scenario, seed: u64) -> CheapOutcome {
     Twin::new(scenario, seed).run()
+}
+
+/// The likelihood ratio of the demand path the full replica with seed
+/// `seed` drew, replayed from its stream: the steps at 0, Δ, 2Δ, … up to
+/// and including `stop` (the end of its default month, or the term) — a
+/// stopping time at or after the last draw its outcome depends on, so
+/// the ratio weighs it without bias (`montecarlo::importance`).
+pub fn replay_weight(scenario: &Scenario, seed: u64, stop: SimTime) -> PathWeight {
+    let Some(spec) = scenario.inference.as_ref() else {
+        return PathWeight::default();
+    };
+    let mut streams = Streams::new(seed);
+    let mut path = DemandPath::new(spec, scenario.contract.term, &mut streams.inference);
+    let mut now = SimTime::ZERO;
+    while now <= stop {
+        path.advance(now, &mut streams.inference);
+        now = now + spec.step;
+    }
+    path.weight()
 }
 
 struct Twin<'s> {
@@ -279,6 +302,7 @@ impl<'s> Twin<'s> {
             default_month: self.buyer.ledger.default_month,
             loss_usd: credit.loss_usd,
             pv_loss_usd: credit.pv_loss_usd,
+            weight: path.as_ref().map(DemandPath::weight).unwrap_or_default(),
         }
     }
 

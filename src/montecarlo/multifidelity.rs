@@ -60,6 +60,10 @@ pub enum Fidelity {
     Single,
     /// Full replicas and their low-fidelity twins as a control variate.
     Multi,
+    /// Importance-sampled twins under a tilt of the drivers of default,
+    /// corrected by the full replicas and their twins
+    /// (`montecarlo::importance`).
+    Importance,
 }
 
 impl Fidelity {
@@ -68,6 +72,7 @@ impl Fidelity {
         match self {
             Fidelity::Single => "single",
             Fidelity::Multi => "multi",
+            Fidelity::Importance => "is",
         }
     }
 }
@@ -86,16 +91,23 @@ pub fn run_twins(scenario: &Scenario, range: std::ops::Range<u32>) -> Vec<CheapO
 /// [`twins_for`] asks. Twins already run are kept (never fewer), so the
 /// result depends only on the sequence of batches, not on timing.
 pub fn add_twins(points: &[&Scenario], results: &[Vec<ReplicaOutcome>], twins: &mut Vec<Vec<CheapOutcome>>) {
+    pair_twins(points, results, twins);
+    for ((scenario, full), have) in points.iter().zip(results).zip(twins.iter_mut()) {
+        let want = twins_for(scenario, full, &have[..full.len()]);
+        if (have.len() as u32) < want {
+            let more = run_twins(scenario, have.len() as u32..want);
+            have.extend(more);
+        }
+    }
+}
+
+/// Runs the twin of every full replica of `results` that has none yet.
+pub fn pair_twins(points: &[&Scenario], results: &[Vec<ReplicaOutcome>], twins: &mut Vec<Vec<CheapOutcome>>) {
     twins.resize(points.len(), Vec::new());
     for ((scenario, full), have) in points.iter().zip(results).zip(twins.iter_mut()) {
         let n = full.len() as u32;
         if (have.len() as u32) < n {
             let more = run_twins(scenario, have.len() as u32..n);
-            have.extend(more);
-        }
-        let want = twins_for(scenario, full, &have[..n as usize]);
-        if (have.len() as u32) < want {
-            let more = run_twins(scenario, have.len() as u32..want);
             have.extend(more);
         }
     }
@@ -114,7 +126,7 @@ pub struct ControlVariate {
     pub alpha: f64,
 }
 
-fn mean_var(v: impl Iterator<Item = f64> + Clone) -> (f64, f64, usize) {
+pub(super) fn mean_var(v: impl Iterator<Item = f64> + Clone) -> (f64, f64, usize) {
     let n = v.clone().count();
     if n == 0 {
         return (0.0, 0.0, 0);
@@ -199,57 +211,110 @@ fn defaulted(month: Option<u32>) -> f64 {
     f64::from(month.is_some() as u8)
 }
 
+/// A figure of `risk.csv` the twins estimate (P(default by year k), the
+/// expected loss and its present value), as a value per replica.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TwinFigure {
+    /// 1 if the buyer defaulted within this many months, else 0.
+    DefaultWithin(u32),
+    /// The credit loss, USD.
+    Loss,
+    /// Its present value, USD.
+    PvLoss,
+}
+
+impl TwinFigure {
+    /// The figure `f` as a twin figure, if the twins estimate it.
+    pub fn of(f: &RiskFigure) -> Option<TwinFigure> {
+        match (f.figure, f.param) {
+            ("p_default_by_year", Param::Year(k)) => Some(TwinFigure::DefaultWithin(12 * k)),
+            ("expected_loss_usd", Param::None) => Some(TwinFigure::Loss),
+            ("expected_pv_loss_usd", Param::None) => Some(TwinFigure::PvLoss),
+            _ => None,
+        }
+    }
+
+    fn value(self, default_month: Option<u32>, loss_usd: f64, pv_loss_usd: f64) -> f64 {
+        match self {
+            TwinFigure::DefaultWithin(months) => f64::from(default_month.is_some_and(|m| m <= months) as u8),
+            TwinFigure::Loss => loss_usd,
+            TwinFigure::PvLoss => pv_loss_usd,
+        }
+    }
+
+    /// Its value in a full replica.
+    pub fn full(self, o: &ReplicaOutcome) -> f64 {
+        self.value(o.row.default_month, o.row.loss_usd, o.row.pv_loss_usd)
+    }
+
+    /// Its value in a twin.
+    pub fn cheap(self, c: &CheapOutcome) -> f64 {
+        self.value(c.default_month, c.loss_usd, c.pv_loss_usd)
+    }
+
+    /// Whether it is a probability (its interval is clamped to [0, 1]).
+    fn probability(self) -> bool {
+        matches!(self, TwinFigure::DefaultWithin(_))
+    }
+}
+
+/// What an estimator found for a figure that `plain` had as a plain
+/// estimate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The estimate.
+    pub value: f64,
+    /// Its standard error.
+    pub stderr: f64,
+    /// The plain replicas that would give the same variance.
+    pub effective_n: f64,
+    /// Whether enough replicas inform it.
+    pub reliable: bool,
+}
+
+/// `plain` with its value replaced by `e` from `estimator`: a normal 95%
+/// interval, clamped to [0, 1] for a probability.
+pub fn replace(plain: &RiskFigure, figure: TwinFigure, e: Estimate, estimator: Estimator) -> RiskFigure {
+    let half = Z95 * e.stderr;
+    let clamp = |v: f64| if figure.probability() { v.clamp(0.0, 1.0) } else { v };
+    RiskFigure {
+        value: clamp(e.value),
+        stderr: Some(e.stderr),
+        ci95: (Some(clamp(e.value - half)), Some(clamp(e.value + half))),
+        interval: Interval::Normal,
+        reliable: e.reliable,
+        estimator,
+        effective_n: e.effective_n,
+        ..plain.clone()
+    }
+}
+
 /// Every figure of a point's `risk.csv`: the plain figures of
-/// `risk::point_figures`, with those the twins estimate replaced by their
-/// multi-fidelity estimates when `twins` is not empty: P(default by year
-/// k), the expected loss and its present value.
+/// `risk::point_figures`, with those the twins estimate ([`TwinFigure`])
+/// replaced by their multi-fidelity estimates when `twins` is not empty.
 pub fn point_figures(outcomes: &[ReplicaOutcome], twins: &[CheapOutcome], scenario: &Scenario) -> Vec<RiskFigure> {
     let mut figures = risk::point_figures(outcomes, scenario);
     if twins.len() < outcomes.len() || outcomes.len() < 2 {
         return figures;
     }
     for f in &mut figures {
-        let (y, x): (Vec<f64>, Vec<f64>) = match (f.figure, f.param) {
-            ("p_default_by_year", Param::Year(k)) => {
-                let by = |m: Option<u32>| f64::from(m.is_some_and(|m| m <= 12 * k) as u8);
-                (
-                    outcomes.iter().map(|o| by(o.row.default_month)).collect(),
-                    twins.iter().map(|c| by(c.default_month)).collect(),
-                )
-            }
-            ("expected_loss_usd", Param::None) => (
-                outcomes.iter().map(|o| o.row.loss_usd).collect(),
-                twins.iter().map(|c| c.loss_usd).collect(),
-            ),
-            ("expected_pv_loss_usd", Param::None) => (
-                outcomes.iter().map(|o| o.row.pv_loss_usd).collect(),
-                twins.iter().map(|c| c.pv_loss_usd).collect(),
-            ),
-            _ => continue,
-        };
+        let Some(figure) = TwinFigure::of(f) else { continue };
+        let y: Vec<f64> = outcomes.iter().map(|o| figure.full(o)).collect();
+        let x: Vec<f64> = twins.iter().map(|c| figure.cheap(c)).collect();
         // Without variance among the pairs (e.g. no default among the full
         // replicas yet) α cannot be estimated: the plain figure stands.
-        let (paired_y, paired_x) = (&y[..], &x[..outcomes.len()]);
-        if correlation(paired_y, paired_x).is_none() {
+        if correlation(&y, &x[..outcomes.len()]).is_none() {
             continue;
         }
         let cv = control_variate(&y, &x);
-        let half = Z95 * cv.stderr;
-        let probability = f.figure == "p_default_by_year";
-        let clamp = |v: f64| if probability { v.clamp(0.0, 1.0) } else { v };
         let nonzero = x.iter().filter(|&&v| v != 0.0).count();
-        let ci95 = (Some(clamp(cv.value - half)), Some(clamp(cv.value + half)));
-        let interval = Interval::Normal;
-        *f = RiskFigure {
-            value: clamp(cv.value),
-            stderr: Some(cv.stderr),
-            ci95,
-            interval,
-            reliable: outcomes.len() >= MIN_NONZERO_VALUES && nonzero >= MIN_NONZERO_VALUES,
-            estimator: Estimator::MultiFidelity,
+        let estimate = Estimate {
+            value: cv.value,
+            stderr: cv.stderr,
             effective_n: cv.effective_n,
-            ..f.clone()
+            reliable: outcomes.len() >= MIN_NONZERO_VALUES && nonzero >= MIN_NONZERO_VALUES,
         };
+        *f = replace(f, figure, estimate, Estimator::MultiFidelity);
     }
     figures
 }

@@ -177,7 +177,7 @@ impl Tables {
 
     fn add_risk(&mut self, id: &str, p: &PointResults) -> Result<(), OutputError> {
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        for f in montecarlo::multifidelity::point_figures(p.outcomes, p.cheap, p.scenario) {
+        for f in montecarlo::point_figures(p.outcomes, p.cheap, p.tilted, p.scenario) {
             let (year, quantile, threshold) = match f.param {
                 Param::None => (None, None, None),
                 Param::Year(y) => (Some(y.to_string()), None, None),

@@ -1,5 +1,5 @@
 //! Per-evaluation estimates from risk.csv, for studies run with
-//! `--fidelity multi`: there each evaluation's P(default by year k),
+//! `--fidelity multi` (or `is`, importance sampling on the twins): there each evaluation's P(default by year k),
 //! expected loss and expected present-value loss come from the
 //! multi-fidelity control variate (full replicas paired with their cheap
 //! twins, `montecarlo::multifidelity`), which is more precise than the mean
@@ -11,8 +11,9 @@ use super::indices::Estimate;
 use super::{Metric, StudyError};
 use std::path::Path;
 
-/// The estimator name risk.csv gives a multi-fidelity figure.
-const MULTI_FIDELITY: &str = "multi_fidelity";
+/// The estimator names risk.csv gives figures that use the low-fidelity
+/// twins: the control variate and importance sampling (`--fidelity is`).
+const WITH_TWINS: [&str; 2] = ["multi_fidelity", "importance_sampling"];
 
 /// The risk.csv figure (and year) that estimates `metric`'s mean, if any.
 fn figure_of(metric: Metric) -> Option<(&'static str, Option<u32>)> {
@@ -26,7 +27,7 @@ fn figure_of(metric: Metric) -> Option<(&'static str, Option<u32>)> {
 
 /// For each of `metrics`: the estimate at each of `evaluations` points from
 /// `dir`'s risk.csv when at least one of them is a multi-fidelity estimate
-/// (then all are taken from risk.csv, plain where the control variate
+/// (or an importance-sampling one; then all are taken from risk.csv, plain where the control variate
 /// could not be formed), else `None`. A folder without risk.csv, or one
 /// whose risk.csv has no `estimator` column, has none.
 pub fn read(metrics: &[Metric], dir: &Path, evaluations: usize) -> Result<Vec<Option<Vec<Estimate>>>, StudyError> {
@@ -75,7 +76,7 @@ pub fn read(metrics: &[Metric], dir: &Path, evaluations: usize) -> Result<Vec<Op
                 ci95: number(4).zip(number(5)),
                 n: number(7).map_or(0, |n| n.round().max(0.0) as usize),
             };
-            found[m][point] = Some((estimate, cell(6) == MULTI_FIDELITY));
+            found[m][point] = Some((estimate, WITH_TWINS.contains(&cell(6))));
         }
     }
     Ok(found

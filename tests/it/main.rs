@@ -8,6 +8,7 @@ mod fidelity;
 mod fleets;
 mod fuzz;
 mod golden;
+mod importance;
 mod model;
 mod money;
 mod parquet;
