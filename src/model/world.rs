@@ -33,6 +33,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::VecDeque;
 
 mod capacity;
+mod failures;
 mod inference;
 mod money;
 mod research;
