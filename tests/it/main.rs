@@ -3,6 +3,7 @@
 mod architecture;
 mod bad_configs;
 mod buyer;
+mod failure_modes;
 mod fidelity;
 mod fleets;
 mod fuzz;

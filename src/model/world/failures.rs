@@ -1,6 +1,7 @@
 //! The failure process: unit failures (one superposed Poisson process over
-//! the delivered units, thinned), what a failure does to the class it lands
-//! on, and repairs.
+//! the delivered units, thinned), their kinds, what a failure does to the
+//! class it lands on, and repairs. Failures of whole domains are in
+//! `domains.rs`.
 
 use super::*;
 
@@ -10,9 +11,13 @@ impl World<'_> {
     /// rate) and one landing on a unit already down does nothing. The rate
     /// bound changes only with deliveries and retirements, which redraw the
     /// clock (exact, as exponential gaps are memoryless).
+    /// Each kind of failure domain has its own clock on the same epoch.
     pub(super) fn restart_failure_clock(&mut self) {
         self.failure_epoch = self.failure_epoch.wrapping_add(1);
         self.schedule_failure_candidate();
+        for d in 0..self.scenario.cluster.domains.len() as u32 {
+            self.schedule_domain_failure(d);
+        }
     }
 
     pub(super) fn schedule_failure_candidate(&mut self) {
@@ -52,13 +57,24 @@ impl World<'_> {
     }
 
     /// The unit at `index` (see [`Cluster::locate`]) fails, unless it is
-    /// already down.
+    /// already down. With failure kinds, the kind is drawn first: a kind
+    /// that does not replace its unit interrupts the work on it (a training
+    /// run rolls back and restarts, a research job is preempted) and leaves
+    /// the unit up.
     pub(super) fn fail_unit(&mut self, now: SimTime, index: u64) {
         let (g, class, mut offset) = self.cluster.locate(index);
+        if class == Class::Down {
+            return;
+        }
+        let scenario = self.scenario;
+        let kind = self.draw_failure_kind().map(|k| &scenario.cluster.kinds[k]);
+        let takes_down = kind.is_none_or(|k| k.replaces_unit);
         match class {
-            Class::Down => return,
+            Class::Down => unreachable!("returned above"),
             Class::Idle | Class::Inference | Class::Remarketed => {
-                self.cluster[g].transfer(class, Class::Down, 1);
+                if takes_down {
+                    self.cluster[g].transfer(class, Class::Down, 1);
+                }
             }
             Class::Training => {
                 // Each run's units are its working units, then its spares.
@@ -78,20 +94,60 @@ impl World<'_> {
                     .expect("a training unit belongs to a run");
                 if offset < self.training[run].working() {
                     self.counters.counts.training_interruptions += 1;
-                    self.interrupt_run(now, run, 1);
-                } else {
-                    self.lose_spare(now, run);
+                    self.interrupt_run(now, run, u64::from(takes_down));
+                } else if takes_down {
+                    self.lose_spares(now, run, 1);
                 }
             }
             Class::Research => {
                 let slot = self.research_victim(g);
                 self.preempt_research(now, slot);
-                self.cluster[g].transfer(Class::Idle, Class::Down, 1);
+                if takes_down {
+                    self.cluster[g].transfer(Class::Idle, Class::Down, 1);
+                }
             }
         }
         self.counters.counts.unit_failures += 1;
-        let repair = self.scenario.cluster.repair.sample(&mut self.streams.failures);
-        self.queue.schedule_in(repair, Event::UnitRepaired { generation: g });
+        if takes_down {
+            let repair = kind.map_or(&scenario.cluster.repair, |k| &k.repair);
+            let repair = repair.sample(&mut self.streams.failures);
+            self.queue.schedule_in(repair, Event::UnitRepaired { generation: g });
+        } else {
+            self.counters.counts.unit_failures_in_place += 1;
+        }
         self.dispatch(now);
+    }
+
+    /// The kind of a unit failure, drawn by its share (None without
+    /// `[[cluster.failure_kinds]]`, and then nothing is drawn).
+    fn draw_failure_kind(&mut self) -> Option<usize> {
+        let kinds = &self.scenario.cluster.kinds;
+        if kinds.is_empty() {
+            return None;
+        }
+        // The shares may miss 1 by rounding (config allows 1e-3): scale.
+        let total: f64 = kinds.iter().map(|k| k.share).sum();
+        let mut u = self.streams.failures.random::<f64>() * total;
+        let k = kinds
+            .iter()
+            .position(|k| {
+                u -= k.share;
+                u < 0.0
+            })
+            .unwrap_or(kinds.len() - 1);
+        self.counters.failures_by_kind[k] += 1;
+        Some(k)
+    }
+
+    /// `n` units of generation `g` that were down are back (one unit's
+    /// repair, or a domain's). Units retired while down stay gone.
+    pub(super) fn units_repaired(&mut self, now: SimTime, g: Gen, n: u64) {
+        let pool = &mut self.cluster[g];
+        let gone = pool.retired_while_down.min(n);
+        pool.retired_while_down -= gone;
+        if n > gone {
+            pool.transfer(Class::Down, Class::Idle, n - gone);
+            self.dispatch(now);
+        }
     }
 }
