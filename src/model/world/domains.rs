@@ -34,6 +34,34 @@ fn overlap(a0: u64, a1: u64, b0: u64, b1: u64) -> u64 {
     a1.min(b1).saturating_sub(a0.max(b0))
 }
 
+/// How many of `sample` items drawn without replacement from `population`
+/// items fall among its `marked` ones. rand_distr's sampler refuses some
+/// large populations with a small expected count (its inverse-transform
+/// start underflows); there the count is drawn exactly item by item over the
+/// smaller of `marked` and `sample` (the law is symmetric in them), which
+/// is short exactly when the expected count is small.
+fn hypergeometric(population: u64, marked: u64, sample: u64, rng: &mut Xoshiro256PlusPlus) -> u64 {
+    match Hypergeometric::new(population, marked, sample) {
+        Ok(h) => h.sample(rng),
+        Err(_) => hypergeometric_by_items(population, marked, sample, rng),
+    }
+}
+
+/// The exact item-by-item draw of [`hypergeometric`].
+fn hypergeometric_by_items(population: u64, marked: u64, sample: u64, rng: &mut Xoshiro256PlusPlus) -> u64 {
+    let (items, slots) = (marked.min(sample), marked.max(sample));
+    let (mut slots_left, mut count) = (slots, 0);
+    for i in 0..items {
+        // Item i is among the `slots` chosen with chance (slots left) /
+        // (population not yet looked at).
+        if rng.random_range(0..population - i) < slots_left {
+            slots_left -= 1;
+            count += 1;
+        }
+    }
+    count
+}
+
 impl World<'_> {
     /// Domains of a kind over the whole cluster.
     fn domains_of(&self, domain: &FailureDomain) -> u64 {
@@ -156,9 +184,7 @@ impl World<'_> {
             let k = if pool[class] == population {
                 left
             } else {
-                Hypergeometric::new(population, pool[class], left)
-                    .expect("n ≤ population and the class is part of it")
-                    .sample(&mut self.streams.victims)
+                hypergeometric(population, pool[class], left, &mut self.streams.victims)
             };
             drawn[class as usize] = k;
             population -= pool[class];
@@ -179,5 +205,34 @@ impl World<'_> {
             self.preempt_research(now, slot);
         }
         self.cluster[g].transfer(Class::Idle, Class::Down, n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_item_by_item_draw_has_the_hypergeometric_law() {
+        // N = 20, K = 5, n = 8: P(X = 0) = C(15, 8) / C(20, 8) = 6435 /
+        // 125970, mean nK/N = 2; 200,000 draws, each checked at 4 SE.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let draws = 200_000;
+        let (mut zeros, mut sum) = (0u64, 0u64);
+        for _ in 0..draws {
+            let x = hypergeometric_by_items(20, 5, 8, &mut rng);
+            zeros += u64::from(x == 0);
+            sum += x;
+        }
+        let p0 = 6435.0 / 125_970.0;
+        let se = (p0 * (1.0 - p0) / draws as f64).sqrt();
+        assert!((zeros as f64 / draws as f64 - p0).abs() < 4.0 * se, "{zeros}");
+        // Var = n (K/N)(1 − K/N)(N − n)/(N − 1) = 8 × 0.25 × 0.75 × 12/19.
+        let var = 8.0 * 0.25 * 0.75 * 12.0 / 19.0;
+        let mean_se = (var / draws as f64).sqrt();
+        assert!((sum as f64 / draws as f64 - 2.0).abs() < 4.0 * mean_se, "{sum}");
+        // Symmetric in K and n, and exact at the edges.
+        assert_eq!(hypergeometric_by_items(10, 10, 3, &mut rng), 3);
+        assert_eq!(hypergeometric_by_items(10, 0, 3, &mut rng), 0);
     }
 }
