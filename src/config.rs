@@ -18,6 +18,7 @@ pub mod dist;
 pub mod failures;
 pub mod inference;
 pub(crate) mod money;
+pub mod overlay;
 pub mod raw;
 pub mod research;
 pub(crate) mod rules;
@@ -25,6 +26,7 @@ pub mod scenario;
 pub mod training;
 
 pub use dist::{Dist, DistSpec, TimeDist};
+pub use overlay::read_scenario;
 pub use raw::RawScenario;
 pub use scenario::{KeyError, PolicyKind, Scenario, check_name};
 
@@ -88,7 +90,7 @@ impl ConfigError {
 
 /// Loads and validates a scenario file, applying `overrides` (`key=value`).
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Scenario, ConfigError> {
-    load_table(read_toml(path)?, &path.display().to_string(), overrides)
+    load_table(read_scenario(path)?, &path.display().to_string(), overrides)
 }
 
 /// Reads and parses a TOML file (a scenario or an experiment), naming it in
@@ -340,16 +342,22 @@ pub fn apply_override(doc: &mut toml::Table, arg: &str) -> Result<(), ConfigErro
         Ok(mut t) => t.remove("v").expect("parsed key"),
         Err(_) => toml::Value::String(value_text.to_string()),
     };
+    set_dotted(doc, path, value).map_err(err)
+}
+
+/// Sets the dotted `path` (array entries by index) of `doc` to `value`, as
+/// [`apply_override`] does; the error says what is wrong with the path.
+pub fn set_dotted(doc: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(err(format!(
+        return Err(format!(
             "key {path:?} has an empty part; expected a dotted path like a.b.c"
-        )));
+        ));
     }
     // Walk on a Value root so tables and arrays are handled alike; the
     // document is put back whatever the outcome.
     let mut root = toml::Value::Table(std::mem::take(doc));
-    let result = set_path(&mut root, &parts, value).map_err(err);
+    let result = set_path(&mut root, &parts, value);
     if let toml::Value::Table(t) = root {
         *doc = t;
     }
@@ -386,6 +394,14 @@ fn set_path(root: &mut toml::Value, parts: &[&str], value: toml::Value) -> Resul
         node = slot;
     }
     Ok(())
+}
+
+/// Writes `text` to `dir/name` for a test and returns the path.
+#[cfg(test)]
+pub(crate) fn write_test_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
 }
 
 #[cfg(test)]

@@ -420,7 +420,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         overrides.push(format!("simulation.replicas={n}"));
     }
     let (doc, source) = match &args.config {
-        Some(path) => (config::read_toml(path)?, path.display().to_string()),
+        Some(path) => (config::read_scenario(path)?, path.display().to_string()),
         None => (
             config::parse_toml(config::BASELINE_TOML, config::BASELINE_SOURCE)?,
             config::BASELINE_SOURCE.to_string(),
@@ -448,7 +448,7 @@ fn sensitivity_study(
 ) -> Result<(), Failure> {
     let mut study = sensitivity::load(file, method)?;
     if let Some(n) = exec.replicas {
-        study.replicas = n;
+        study.header.replicas = n;
     }
     if exec.target_ci.is_some() {
         return Err(bad_input(
@@ -460,7 +460,7 @@ fn sensitivity_study(
     let dir = match analyse {
         Some(dir) => dir.to_path_buf(),
         None => {
-            let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.replicas))?;
+            let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.header.replicas))?;
             // The report waits for sensitivity.csv, below.
             let exec = ExecArgs {
                 report: false,
@@ -477,7 +477,7 @@ fn sensitivity_study(
         "{} over {} evaluations x {} replicas (sensitivity.csv has the intervals):\n",
         study.method.as_str(),
         study.design.points.len(),
-        study.replicas
+        study.header.replicas
     );
     for m in &found {
         text += &format!("{}\n", sensitivity::headline(&study, m));
@@ -494,7 +494,7 @@ fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
     let dir = exec
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(&test.name));
+        .unwrap_or_else(|| Path::new("results").join(&test.header.name));
     mortgage_sim::folder::check_destination(&dir, exec.force).map_err(|e| Failure {
         code: e.exit_code(),
         message: e.to_string(),
@@ -515,7 +515,7 @@ fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
         found.meets_at,
         found.misses_at,
         found.evaluations.len(),
-        test.replicas,
+        test.header.replicas,
         test.input.key,
         found.uncertain.0,
         found.uncertain.1,

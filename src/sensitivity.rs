@@ -28,7 +28,7 @@ pub mod stress;
 use crate::config::{self, ConfigError};
 use crate::folder::{self, FolderError};
 use crate::metrics::{self, Cell};
-use crate::sweep::{Axis, Experiment};
+use crate::sweep::{self, Axis, Experiment, Header};
 use design::UnitDesign;
 use indices::{Index, Replicas};
 use rand::SeedableRng;
@@ -181,12 +181,6 @@ impl Input {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStudy {
-    name: String,
-    #[serde(default)]
-    description: String,
-    base: String,
-    replicas: u32,
-    seed: Option<u64>,
     method: Method,
     metrics: Vec<String>,
     inputs: Vec<RawInput>,
@@ -218,18 +212,8 @@ enum Scale {
 /// A loaded study: its inputs, metrics and design.
 #[derive(Debug, Clone)]
 pub struct Study {
-    /// Name; results go to `results/<name>/`.
-    pub name: String,
-    /// What it asks.
-    pub description: String,
-    /// The study file.
-    pub file: PathBuf,
-    /// The base scenario file.
-    pub base: PathBuf,
-    /// Replicas per evaluation.
-    pub replicas: u32,
-    /// Master seed, if the study sets one.
-    pub seed: Option<u64>,
+    /// Name, file, base scenario, replicas per evaluation and seed.
+    pub header: Header,
     /// The method.
     pub method: Method,
     /// The outputs measured.
@@ -247,21 +231,8 @@ pub const MAX_EVALUATIONS: usize = 1_000_000;
 
 /// Loads a study file; `method` replaces the file's method if given.
 pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
-    let file = path.display().to_string();
-    let key_err = |key: String, problem: String| ConfigError::Key {
-        file: file.clone(),
-        key,
-        problem,
-    };
-    let raw: RawStudy =
-        serde_path_to_error::deserialize(toml::Value::Table(config::read_toml(path)?)).map_err(|e| {
-            let (key, problem) = config::describe_de_error(&e);
-            key_err(key, problem)
-        })?;
-    config::check_name(&raw.name).map_err(|p| key_err("name".into(), p))?;
-    if raw.replicas == 0 {
-        return Err(key_err("replicas".into(), "is 0; allowed: at least 1".into()));
-    }
+    let (header, raw) = sweep::header::read::<RawStudy>(path)?;
+    let key_err = |key: String, problem: String| header.key_error(key, problem);
     if raw.inputs.is_empty() {
         return Err(key_err(
             "inputs".into(),
@@ -281,9 +252,8 @@ pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
         .map(|(i, m)| Metric::parse(m).map_err(|p| key_err(format!("metrics[{i}]"), format!("is {p}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let method = method.unwrap_or(raw.method);
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let base_path = folder.join(&raw.base);
-    let base_doc = config::read_toml(&base_path).map_err(|e| {
+    let base_path = &header.base;
+    let base_doc = config::read_scenario(base_path).map_err(|e| {
         key_err(
             "base".into(),
             format!(
@@ -346,7 +316,7 @@ pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
             log,
         });
     }
-    let design_seed = raw.design_seed.or(raw.seed).unwrap_or(0);
+    let design_seed = raw.design_seed.or(header.seed).unwrap_or(0);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(design_seed);
     let k = inputs.len();
     let count = |key: &str, v: Option<usize>, default: usize, min: usize| match v.unwrap_or(default) {
@@ -381,12 +351,7 @@ pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
         }
     };
     Ok(Study {
-        name: raw.name,
-        description: raw.description,
-        file: path.to_path_buf(),
-        base: base_path,
-        replicas: raw.replicas,
-        seed: raw.seed,
+        header,
         method,
         metrics,
         inputs,
@@ -438,12 +403,7 @@ impl Study {
     pub fn experiment(&self) -> Experiment {
         let values = self.values();
         Experiment {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            file: self.file.clone(),
-            base: self.base.clone(),
-            replicas: self.replicas,
-            seed: self.seed,
+            header: self.header.clone(),
             axes: vec![Axis {
                 keys: self.inputs.iter().map(|x| x.key.clone()).collect(),
                 origins: (0..self.inputs.len()).map(|i| format!("inputs[{i}].key")).collect(),
@@ -576,7 +536,7 @@ fn check_points(study: &Study, dir: &Path) -> Result<(), StudyError> {
                 bad(format!(
                     "has no column `{}`: this folder is not a run of {} (run `sensitivity` on the study, or merge its shards)",
                     x.key,
-                    study.file.display()
+                    study.header.file.display()
                 ))
             })
         })
@@ -628,7 +588,7 @@ fn read_values(study: &Study, dir: &Path) -> Result<Vec<Vec<Replicas>>, StudyErr
         .iter()
         .map(|m| position(m.column()))
         .collect::<Result<Vec<_>, _>>()?;
-    let (evaluations, replicas) = (study.design.points.len(), study.replicas as usize);
+    let (evaluations, replicas) = (study.design.points.len(), study.header.replicas as usize);
     let mut values = vec![vec![Vec::new(); evaluations]; study.metrics.len()];
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(e.to_string()))?;
@@ -758,13 +718,14 @@ fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec
 /// Writes `rows` to `dir/name` under a temporary name, then renames it.
 fn write_csv(dir: &Path, name: &str, rows: &[Vec<String>]) -> Result<(), StudyError> {
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut writer = csv::Writer::from_path(&tmp).map_err(|e| folder::io_error(&tmp)(e.into()))?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        writer.write_record(row).map_err(|e| folder::io_error(&tmp)(e.into()))?;
+        writer
+            .write_record(row)
+            .map_err(|e| folder::io_error(&path)(e.into()))?;
     }
-    writer.flush().map_err(folder::io_error(&tmp))?;
-    drop(writer);
-    std::fs::rename(&tmp, &path).map_err(folder::io_error(&path))?;
-    Ok(())
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| folder::io_error(&path)(e.into_error()))?;
+    folder::write_file_atomically(&path, &bytes).map_err(|e| folder::io_error(&path)(e).into())
 }
