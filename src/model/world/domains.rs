@@ -34,13 +34,21 @@ fn overlap(a0: u64, a1: u64, b0: u64, b1: u64) -> u64 {
     a1.min(b1).saturating_sub(a0.max(b0))
 }
 
+/// At most this many items, the hypergeometric count is drawn item by item.
+const ITEM_BY_ITEM_MAX: u64 = 64;
+
 /// How many of `sample` items drawn without replacement from `population`
-/// items fall among its `marked` ones. rand_distr's sampler refuses some
-/// large populations with a small expected count (its inverse-transform
-/// start underflows); there the count is drawn exactly item by item over the
-/// smaller of `marked` and `sample` (the law is symmetric in them), which
-/// is short exactly when the expected count is small.
+/// items fall among its `marked` ones. When the smaller of `marked` and
+/// `sample` is small (a rack's few units), the count is drawn exactly item by
+/// item over it (the law is symmetric in them): rand_distr's sampler would
+/// spend time proportional to the population there (its inverse-transform
+/// start is a product over it), and it refuses some large populations with
+/// a small expected count (that product underflows), where the item-by-item
+/// draw is short again.
 fn hypergeometric(population: u64, marked: u64, sample: u64, rng: &mut Xoshiro256PlusPlus) -> u64 {
+    if marked.min(sample) <= ITEM_BY_ITEM_MAX {
+        return hypergeometric_by_items(population, marked, sample, rng);
+    }
     match Hypergeometric::new(population, marked, sample) {
         Ok(h) => h.sample(rng),
         Err(_) => hypergeometric_by_items(population, marked, sample, rng),
