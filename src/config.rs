@@ -93,6 +93,22 @@ pub fn load_file(path: &Path, overrides: &[String]) -> Result<Scenario, ConfigEr
     load_table(read_scenario(path)?, &path.display().to_string(), overrides)
 }
 
+/// The JSON Schema of a file type `T`, in draft 7 (what Taplo / Even Better
+/// TOML read), titled `title`, pretty-printed with a final newline. Derived
+/// from `T`'s serde attributes; its doc comments are the descriptions.
+pub fn json_schema<T: schemars::JsonSchema>(title: &str) -> String {
+    let mut schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    schema.insert("title".into(), title.into());
+    serde_json::to_string_pretty(&schema).expect("a schema serializes") + "\n"
+}
+
+/// The JSON Schema of scenario files (draft 7).
+pub fn scenario_schema() -> String {
+    json_schema::<RawScenario>("mortgage-sim scenario")
+}
+
 /// Reads and parses a TOML file (a scenario or an experiment), naming it in
 /// errors.
 pub fn read_toml(path: &Path) -> Result<toml::Table, ConfigError> {

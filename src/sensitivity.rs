@@ -3,7 +3,9 @@
 //! (tornado, Morris, Sobol) turns it into a design of evaluations, which
 //! runs as an ordinary sweep (one `[[zip]]` axis over all inputs, so shards,
 //! merge, `--set` and the results folder are the sweep's), and the
-//! estimators read the folder's `replicas.csv` to write `sensitivity.csv`.
+//! estimators read the folder's `replicas.csv` to write `sensitivity.csv`
+//! (or, after `--fidelity multi`, risk.csv's multi-fidelity estimates where
+//! it has them, `sensitivity/estimates.rs`).
 //!
 //! ```toml
 //! name = "baseline_tornado"
@@ -22,6 +24,7 @@
 //! Reverse stress tests live in [`stress`].
 
 pub mod design;
+mod estimates;
 pub mod indices;
 pub mod stress;
 
@@ -37,7 +40,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// How a study explores its inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// One input at a time at its low and high end, the others at base.
@@ -178,35 +181,63 @@ impl Input {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A study file as written (`mortgage-sim sensitivity`), after its header:
+/// the inputs with their ranges, the metrics and a method. Its JSON Schema
+/// (`mortgage-sim schema study`) is derived from this type and the header's.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawStudy {
+    /// How the inputs are explored (`--method` overrides it).
     method: Method,
+    /// What is measured: `replicas.csv` metric columns (their mean over
+    /// replicas) or `p_default_by_year_K`.
     metrics: Vec<String>,
+    /// The uncertain inputs.
     inputs: Vec<RawInput>,
+    /// Seed of the Morris/Sobol draws and the bootstrap (default: `seed`, else 0).
     design_seed: Option<u64>,
+    /// Morris: r trajectories of k + 1 evaluations (default 10).
     trajectories: Option<usize>,
+    /// Morris: grid levels, even (default 4).
     levels: Option<usize>,
+    /// Sobol: N rows, N (k + 2) evaluations (default 64).
     samples: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[[inputs]]`: one uncertain input of a study.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawInput {
+    /// The dotted scenario key it sets.
     key: String,
+    /// The low end of its range (whole numbers keep the input whole).
+    #[schemars(with = "serde_json::Value")]
     low: toml::Value,
+    /// The high end of its range.
+    #[schemars(with = "serde_json::Value")]
     high: toml::Value,
+    /// The tornado's centre (default: the base scenario's value).
+    #[schemars(with = "Option<serde_json::Value>")]
     base: Option<toml::Value>,
+    /// How it is sampled between low and high (default linear).
     #[serde(default)]
     scale: Scale,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `inputs.scale`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Scale {
+    /// Uniformly between low and high.
     #[default]
     Linear,
+    /// Uniformly in the logarithm (low > 0).
     Log,
+}
+
+/// The JSON Schema of study files (draft 7).
+pub fn study_schema() -> String {
+    crate::sweep::header::file_schema::<RawStudy>("mortgage-sim sensitivity study")
 }
 
 /// A loaded study: its inputs, metrics and design.
@@ -460,17 +491,24 @@ pub struct MetricIndices {
 pub fn analyse(study: &Study, dir: &Path) -> Result<Vec<MetricIndices>, StudyError> {
     check_points(study, dir)?;
     let values = read_values(study, dir)?;
+    let estimates = estimates::read(&study.metrics, dir, study.design.points.len())?;
     let k = study.inputs.len();
     let mut all = Vec::new();
     for (m, metric) in study.metrics.iter().enumerate() {
         let per_eval = &values[m];
-        let means: Vec<f64> = per_eval.iter().map(indices::mean_of).collect();
+        let means: Vec<f64> = match &estimates[m] {
+            Some(estimates) => estimates.iter().map(|e| e.value).collect(),
+            None => per_eval.iter().map(indices::mean_of).collect(),
+        };
         let seed = study.design_seed ^ (m as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let (mut found, headline) = match study.method {
-            Method::Tornado => (
-                indices::tornado(&study.design.roles, per_eval, metric.is_proportion()),
-                "swing",
-            ),
+            Method::Tornado => match &estimates[m] {
+                Some(estimates) => (indices::tornado_of_estimates(&study.design.roles, estimates), "swing"),
+                None => (
+                    indices::tornado(&study.design.roles, per_eval, metric.is_proportion()),
+                    "swing",
+                ),
+            },
             Method::Morris => (
                 indices::morris(&study.design.roles, &study.design.points, &means, k, seed),
                 "mu_star",
@@ -496,7 +534,7 @@ pub fn analyse(study: &Study, dir: &Path) -> Result<Vec<MetricIndices>, StudyErr
             indices: keyed.into_iter().map(|(_, _, x)| x).collect(),
         });
     }
-    write_outputs(study, dir, &all, &values)?;
+    write_outputs(study, dir, &all, &values, &estimates)?;
     Ok(all)
 }
 
@@ -631,7 +669,13 @@ fn number(x: f64) -> String {
     Cell::Num(x).text(&mut ryu::Buffer::new()).into_owned()
 }
 
-fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec<Replicas>]) -> Result<(), StudyError> {
+fn write_outputs(
+    study: &Study,
+    dir: &Path,
+    all: &[MetricIndices],
+    values: &[Vec<Replicas>],
+    estimates: &[Option<Vec<indices::Estimate>>],
+) -> Result<(), StudyError> {
     let method = study.method.as_str();
     let input_name = |i: Option<usize>| i.map_or(String::new(), |i| study.inputs[i].key.clone());
     let mut rows = vec![
@@ -687,6 +731,20 @@ fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec
     ];
     for (m, metric) in study.metrics.iter().enumerate() {
         for (e, replicas) in values[m].iter().enumerate() {
+            if let Some(x) = estimates[m].as_ref().map(|all| all[e]) {
+                let (lo, hi) = x
+                    .ci95
+                    .map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)));
+                rows.push(vec![
+                    e.to_string(),
+                    metric.name(),
+                    number(x.value),
+                    lo,
+                    hi,
+                    x.n.to_string(),
+                ]);
+                continue;
+            }
             let present: Vec<f64> = replicas.iter().flatten().copied().collect();
             let summary = crate::stats::Summary::of(&present, &[]);
             let (value, lo, hi) = match summary {

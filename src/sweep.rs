@@ -35,16 +35,31 @@ use crate::config::{self, ConfigError, Scenario};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// An experiment file as written, after its [`Header`].
-#[derive(Debug, Clone, Deserialize)]
+/// An experiment file as written, after its [`Header`]. Its JSON Schema
+/// (`mortgage-sim schema experiment`) is derived from this type and the
+/// header's.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawExperiment {
+    /// Cartesian axes: a dotted scenario key and the list of its values;
+    /// every combination of the axes is a grid point.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<serde_json::Value>>")]
     grid: toml::Table,
+    /// Paired axes: in each group, the keys' lists (of one length) are
+    /// taken together, step by step.
     #[serde(default)]
+    #[schemars(with = "Vec<std::collections::BTreeMap<String, Vec<serde_json::Value>>>")]
     zip: Vec<toml::Table>,
+    /// Named scenarios side by side: scenario or variant files (relative to
+    /// this file), one point each.
     #[serde(default)]
     variants: Vec<String>,
+}
+
+/// The JSON Schema of experiment files (draft 7).
+pub fn experiment_schema() -> String {
+    header::file_schema::<RawExperiment>("mortgage-sim experiment")
 }
 
 /// The axis key whose values are inline tables of dotted keys to set
@@ -443,6 +458,48 @@ impl Plan {
 
     /// Point `id` (`id < len()`), built and checked.
     pub fn point(&self, id: u64) -> Result<GridPoint, ConfigError> {
+        let (doc, params) = self.document(id)?;
+        let label = if params.is_empty() {
+            self.source.clone()
+        } else {
+            format!("{} (point {id}: {})", self.source, describe(&params))
+        };
+        let scenario = config::from_table(doc, &label).map_err(|e| config::blame_override(e, &self.overrides))?;
+        Ok(GridPoint { id, params, scenario })
+    }
+
+    /// Point `id` as a complete scenario file (`sweep --point`): the base
+    /// document with the overrides and the point's values applied, the
+    /// plan's seed and replicas, named `<plan>.point-<id>`. `run` on it
+    /// simulates the replicas of that point of the sweep (same seeds).
+    pub fn point_toml(&self, id: u64) -> Result<String, ConfigError> {
+        if id >= self.len() {
+            return Err(ConfigError::Override {
+                arg: format!("--point {id}"),
+                problem: format!("{} has points 0 to {}", self.source, self.len() - 1),
+            });
+        }
+        self.point(id)?; // the point is valid
+        let (mut doc, params) = self.document(id)?;
+        let name = format!("{}.point-{id}", self.name);
+        if config::check_name(&name).is_ok() {
+            doc.insert("name".into(), toml::Value::String(name));
+        }
+        let mut text = format!(
+            "# Point {id} of {} as a scenario: `mortgage-sim run` on this file\n\
+             # reproduces the point's replicas (same seed, same replicas).\n",
+            self.source
+        );
+        for (key, value) in &params {
+            text += &format!("#   {key} = {value}\n");
+        }
+        text += "\n";
+        text += &toml::to_string(&doc).expect("a TOML table serializes");
+        Ok(text)
+    }
+
+    /// The document of point `id` and its (key, value) pairs.
+    fn document(&self, id: u64) -> Result<(toml::Table, Vec<(String, String)>), ConfigError> {
         let mut doc = self.base.clone();
         let mut params = Vec::new();
         let mut rest = id;
@@ -472,13 +529,7 @@ impl Plan {
                 params.push((key.clone(), value.clone()));
             }
         }
-        let label = if params.is_empty() {
-            self.source.clone()
-        } else {
-            format!("{} (point {id}: {})", self.source, describe(&params))
-        };
-        let scenario = config::from_table(doc, &label).map_err(|e| config::blame_override(e, &self.overrides))?;
-        Ok(GridPoint { id, params, scenario })
+        Ok((doc, params))
     }
 
     /// Checks every point, keeping none, and returns what `inspect` makes

@@ -31,36 +31,57 @@ use crate::sweep::{self, Header, Plan};
 use serde::Deserialize;
 use std::path::Path;
 
-#[derive(Debug, Deserialize)]
+/// A reverse stress test file as written (`mortgage-sim stress`), after its
+/// header: one input with its range and a risk target. Its JSON Schema
+/// (`mortgage-sim schema stress`) is derived from this type and the header's.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawStress {
+    /// The input searched.
     input: RawInput,
+    /// The risk target whose crossing is sought.
     target: RawTarget,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[input]`: the input a stress test moves.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawInput {
+    /// The dotted scenario key it sets.
     key: String,
+    /// One end of the search bracket.
     low: f64,
+    /// The other end of the search bracket.
     high: f64,
+    /// Whether the key takes whole numbers only.
     #[serde(default)]
     integer: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[target]`: a metric and the bound it must keep.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTarget {
+    /// A study metric: a `replicas.csv` metric column or `p_default_by_year_K`.
     metric: String,
+    /// The target holds while the metric is at most this (or give `at_least`).
     at_most: Option<f64>,
+    /// The target holds while the metric is at least this.
     at_least: Option<f64>,
+    /// Stop when the bracket is this narrow (input units).
     tolerance: f64,
+    /// Most bisection steps (default 30).
     #[serde(default = "default_steps")]
     max_steps: u32,
 }
 
 fn default_steps() -> u32 {
     30
+}
+
+/// The JSON Schema of stress test files (draft 7).
+pub fn stress_schema() -> String {
+    sweep::header::file_schema::<RawStress>("mortgage-sim reverse stress test")
 }
 
 /// A loaded reverse stress test.

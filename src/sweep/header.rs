@@ -10,15 +10,38 @@ use std::path::{Path, PathBuf};
 /// The header's keys, taken out of a run file before the rest is read.
 const KEYS: [&str; 5] = ["name", "description", "base", "replicas", "seed"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawHeader {
+    /// Short name; results go to `results/<name>/`.
     name: String,
+    /// One line saying what the file is for.
     #[serde(default)]
     description: String,
+    /// The base scenario file, relative to this file.
     base: String,
+    /// Monte Carlo replicas per point or evaluation (`--replicas` overrides it).
     replicas: u32,
+    /// Master seed (default: the base scenario's; `--seed` overrides it).
     seed: Option<u64>,
+}
+
+/// A whole run file for its JSON Schema only: the header's keys and the
+/// rest's (`T`), in one table.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)] // never built: it only describes the file
+struct RunFile<T> {
+    #[schemars(flatten)]
+    header: RawHeader,
+    #[schemars(flatten)]
+    rest: T,
+}
+
+/// The JSON Schema (draft 7) of a run file whose keys after the header are
+/// `T`'s, titled `title`.
+pub fn file_schema<T: schemars::JsonSchema>(title: &str) -> String {
+    config::json_schema::<RunFile<T>>(title)
 }
 
 /// A run file's header, checked.
