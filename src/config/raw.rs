@@ -336,7 +336,7 @@ pub struct RawCluster {
 }
 
 /// `[[cluster.failure_domains]]`: a group of units that fail together.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFailureDomain {
     /// Name in messages and docs (unique).
@@ -350,7 +350,7 @@ pub struct RawFailureDomain {
 }
 
 /// `[[cluster.failure_kinds]]`: one kind of unit failure.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFailureKind {
     /// Name in messages and docs (unique).
