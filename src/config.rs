@@ -15,6 +15,7 @@ pub mod buyer;
 pub mod cluster;
 pub mod contract;
 pub mod dist;
+pub mod failures;
 pub mod inference;
 pub mod kind;
 pub(crate) mod money;

@@ -1,7 +1,9 @@
 //! The cluster, checked: chip generations, tranches of capacity and the
-//! failure process (the per-chip MTBF and repairs).
+//! failure process (the per-chip MTBF and repairs; failure domains and
+//! kinds are checked in `failures.rs`).
 
 use super::dist::TimeDist;
+use super::failures::{self, FailureDomain, FailureKind};
 use super::raw::RawCluster;
 use super::rules;
 use super::scenario::{Gen, KeyError, bad, limits, months, non_negative, positive, require, time_dist};
@@ -16,8 +18,14 @@ pub struct ClusterSpec {
     pub unit_failure_rate: f64,
     /// Per-chip MTBF in hours (for derived figures).
     pub chip_mtbf_hours: f64,
-    /// Repair time distribution.
+    /// Repair time distribution (of every unit failure without
+    /// `kinds`).
     pub repair: TimeDist,
+    /// Correlated failure domains (empty: failures hit single units only).
+    pub domains: Vec<FailureDomain>,
+    /// Kinds of unit failure (empty: every failure takes its unit down
+    /// for `repair`).
+    pub kinds: Vec<FailureKind>,
     /// Generations, in file order.
     pub generations: Vec<Generation>,
     /// Deliveries.
@@ -236,11 +244,15 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
             rules::approx(min_mtbf)
         ),
     )?;
+    let domains = failures::domains(&raw.failure_domains, unit_chips, total_chips, generations.len())?;
+    let kinds = failures::kinds(&raw.failure_kinds, &repair)?;
     Ok(ClusterSpec {
         unit_chips,
         unit_failure_rate: unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64),
         chip_mtbf_hours: mtbf,
         repair,
+        domains,
+        kinds,
         generations,
         tranches,
     })

@@ -325,6 +325,49 @@ pub struct RawCluster {
     pub generations: Vec<RawGeneration>,
     /// Deliveries.
     pub tranches: Vec<RawTranche>,
+    /// Correlated failure domains (racks, rows, switches, datacenters);
+    /// absent: failures are of single units only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failure_domains: Vec<RawFailureDomain>,
+    /// Kinds of unit failure with their shares and repairs; absent: every
+    /// failure takes its unit down for `repair_hours`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failure_kinds: Vec<RawFailureKind>,
+}
+
+/// `[[cluster.failure_domains]]`: a group of units that fail together.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailureDomain {
+    /// Name in messages and docs (unique).
+    pub name: String,
+    /// Chips per domain (a multiple of `failure_unit_chips`).
+    pub chips: u64,
+    /// Mean time between failures of one domain, hours.
+    pub mtbf_hours: f64,
+    /// Time until a failed domain's units are all back.
+    pub repair_hours: DistSpec,
+}
+
+/// `[[cluster.failure_kinds]]`: one kind of unit failure.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailureKind {
+    /// Name in messages and docs (unique).
+    pub name: String,
+    /// Share of unit failures of this kind; the shares sum to 1.
+    pub share: f64,
+    /// Its repair time (absent: `cluster.repair_hours`).
+    pub repair_hours: Option<DistSpec>,
+    /// Whether the unit goes down for repair and a run needs a
+    /// replacement (true, the default), or the work on it is only
+    /// interrupted and the unit stays up (a software fault).
+    #[serde(default = "yes")]
+    pub replaces_unit: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `[[cluster.generations]]`

@@ -120,6 +120,9 @@ pub struct ReplicaTally {
     pub served_chip_seconds: f64,
     /// Counts of what happened.
     pub counts: Counts,
+    /// Unit failures by kind, in `[[cluster.failure_kinds]]` order (empty
+    /// without kinds).
+    pub failures_by_kind: Vec<u64>,
     /// One entry per training run on the roadmap, in ready order.
     pub runs: Vec<RunTally>,
     /// Lowest utilization over the whole contract years (none for a term
@@ -149,6 +152,12 @@ pub struct ReplicaTally {
 pub struct Counts {
     /// Failure-unit failures.
     pub unit_failures: u64,
+    /// Unit failures of a kind that left the unit up (work interrupted only).
+    pub unit_failures_in_place: u64,
+    /// Failures of whole domains.
+    pub domain_failures: u64,
+    /// Units that domain failures took down (those already down not counted).
+    pub domain_units_failed: u64,
     /// Failures that hit a running training run.
     pub training_interruptions: u64,
     /// Runs cancelled before starting.

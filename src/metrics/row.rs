@@ -65,6 +65,15 @@ pub struct ReplicaRow {
     pub min_year_utilization: Option<f64>,
     /// Unit failures.
     pub unit_failures: u64,
+    /// Unit failures that left their unit up (kinds with `replaces_unit = false`).
+    #[serde(default)]
+    pub unit_failures_in_place: u64,
+    /// Failures of whole domains (`[[cluster.failure_domains]]`).
+    #[serde(default)]
+    pub domain_failures: u64,
+    /// Units that domain failures took down.
+    #[serde(default)]
+    pub domain_units_failed: u64,
     /// Training runs on the roadmap within the term.
     pub training_runs_planned: u32,
     /// Cancelled runs.
@@ -289,7 +298,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 77] = [
+pub const COLUMNS: [Column; 80] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -343,6 +352,11 @@ pub const COLUMNS: [Column; 77] = [
         Cell::opt(r.min_year_utilization)
     }),
     col("unit_failures", Unit::Count, |r| Cell::Int(r.unit_failures)),
+    col("unit_failures_in_place", Unit::Count, |r| {
+        Cell::Int(r.unit_failures_in_place)
+    }),
+    col("domain_failures", Unit::Count, |r| Cell::Int(r.domain_failures)),
+    col("domain_units_failed", Unit::Count, |r| Cell::Int(r.domain_units_failed)),
     col("training_runs_planned", Unit::Count, |r| {
         Cell::Int(r.training_runs_planned.into())
     }),
@@ -514,6 +528,9 @@ impl ReplicaRow {
             remarketed_chip_hours: h(cs[Class::Remarketed]),
             min_year_utilization: t.min_year_utilization,
             unit_failures: c.unit_failures,
+            unit_failures_in_place: c.unit_failures_in_place,
+            domain_failures: c.domain_failures,
+            domain_units_failed: c.domain_units_failed,
             training_runs_planned: t.runs.len() as u32,
             training_runs_cancelled: c.training_cancelled,
             training_runs_infeasible: c.training_infeasible,

@@ -36,6 +36,23 @@ pub enum Event {
         /// Its generation.
         generation: Gen,
     },
+    /// A candidate failure of one of the cluster's domains of a kind
+    /// (`[[cluster.failure_domains]]`): the domains of the kind fail as one
+    /// Poisson process of rate (domains × rate of one). Stale when its epoch
+    /// is not the current one (the delivered capacity changed since).
+    DomainFails {
+        /// Index of the kind of domain in the scenario.
+        domain: u32,
+        /// Failure-clock epoch when it was drawn.
+        epoch: u32,
+    },
+    /// The units a domain failure took down are back, all at once.
+    DomainRepaired {
+        /// Their generation.
+        generation: Gen,
+        /// How many units.
+        units: u32,
+    },
     /// A frontier training run is ready to start.
     TrainingArrives {
         /// The run.
@@ -79,7 +96,7 @@ pub enum Event {
 
 impl Event {
     /// Names of the event kinds, indexed by [`Event::kind`] (for `--stats`).
-    pub const KINDS: [&'static str; 15] = [
+    pub const KINDS: [&'static str; 17] = [
         "tranche_planned",
         "tranche_arrives",
         "tranche_retires",
@@ -95,6 +112,8 @@ impl Event {
         "sample",
         "end_of_term",
         "research_patience",
+        "domain_fails",
+        "domain_repaired",
     ];
 
     /// Index of this event's kind in [`Event::KINDS`].
@@ -115,6 +134,8 @@ impl Event {
             Event::Sample => 12,
             Event::EndOfTerm => 13,
             Event::ResearchPatience { .. } => 14,
+            Event::DomainFails { .. } => 15,
+            Event::DomainRepaired { .. } => 16,
         }
     }
 }

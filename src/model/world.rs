@@ -33,6 +33,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::VecDeque;
 
 mod capacity;
+mod domains;
+mod failures;
 mod inference;
 mod money;
 mod research;
@@ -46,8 +48,12 @@ mod training;
 pub struct Streams {
     /// Delivery delays.
     pub deliveries: Xoshiro256PlusPlus,
-    /// Failure times, the unit each lands on, and repair times.
+    /// Failure times, the unit each lands on, its kind and repair time.
     pub failures: Xoshiro256PlusPlus,
+    /// Failure times of domains, the domain each lands on, and their
+    /// repair times (apart from `failures`, so that adding domains leaves
+    /// the unit failures' draws untouched).
+    pub domains: Xoshiro256PlusPlus,
     /// Training cancellations.
     pub training: Xoshiro256PlusPlus,
     /// Inference demand path.
@@ -80,6 +86,7 @@ impl Streams {
             research: stream(5),
             victims: stream(6),
             research_jobs: stream(7),
+            domains: stream(8),
             // Numbered apart from the workload streams, which may grow.
             buyer: stream(101),
             demand_jumps: stream(102),
@@ -93,6 +100,8 @@ struct Counters {
     events: u64,
     by_kind: [u64; Event::KINDS.len()],
     counts: Counts,
+    /// Unit failures by kind (`[[cluster.failure_kinds]]`, in file order).
+    failures_by_kind: Vec<u64>,
 }
 
 /// The price of a re-marketed chip-hour of each generation at `at`, when
@@ -256,7 +265,10 @@ impl<'s> World<'s> {
             policy: policy::build(scenario.policy),
             streams,
             books: Integrator::default(),
-            counters: Counters::default(),
+            counters: Counters {
+                failures_by_kind: vec![0; cl.kinds.len()],
+                ..Counters::default()
+            },
             // One step per Sample event plus the last, ending with the term.
             series: Vec::with_capacity(term.steps_of(scenario.timeseries_step) as usize),
             step_start: Snapshot::default(),
@@ -343,15 +355,13 @@ impl<'s> World<'s> {
                 }
             }
             Event::ForcedFailure => self.forced_failure(now),
-            Event::UnitRepaired { generation } => {
-                let pool = &mut self.cluster[generation];
-                if pool.retired_while_down > 0 {
-                    pool.retired_while_down -= 1;
-                } else {
-                    pool.transfer(Class::Down, Class::Idle, 1);
-                    self.dispatch(now);
+            Event::UnitRepaired { generation } => self.units_repaired(now, generation, 1),
+            Event::DomainFails { domain, epoch } => {
+                if epoch == self.failure_epoch {
+                    self.domain_fails(now, domain);
                 }
             }
+            Event::DomainRepaired { generation, units } => self.units_repaired(now, generation, units.into()),
             Event::TrainingArrives { run } if self.money.defaulted_at.is_some() => {
                 self.training[run].phase = Phase::Abandoned;
             }

@@ -91,6 +91,16 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "is 1e300",
     ),
     (
+        "domain_chips_not_whole_units.toml",
+        "`cluster.failure_domains[0].chips`",
+        "a positive multiple of cluster.failure_unit_chips (16)",
+    ),
+    (
+        "failure_kind_shares_not_one.toml",
+        "`cluster.failure_kinds`",
+        "shares summing to 1",
+    ),
+    (
         "mtbf_below_resolution.toml",
         "`cluster.chip_mtbf_hours`",
         "below the simulator's resolution",

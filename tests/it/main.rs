@@ -4,6 +4,7 @@ mod architecture;
 mod bad_configs;
 mod buyer;
 mod cli;
+mod failure_modes;
 mod fidelity;
 mod fleets;
 mod fuzz;

@@ -47,6 +47,7 @@ impl World<'_> {
             demand_chip_seconds: self.books.demand,
             served_chip_seconds: self.books.served,
             counts,
+            failures_by_kind: self.counters.failures_by_kind,
             runs,
             min_year_utilization: self.money.min_year_utilization,
             commercial_failure,

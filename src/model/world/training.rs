@@ -213,14 +213,14 @@ impl World<'_> {
         self.want_spares(r);
     }
 
-    /// A hot spare of run `r` fails: the run goes on, one spare short.
-    pub(super) fn lose_spare(&mut self, now: SimTime, r: RunId) {
+    /// `n` hot spares of run `r` fail: the run goes on, `n` spares short.
+    pub(super) fn lose_spares(&mut self, now: SimTime, r: RunId, n: u64) {
         self.settle_spares(now, r);
         let g = self.training[r].generation.expect("running run has a generation");
-        self.cluster[g].transfer(Class::Training, Class::Down, 1);
+        self.cluster[g].transfer(Class::Training, Class::Down, n);
         let run = &mut self.training[r];
-        run.held -= 1;
-        run.spares_held -= 1;
+        run.held -= n;
+        run.spares_held -= n;
         self.want_spares(r);
     }
 
