@@ -351,8 +351,25 @@ pub struct RawTranche {
     pub generation: String,
     /// Planned delivery, months after the term starts.
     pub planned_month: f64,
-    /// Random delay added to the planned month.
+    /// Random delay added to the planned month (shared by a ramp's steps).
     pub delivery_delay_months: DistSpec,
+    /// Deliver the chips as a ramp of steps (absent: one step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<RawRamp>,
+}
+
+/// `[cluster.tranches.ramp]`: a tranche delivered in steps over months.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRamp {
+    /// Steps the tranche's chips arrive in, as equal as whole units allow.
+    pub steps: u32,
+    /// Months between the planned months of consecutive steps.
+    pub interval_months: f64,
+    /// Each step's own delay on top of the tranche's shared delay (absent:
+    /// none, so the steps keep their spacing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_jitter_months: Option<DistSpec>,
 }
 
 /// `[scheduler]`

@@ -3,8 +3,9 @@
 //! (`montecarlo::multifidelity`).
 //!
 //! It draws from the **same random streams** as the full replica of the
-//! same seed (common random numbers): the tranches' delivery delays in
-//! tranche order (stream `deliveries`), the inference demand path step by
+//! same seed (common random numbers): the deliveries' arrival times, ramp
+//! steps included, by the full model's `deliveries::arrivals` (stream
+//! `deliveries`), the inference demand path step by
 //! step with the full model's `DemandPath` (stream `inference`, so demand
 //! is *identical* until a default), training cancellations in ready order
 //! (stream `training`). What it reduces:
@@ -126,12 +127,13 @@ impl<'s> Twin<'s> {
         let mut streams = Streams::new(seed);
         let term = SimTime::at(scenario.contract.term);
         let cl = &scenario.cluster;
+        // The full model's draws (`World::new` calls the same function).
+        let arrivals = super::deliveries::arrivals(cl, &mut streams.deliveries);
         let windows = cl
             .tranches
             .iter()
-            .map(|t| {
-                // Drawn in tranche order, as `World::new` draws them.
-                let arrival = t.planned + t.delay.sample(&mut streams.deliveries);
+            .zip(arrivals)
+            .map(|(t, arrival)| {
                 let arrival = if arrival < term { arrival } else { SimTime(u64::MAX) };
                 let life = cl.generations[t.generation.index()].service_life;
                 let retires = life.map_or(SimTime(u64::MAX), |l| SimTime(arrival.0.saturating_add(l.secs())));

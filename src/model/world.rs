@@ -210,10 +210,9 @@ impl<'s> World<'s> {
         let term = scenario.contract.term;
         let mut queue = EventQueue::new();
         let end = SimTime::at(term);
-        for (i, t) in (0u32..).zip(&cl.tranches) {
-            let delay = t.delay.sample(&mut streams.deliveries);
+        let arrivals = super::deliveries::arrivals(cl, &mut streams.deliveries);
+        for ((i, t), arrival) in (0u32..).zip(&cl.tranches).zip(arrivals) {
             queue.schedule(t.planned, Event::TranchePlanned { tranche: i });
-            let arrival = t.planned + delay;
             if arrival < end {
                 queue.schedule(arrival, Event::TrancheArrives { tranche: i });
             }

@@ -10,6 +10,7 @@ mod golden;
 mod model;
 mod money;
 mod precision;
+mod ramp;
 mod recovery;
 mod report;
 mod research_elastic;
