@@ -512,6 +512,19 @@ pub struct RawInference {
     pub seasonality: RawSeasonality,
     /// Standard deviation of the i.i.d. lognormal noise per step (0 = none).
     pub noise_sigma: f64,
+    /// Provision inference for the cycle's peak plus a latency margin
+    /// (absent: grant each step's demand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<RawHeadroom>,
+}
+
+/// `[inference.headroom]`: inference provisioned like a service.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeadroom {
+    /// Capacity held beyond the peak demand, as a fraction of it, so that
+    /// the serving fleet stays below the load its latency target allows.
+    pub latency_margin: f64,
 }
 
 /// `[inference.growth]`

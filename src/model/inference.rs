@@ -6,6 +6,10 @@
 //! the term; from then on the drift is −decay. Seasonality is
 //! (1 + a_d sin 2πt/day)(1 + a_w sin 2πt/week), which averages to 1 over a
 //! week, and the noise is i.i.d. lognormal with mean 1.
+//!
+//! What inference is granted is the step's demand, or, provisioned like a
+//! service (`[inference.headroom]`), the trend's demand at the cycle's peak
+//! plus a latency margin: [`DemandPath::granted`].
 
 use crate::config::scenario::InferenceSpec;
 use crate::engine::{SimTime, Span};
@@ -87,6 +91,16 @@ impl DemandPath {
     pub fn growth(&self) -> f64 {
         self.log_growth.exp()
     }
+
+    /// Baseline chips inference is granted at the last step, whose demand
+    /// was `demand`: the demand itself, or with `[inference.headroom]` the
+    /// trend's demand at the cycle's peak plus the latency margin.
+    pub fn granted(&self, demand: f64) -> f64 {
+        match &self.spec.headroom {
+            None => demand,
+            Some(h) => h.granted(self.spec.base_demand_chips * self.growth()),
+        }
+    }
 }
 
 /// Seasonal factor at `t` seconds.
@@ -116,6 +130,7 @@ mod tests {
             noise_sigma: 0.0,
             completed_run_jump: 0.0,
             completed_run_jump_sigma: 0.0,
+            headroom: None,
         }
     }
 

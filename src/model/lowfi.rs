@@ -18,7 +18,8 @@
 //!   room (as the full model's FIFO queue does) and hold their chips for
 //!   their failure-free duration on that generation, without failures,
 //!   checkpoints or restarts.
-//! - **Inference** is served min(demand, capacity) with capacity the up
+//! - **Inference** is served min(demand, granted, capacity) (granted: the
+//!   demand, or its headroom's provision, `DemandPath::granted`), capacity the up
 //!   units not held by training (priority) or outside the training share
 //!   (partitioned), fractional rather than in whole units, constant over a
 //!   demand step.
@@ -245,10 +246,11 @@ impl<'s> Twin<'s> {
             let capacity: f64 = (0..up.len())
                 .map(|g| self.inference_room(g, &up, &running) * speeds[g])
                 .sum();
-            let demand = path
-                .as_mut()
-                .map_or(0.0, |p| p.advance(now, &mut self.streams.inference));
-            let served = demand.min(capacity).max(0.0);
+            let (demand, granted) = path.as_mut().map_or((0.0, 0.0), |p| {
+                let d = p.advance(now, &mut self.streams.inference);
+                (d, p.granted(d))
+            });
+            let served = demand.min(granted).min(capacity).max(0.0);
             let next = (now + step).min(term);
             let mut at = now;
             while month <= month_count && month_end(month) <= next {

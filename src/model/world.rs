@@ -171,6 +171,9 @@ struct Inference {
     path: Option<DemandPath>,
     /// Demand now, baseline-chip equivalents.
     demand: f64,
+    /// Capacity it is granted now, baseline-chip equivalents: the demand,
+    /// or with `[inference.headroom]` the cycle's peak plus the margin.
+    granted: f64,
 }
 
 /// The buyer's money and the month and year marks it closes against.
@@ -272,6 +275,7 @@ impl<'s> World<'s> {
             inference: Inference {
                 path: demand_path,
                 demand: 0.0,
+                granted: 0.0,
             },
             research: Research::new(
                 cl.generations.len(),
@@ -434,6 +438,7 @@ impl<'s> World<'s> {
                 / Span::HOUR.secs() as f64;
         }
         l.served = capacity.min(self.inference.demand);
+        l.inference_capacity = capacity;
         l
     }
 

@@ -143,6 +143,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "`cluster.tranches[0].ramp.step_jitter_months.low`",
         "≥ 0",
     ),
+    (
+        "headroom_margin_too_large.toml",
+        "`inference.headroom.latency_margin`",
+        "allowed: 0 to 10",
+    ),
 ];
 
 fn stderr(o: &Output) -> String {

@@ -7,6 +7,7 @@ mod fidelity;
 mod fleets;
 mod fuzz;
 mod golden;
+mod headroom;
 mod model;
 mod money;
 mod precision;
