@@ -17,6 +17,7 @@ pub mod contract;
 pub mod dist;
 pub mod inference;
 pub(crate) mod money;
+pub mod overlay;
 pub mod raw;
 pub mod research;
 pub(crate) mod rules;
@@ -25,6 +26,7 @@ pub mod training;
 pub mod tranche;
 
 pub use dist::{Dist, DistSpec, TimeDist};
+pub use overlay::read_scenario;
 pub use raw::RawScenario;
 pub use scenario::{KeyError, PolicyKind, Scenario, check_name};
 
@@ -88,7 +90,23 @@ impl ConfigError {
 
 /// Loads and validates a scenario file, applying `overrides` (`key=value`).
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Scenario, ConfigError> {
-    load_table(read_toml(path)?, &path.display().to_string(), overrides)
+    load_table(read_scenario(path)?, &path.display().to_string(), overrides)
+}
+
+/// The JSON Schema of a file type `T`, in draft 7 (what Taplo / Even Better
+/// TOML read), titled `title`, pretty-printed with a final newline. Derived
+/// from `T`'s serde attributes; its doc comments are the descriptions.
+pub fn json_schema<T: schemars::JsonSchema>(title: &str) -> String {
+    let mut schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    schema.insert("title".into(), title.into());
+    serde_json::to_string_pretty(&schema).expect("a schema serializes") + "\n"
+}
+
+/// The JSON Schema of scenario files (draft 7).
+pub fn scenario_schema() -> String {
+    json_schema::<RawScenario>("mortgage-sim scenario")
 }
 
 /// Reads and parses a TOML file (a scenario or an experiment), naming it in
@@ -340,16 +358,22 @@ pub fn apply_override(doc: &mut toml::Table, arg: &str) -> Result<(), ConfigErro
         Ok(mut t) => t.remove("v").expect("parsed key"),
         Err(_) => toml::Value::String(value_text.to_string()),
     };
+    set_dotted(doc, path, value).map_err(err)
+}
+
+/// Sets the dotted `path` (array entries by index) of `doc` to `value`, as
+/// [`apply_override`] does; the error says what is wrong with the path.
+pub fn set_dotted(doc: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(err(format!(
+        return Err(format!(
             "key {path:?} has an empty part; expected a dotted path like a.b.c"
-        )));
+        ));
     }
     // Walk on a Value root so tables and arrays are handled alike; the
     // document is put back whatever the outcome.
     let mut root = toml::Value::Table(std::mem::take(doc));
-    let result = set_path(&mut root, &parts, value).map_err(err);
+    let result = set_path(&mut root, &parts, value);
     if let toml::Value::Table(t) = root {
         *doc = t;
     }
@@ -386,6 +410,14 @@ fn set_path(root: &mut toml::Value, parts: &[&str], value: toml::Value) -> Resul
         node = slot;
     }
     Ok(())
+}
+
+/// Writes `text` to `dir/name` for a test and returns the path.
+#[cfg(test)]
+pub(crate) fn write_test_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
 }
 
 #[cfg(test)]

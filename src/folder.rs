@@ -183,6 +183,21 @@ pub(crate) fn write_atomically<E: From<FolderError>>(
     filled
 }
 
+/// Writes one file into an existing folder (a report beside the results, a
+/// study's tables): to `.NAME.tmp-PID` beside it, then renamed over `path`,
+/// so a reader never sees half a file.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
 /// Renames `tmp` to `dir`. An existing `dir` (already checked) is first
 /// moved aside to `.NAME.old-PID` and removed once the new folder is in
 /// place, so a failed rename can put it back.

@@ -15,7 +15,7 @@ use crate::model::Event;
 use crate::model::budget::{self, TooBig};
 use crate::model::lowfi::CheapOutcome;
 use crate::montecarlo::{self, Fidelity, Precision, PrecisionOutcome, Progress, multifidelity};
-use crate::output::{PointResults, ResultsWriter, RunInfo};
+use crate::output::{Format, PointResults, ResultsWriter, RunInfo};
 use crate::shard::{self, Shard, ShardError, ShardMeta, ShardWriter};
 use crate::sweep::{GridPoint, Plan};
 use std::path::{Path, PathBuf};
@@ -43,6 +43,8 @@ pub struct Options<'a> {
     /// Plain or multi-fidelity Monte Carlo (`run` and `sweep`; shards
     /// and merges are plain).
     pub fidelity: Fidelity,
+    /// Which files a results folder gets (shard folders have their own).
+    pub format: Format,
 }
 
 /// Why a job could not run. Bad input is exit code 2; a failure to write
@@ -226,6 +228,7 @@ pub fn run(
             wall_seconds: summary.wall_seconds,
             precision: precision.zip(summary.precision.clone()),
             fidelity,
+            format: options.format,
         })?;
         Ok(())
     })?;
@@ -331,6 +334,7 @@ pub fn merge(dirs: &[PathBuf], dir: &Path, options: &Options) -> Result<(Plan, S
             wall_seconds: summary.wall_seconds,
             precision: None,
             fidelity: Fidelity::Single,
+            format: options.format,
         })?;
         Ok(())
     })?;

@@ -40,6 +40,10 @@ enum Command {
         /// (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX).
         #[arg(long, value_name = "N", conflicts_with = "shard")]
         shard_count: Option<u32>,
+        /// Print point N as a complete scenario (TOML) that `run` accepts
+        /// and that reproduces the point's replicas; runs nothing.
+        #[arg(long, value_name = "N", conflicts_with_all = ["shard", "shard_count"])]
+        point: Option<u64>,
     },
     /// Which assumption drives the answer: run a sensitivity study (tornado,
     /// Morris or Sobol) as a sweep and write sensitivity.csv into its results.
@@ -116,6 +120,16 @@ enum Command {
         /// Print what was merged, how fast, and the peak memory.
         #[arg(long)]
         stats: bool,
+        /// Files to write: csv, parquet or both (as for run and sweep).
+        #[arg(long, default_value = "csv", value_name = "FORMAT")]
+        format: output::Format,
+    },
+    /// Print the JSON Schema of a file kind (schema/*.json holds them), for
+    /// editors that complete keys and show their docs.
+    Schema {
+        /// scenario, experiment, study or stress.
+        #[arg(value_enum)]
+        kind: SchemaKind,
     },
     /// Write report.html and SVG charts into a results folder (readable offline).
     Report {
@@ -178,6 +192,24 @@ struct ExecArgs {
     /// of the money side, plus more twins, as a control variate).
     #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
     fidelity: FidelityArg,
+    /// Files to write: csv, parquet (typed copies, NAME.parquet) or both.
+    /// `report` and `merge` read the CSV files. Not for a shard (give it to
+    /// merge).
+    #[arg(long, default_value = "csv", value_name = "FORMAT")]
+    format: output::Format,
+}
+
+/// The file kinds `schema` prints.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaKind {
+    /// A scenario (configs/*.toml).
+    Scenario,
+    /// An experiment (`sweep`).
+    Experiment,
+    /// A sensitivity study.
+    Study,
+    /// A reverse stress test.
+    Stress,
 }
 
 /// `--fidelity`.
@@ -332,7 +364,8 @@ fn main() -> ExitCode {
             exec,
             shard,
             shard_count,
-        }) => sweep(&experiment, &exec, shard.as_deref(), shard_count),
+            point,
+        }) => sweep(&experiment, &exec, shard.as_deref(), shard_count, point),
         Some(Command::Sensitivity {
             study,
             method,
@@ -366,7 +399,14 @@ fn main() -> ExitCode {
             report,
             allow_huge,
             stats,
-        }) => merge(&shards, &out, force, report, allow_huge, stats),
+            format,
+        }) => merge(&shards, &out, force, report, allow_huge, stats, format),
+        Some(Command::Schema { kind }) => print_stdout(&match kind {
+            SchemaKind::Scenario => config::scenario_schema(),
+            SchemaKind::Experiment => sweep::experiment_schema(),
+            SchemaKind::Study => sensitivity::study_schema(),
+            SchemaKind::Stress => stress::stress_schema(),
+        }),
         Some(Command::Report { dir, metric, point }) => report(&dir, output::report::ReportOptions { metric, point }),
     };
     match result {
@@ -420,7 +460,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         overrides.push(format!("simulation.replicas={n}"));
     }
     let (doc, source) = match &args.config {
-        Some(path) => (config::read_toml(path)?, path.display().to_string()),
+        Some(path) => (config::read_scenario(path)?, path.display().to_string()),
         None => (
             config::parse_toml(config::BASELINE_TOML, config::BASELINE_SOURCE)?,
             config::BASELINE_SOURCE.to_string(),
@@ -430,9 +470,18 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     execute(&plan, exec).map(|_| ())
 }
 
-fn sweep(file: &Path, exec: &ExecArgs, shard: Option<&str>, shard_count: Option<u32>) -> Result<(), Failure> {
+fn sweep(
+    file: &Path,
+    exec: &ExecArgs,
+    shard: Option<&str>,
+    shard_count: Option<u32>,
+    point: Option<u64>,
+) -> Result<(), Failure> {
     let experiment = sweep::load(file)?;
     let plan = sweep::Plan::experiment(&experiment, &exec.set, exec.seed, exec.replicas)?;
+    if let Some(id) = point {
+        return print_stdout(&plan.point_toml(id)?);
+    }
     execute_or_shard(&plan, exec, shard, shard_count).map(|_| ())
 }
 
@@ -448,7 +497,7 @@ fn sensitivity_study(
 ) -> Result<(), Failure> {
     let mut study = sensitivity::load(file, method)?;
     if let Some(n) = exec.replicas {
-        study.replicas = n;
+        study.header.replicas = n;
     }
     if exec.target_ci.is_some() {
         return Err(bad_input(
@@ -457,10 +506,15 @@ fn sensitivity_study(
                 .into(),
         ));
     }
+    if !exec.format.csv() {
+        return Err(bad_input(
+            "a sensitivity study reads its results' CSV files: use --format both (or csv)".into(),
+        ));
+    }
     let dir = match analyse {
         Some(dir) => dir.to_path_buf(),
         None => {
-            let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.replicas))?;
+            let plan = sweep::Plan::experiment(&study.experiment(), &exec.set, exec.seed, Some(study.header.replicas))?;
             // The report waits for sensitivity.csv, below.
             let exec = ExecArgs {
                 report: false,
@@ -477,7 +531,7 @@ fn sensitivity_study(
         "{} over {} evaluations x {} replicas (sensitivity.csv has the intervals):\n",
         study.method.as_str(),
         study.design.points.len(),
-        study.replicas
+        study.header.replicas
     );
     for m in &found {
         text += &format!("{}\n", sensitivity::headline(&study, m));
@@ -494,7 +548,7 @@ fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
     let dir = exec
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(&test.name));
+        .unwrap_or_else(|| Path::new("results").join(&test.header.name));
     mortgage_sim::folder::check_destination(&dir, exec.force).map_err(|e| Failure {
         code: e.exit_code(),
         message: e.to_string(),
@@ -515,7 +569,7 @@ fn stress_test(file: &Path, exec: &ExecArgs) -> Result<(), Failure> {
         found.meets_at,
         found.misses_at,
         found.evaluations.len(),
-        test.replicas,
+        test.header.replicas,
         test.input.key,
         found.uncertain.0,
         found.uncertain.1,
@@ -536,10 +590,14 @@ fn execute_or_shard(
         (None, Some(count)) => shard::Shard::from_env(count, |v| std::env::var(v).ok())?,
         (None, None) => return execute(plan, exec).map(Some),
     };
-    if exec.target_ci.is_some() || exec.report || matches!(exec.fidelity, FidelityArg::Multi) {
+    if exec.target_ci.is_some()
+        || exec.report
+        || matches!(exec.fidelity, FidelityArg::Multi)
+        || exec.format != output::Format::Csv
+    {
         return Err(bad_input(
-            "--target-ci, --fidelity multi and --report do not apply to a shard; merge the shards first \
-             (a merge is plain Monte Carlo)"
+            "--target-ci, --fidelity multi, --report and --format do not apply to a shard; merge the shards first \
+             (a merge is plain Monte Carlo and takes --report and --format)"
                 .into(),
         ));
     }
@@ -556,6 +614,7 @@ fn execute_or_shard(
         command: &command,
         threads: pool.current_num_threads(),
         fidelity: montecarlo::Fidelity::Single,
+        format: output::Format::Csv,
     };
     let summary = pool.install(|| jobs::run_shard(plan, shard, &dir, &options, &bar));
     bar.0.finish_and_clear();
@@ -588,7 +647,9 @@ fn merge(
     with_report: bool,
     allow_huge: bool,
     stats: bool,
+    format: output::Format,
 ) -> Result<(), Failure> {
+    check_report_format(with_report, format)?;
     let command = command_line();
     let options = jobs::Options {
         force,
@@ -596,6 +657,7 @@ fn merge(
         command: &command,
         threads: 0,
         fidelity: montecarlo::Fidelity::Single,
+        format,
     };
     let (plan, summary) = jobs::merge(shards, dir, &options)?;
     note!(
@@ -637,7 +699,18 @@ fn parse_target(exec: &ExecArgs, plan: &sweep::Plan) -> Result<Option<montecarlo
         .map_err(bad_input)
 }
 
+/// `--report` reads the CSV files: refuses it with `--format parquet`.
+fn check_report_format(with_report: bool, format: output::Format) -> Result<(), Failure> {
+    if with_report && !format.csv() {
+        return Err(bad_input(
+            "--report reads the CSV files: use --format both (or csv) with --report".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
+    check_report_format(exec.report, exec.format)?;
     let precision = parse_target(exec, plan)?;
     let dir = exec
         .out
@@ -652,6 +725,7 @@ fn execute(plan: &sweep::Plan, exec: &ExecArgs) -> Result<PathBuf, Failure> {
         command: &command,
         threads: pool.current_num_threads(),
         fidelity: exec.fidelity.into(),
+        format: exec.format,
     };
     let summary = pool.install(|| jobs::run(plan, &dir, precision.clone(), &options, &bar));
     bar.0.finish_and_clear();

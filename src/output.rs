@@ -1,5 +1,5 @@
-//! Result files: tidy CSVs for notebooks and a JSON manifest, written
-//! atomically.
+//! Result files: tidy CSVs for notebooks (and/or their typed Parquet
+//! copies, `--format`) and a JSON manifest, written atomically.
 //!
 //! Files go to a hidden temporary folder beside the destination, which is
 //! renamed into place only when every file is written, so an interrupted or
@@ -17,7 +17,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod check;
+pub mod columns;
 pub(crate) mod numbers;
+mod parquet;
 pub mod report;
 mod tables;
 
@@ -35,6 +37,60 @@ pub const CSV_FILES: [&str; 8] = [
     "training_runs.csv",
     "events.csv",
 ];
+
+/// Which files a results folder gets (`--format`): the CSV files, their
+/// Parquet copies (NAME.parquet, typed by [`columns`]), or both. The
+/// default is CSV; `merge` and `report` read the CSV files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// The CSV files only.
+    #[default]
+    Csv,
+    /// The Parquet files only.
+    Parquet,
+    /// Both.
+    Both,
+}
+
+impl Format {
+    /// The name `--format` takes and the manifest records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Both => "both",
+        }
+    }
+
+    /// Whether the folder keeps its CSV files.
+    pub fn csv(self) -> bool {
+        self != Format::Parquet
+    }
+
+    /// Whether the folder gets Parquet files.
+    pub fn parquet(self) -> bool {
+        self != Format::Csv
+    }
+
+    /// The result files of the format, in the order they are written.
+    pub fn files(self) -> Vec<String> {
+        let stems = CSV_FILES.iter().map(|f| f.trim_end_matches(".csv"));
+        let csv = stems.clone().filter(|_| self.csv()).map(|s| format!("{s}.csv"));
+        let parquet = stems.filter(|_| self.parquet()).map(|s| format!("{s}.parquet"));
+        csv.chain(parquet).collect()
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        [Format::Csv, Format::Parquet, Format::Both]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("is {s:?}; allowed: csv, parquet, both"))
+    }
+}
 
 use crate::folder::io_error as io;
 pub use crate::folder::{FolderError as OutputError, check_destination};
@@ -78,6 +134,8 @@ pub struct RunInfo<'a> {
     pub precision: Option<(Precision, PrecisionOutcome)>,
     /// Plain or multi-fidelity Monte Carlo.
     pub fidelity: Fidelity,
+    /// Which files to write.
+    pub format: Format,
 }
 
 /// Writes a results folder's files point by point: the CSV files as each
@@ -140,9 +198,19 @@ impl ResultsWriter {
         Ok(())
     }
 
-    /// Flushes the CSV files and writes `manifest.json`.
+    /// Flushes the CSV files, makes their Parquet copies (and drops the
+    /// CSV files) as `info.format` says, and writes `manifest.json`.
     pub fn finish(mut self, info: &RunInfo) -> Result<(), OutputError> {
         self.tables.finish()?;
+        if info.format.parquet() {
+            parquet::write_all(&self.dir)?;
+        }
+        if !info.format.csv() {
+            for f in CSV_FILES {
+                let path = self.dir.join(f);
+                fs::remove_file(&path).map_err(io(&path))?;
+            }
+        }
         self.entries.flush().map_err(io(&self.entries_path))?;
         drop(self.entries);
         let first = self.first.expect("a results folder has at least one point");
@@ -180,6 +248,7 @@ impl ResultsWriter {
             "wall_time_seconds": info.wall_seconds,
             "precision_target": precision,
             "fidelity": info.fidelity.as_str(),
+            "format": info.format.as_str(),
             "twins_per_point": (info.fidelity == Fidelity::Multi).then_some(&self.twins),
             "contract_point_0": {
                 "term_years": f.term_years,
@@ -190,7 +259,8 @@ impl ResultsWriter {
             },
         });
         let head = serde_json::to_string_pretty(&head).expect("manifest serializes");
-        let files: Vec<&str> = CSV_FILES.iter().chain(["manifest.json"].iter()).copied().collect();
+        let mut files = info.format.files();
+        files.push("manifest.json".into());
         let files = serde_json::to_string_pretty(&files).expect("file names serialize");
         let path = self.dir.join("manifest.json");
         let mut out = std::io::BufWriter::new(fs::File::create(&path).map_err(io(&path))?);

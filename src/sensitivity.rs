@@ -3,7 +3,9 @@
 //! (tornado, Morris, Sobol) turns it into a design of evaluations, which
 //! runs as an ordinary sweep (one `[[zip]]` axis over all inputs, so shards,
 //! merge, `--set` and the results folder are the sweep's), and the
-//! estimators read the folder's `replicas.csv` to write `sensitivity.csv`.
+//! estimators read the folder's `replicas.csv` to write `sensitivity.csv`
+//! (or, after `--fidelity multi`, risk.csv's multi-fidelity estimates where
+//! it has them, `sensitivity/estimates.rs`).
 //!
 //! ```toml
 //! name = "baseline_tornado"
@@ -22,13 +24,14 @@
 //! Reverse stress tests live in [`stress`].
 
 pub mod design;
+mod estimates;
 pub mod indices;
 pub mod stress;
 
 use crate::config::{self, ConfigError};
 use crate::folder::{self, FolderError};
 use crate::metrics::{self, Cell};
-use crate::sweep::{Axis, Experiment};
+use crate::sweep::{self, Axis, Experiment, Header};
 use design::UnitDesign;
 use indices::{Index, Replicas};
 use rand::SeedableRng;
@@ -37,7 +40,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// How a study explores its inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// One input at a time at its low and high end, the others at base.
@@ -178,58 +181,70 @@ impl Input {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A study file as written (`mortgage-sim sensitivity`), after its header:
+/// the inputs with their ranges, the metrics and a method. Its JSON Schema
+/// (`mortgage-sim schema study`) is derived from this type and the header's.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawStudy {
-    name: String,
-    #[serde(default)]
-    description: String,
-    base: String,
-    replicas: u32,
-    seed: Option<u64>,
+    /// How the inputs are explored (`--method` overrides it).
     method: Method,
+    /// What is measured: `replicas.csv` metric columns (their mean over
+    /// replicas) or `p_default_by_year_K`.
     metrics: Vec<String>,
+    /// The uncertain inputs.
     inputs: Vec<RawInput>,
+    /// Seed of the Morris/Sobol draws and the bootstrap (default: `seed`, else 0).
     design_seed: Option<u64>,
+    /// Morris: r trajectories of k + 1 evaluations (default 10).
     trajectories: Option<usize>,
+    /// Morris: grid levels, even (default 4).
     levels: Option<usize>,
+    /// Sobol: N rows, N (k + 2) evaluations (default 64).
     samples: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[[inputs]]`: one uncertain input of a study.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawInput {
+    /// The dotted scenario key it sets.
     key: String,
+    /// The low end of its range (whole numbers keep the input whole).
+    #[schemars(with = "serde_json::Value")]
     low: toml::Value,
+    /// The high end of its range.
+    #[schemars(with = "serde_json::Value")]
     high: toml::Value,
+    /// The tornado's centre (default: the base scenario's value).
+    #[schemars(with = "Option<serde_json::Value>")]
     base: Option<toml::Value>,
+    /// How it is sampled between low and high (default linear).
     #[serde(default)]
     scale: Scale,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `inputs.scale`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Scale {
+    /// Uniformly between low and high.
     #[default]
     Linear,
+    /// Uniformly in the logarithm (low > 0).
     Log,
+}
+
+/// The JSON Schema of study files (draft 7).
+pub fn study_schema() -> String {
+    crate::sweep::header::file_schema::<RawStudy>("mortgage-sim sensitivity study")
 }
 
 /// A loaded study: its inputs, metrics and design.
 #[derive(Debug, Clone)]
 pub struct Study {
-    /// Name; results go to `results/<name>/`.
-    pub name: String,
-    /// What it asks.
-    pub description: String,
-    /// The study file.
-    pub file: PathBuf,
-    /// The base scenario file.
-    pub base: PathBuf,
-    /// Replicas per evaluation.
-    pub replicas: u32,
-    /// Master seed, if the study sets one.
-    pub seed: Option<u64>,
+    /// Name, file, base scenario, replicas per evaluation and seed.
+    pub header: Header,
     /// The method.
     pub method: Method,
     /// The outputs measured.
@@ -247,21 +262,8 @@ pub const MAX_EVALUATIONS: usize = 1_000_000;
 
 /// Loads a study file; `method` replaces the file's method if given.
 pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
-    let file = path.display().to_string();
-    let key_err = |key: String, problem: String| ConfigError::Key {
-        file: file.clone(),
-        key,
-        problem,
-    };
-    let raw: RawStudy =
-        serde_path_to_error::deserialize(toml::Value::Table(config::read_toml(path)?)).map_err(|e| {
-            let (key, problem) = config::describe_de_error(&e);
-            key_err(key, problem)
-        })?;
-    config::check_name(&raw.name).map_err(|p| key_err("name".into(), p))?;
-    if raw.replicas == 0 {
-        return Err(key_err("replicas".into(), "is 0; allowed: at least 1".into()));
-    }
+    let (header, raw) = sweep::header::read::<RawStudy>(path)?;
+    let key_err = |key: String, problem: String| header.key_error(key, problem);
     if raw.inputs.is_empty() {
         return Err(key_err(
             "inputs".into(),
@@ -281,9 +283,8 @@ pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
         .map(|(i, m)| Metric::parse(m).map_err(|p| key_err(format!("metrics[{i}]"), format!("is {p}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let method = method.unwrap_or(raw.method);
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let base_path = folder.join(&raw.base);
-    let base_doc = config::read_toml(&base_path).map_err(|e| {
+    let base_path = &header.base;
+    let base_doc = config::read_scenario(base_path).map_err(|e| {
         key_err(
             "base".into(),
             format!(
@@ -346,7 +347,7 @@ pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
             log,
         });
     }
-    let design_seed = raw.design_seed.or(raw.seed).unwrap_or(0);
+    let design_seed = raw.design_seed.or(header.seed).unwrap_or(0);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(design_seed);
     let k = inputs.len();
     let count = |key: &str, v: Option<usize>, default: usize, min: usize| match v.unwrap_or(default) {
@@ -381,12 +382,7 @@ pub fn load(path: &Path, method: Option<Method>) -> Result<Study, ConfigError> {
         }
     };
     Ok(Study {
-        name: raw.name,
-        description: raw.description,
-        file: path.to_path_buf(),
-        base: base_path,
-        replicas: raw.replicas,
-        seed: raw.seed,
+        header,
         method,
         metrics,
         inputs,
@@ -438,12 +434,7 @@ impl Study {
     pub fn experiment(&self) -> Experiment {
         let values = self.values();
         Experiment {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            file: self.file.clone(),
-            base: self.base.clone(),
-            replicas: self.replicas,
-            seed: self.seed,
+            header: self.header.clone(),
             axes: vec![Axis {
                 keys: self.inputs.iter().map(|x| x.key.clone()).collect(),
                 origins: (0..self.inputs.len()).map(|i| format!("inputs[{i}].key")).collect(),
@@ -500,17 +491,24 @@ pub struct MetricIndices {
 pub fn analyse(study: &Study, dir: &Path) -> Result<Vec<MetricIndices>, StudyError> {
     check_points(study, dir)?;
     let values = read_values(study, dir)?;
+    let estimates = estimates::read(&study.metrics, dir, study.design.points.len())?;
     let k = study.inputs.len();
     let mut all = Vec::new();
     for (m, metric) in study.metrics.iter().enumerate() {
         let per_eval = &values[m];
-        let means: Vec<f64> = per_eval.iter().map(indices::mean_of).collect();
+        let means: Vec<f64> = match &estimates[m] {
+            Some(estimates) => estimates.iter().map(|e| e.value).collect(),
+            None => per_eval.iter().map(indices::mean_of).collect(),
+        };
         let seed = study.design_seed ^ (m as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let (mut found, headline) = match study.method {
-            Method::Tornado => (
-                indices::tornado(&study.design.roles, per_eval, metric.is_proportion()),
-                "swing",
-            ),
+            Method::Tornado => match &estimates[m] {
+                Some(estimates) => (indices::tornado_of_estimates(&study.design.roles, estimates), "swing"),
+                None => (
+                    indices::tornado(&study.design.roles, per_eval, metric.is_proportion()),
+                    "swing",
+                ),
+            },
             Method::Morris => (
                 indices::morris(&study.design.roles, &study.design.points, &means, k, seed),
                 "mu_star",
@@ -536,7 +534,7 @@ pub fn analyse(study: &Study, dir: &Path) -> Result<Vec<MetricIndices>, StudyErr
             indices: keyed.into_iter().map(|(_, _, x)| x).collect(),
         });
     }
-    write_outputs(study, dir, &all, &values)?;
+    write_outputs(study, dir, &all, &values, &estimates)?;
     Ok(all)
 }
 
@@ -576,7 +574,7 @@ fn check_points(study: &Study, dir: &Path) -> Result<(), StudyError> {
                 bad(format!(
                     "has no column `{}`: this folder is not a run of {} (run `sensitivity` on the study, or merge its shards)",
                     x.key,
-                    study.file.display()
+                    study.header.file.display()
                 ))
             })
         })
@@ -628,7 +626,7 @@ fn read_values(study: &Study, dir: &Path) -> Result<Vec<Vec<Replicas>>, StudyErr
         .iter()
         .map(|m| position(m.column()))
         .collect::<Result<Vec<_>, _>>()?;
-    let (evaluations, replicas) = (study.design.points.len(), study.replicas as usize);
+    let (evaluations, replicas) = (study.design.points.len(), study.header.replicas as usize);
     let mut values = vec![vec![Vec::new(); evaluations]; study.metrics.len()];
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(e.to_string()))?;
@@ -671,7 +669,13 @@ fn number(x: f64) -> String {
     Cell::Num(x).text(&mut ryu::Buffer::new()).into_owned()
 }
 
-fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec<Replicas>]) -> Result<(), StudyError> {
+fn write_outputs(
+    study: &Study,
+    dir: &Path,
+    all: &[MetricIndices],
+    values: &[Vec<Replicas>],
+    estimates: &[Option<Vec<indices::Estimate>>],
+) -> Result<(), StudyError> {
     let method = study.method.as_str();
     let input_name = |i: Option<usize>| i.map_or(String::new(), |i| study.inputs[i].key.clone());
     let mut rows = vec![
@@ -727,6 +731,20 @@ fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec
     ];
     for (m, metric) in study.metrics.iter().enumerate() {
         for (e, replicas) in values[m].iter().enumerate() {
+            if let Some(x) = estimates[m].as_ref().map(|all| all[e]) {
+                let (lo, hi) = x
+                    .ci95
+                    .map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)));
+                rows.push(vec![
+                    e.to_string(),
+                    metric.name(),
+                    number(x.value),
+                    lo,
+                    hi,
+                    x.n.to_string(),
+                ]);
+                continue;
+            }
             let present: Vec<f64> = replicas.iter().flatten().copied().collect();
             let summary = crate::stats::Summary::of(&present, &[]);
             let (value, lo, hi) = match summary {
@@ -758,13 +776,14 @@ fn write_outputs(study: &Study, dir: &Path, all: &[MetricIndices], values: &[Vec
 /// Writes `rows` to `dir/name` under a temporary name, then renames it.
 fn write_csv(dir: &Path, name: &str, rows: &[Vec<String>]) -> Result<(), StudyError> {
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut writer = csv::Writer::from_path(&tmp).map_err(|e| folder::io_error(&tmp)(e.into()))?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        writer.write_record(row).map_err(|e| folder::io_error(&tmp)(e.into()))?;
+        writer
+            .write_record(row)
+            .map_err(|e| folder::io_error(&path)(e.into()))?;
     }
-    writer.flush().map_err(folder::io_error(&tmp))?;
-    drop(writer);
-    std::fs::rename(&tmp, &path).map_err(folder::io_error(&path))?;
-    Ok(())
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| folder::io_error(&path)(e.into_error()))?;
+    folder::write_file_atomically(&path, &bytes).map_err(|e| folder::io_error(&path)(e).into())
 }

@@ -42,16 +42,22 @@ class Results:
     exposure: Any = None
     training_runs: Any = None
     events: Any = None
+    #: A sensitivity study's results folder also has these (after the analysis).
+    sensitivity: Any = None
+    design: Any = None
+    evaluations: Any = None
+    #: A `stress` folder has only this table (and the manifest).
+    stress: Any = None
     manifest: Optional[dict] = None
     #: What the CLI printed on stderr, for results made by run() or sweep().
     log: str = field(default="", repr=False)
 
     def keys(self) -> list[str]:
         """The names of the tables and manifest present."""
-        return [k for k in (*S.TABLES, "manifest") if getattr(self, k) is not None]
+        return [k for k in (*S.ALL_TABLES, "manifest") if getattr(self, k) is not None]
 
     def __getitem__(self, name: str) -> Any:
-        if name not in (*S.TABLES, "manifest"):
+        if name not in (*S.ALL_TABLES, "manifest"):
             raise KeyError(name)
         return getattr(self, name)
 
@@ -60,7 +66,7 @@ class Results:
 
     def __repr__(self) -> str:
         parts = []
-        for k in S.TABLES:
+        for k in S.ALL_TABLES:
             t = getattr(self, k)
             if t is not None:
                 parts.append(f"{k}: {t.shape[0]}×{t.shape[1]}")
@@ -69,13 +75,21 @@ class Results:
         return f"Results({str(self.path)!r}, {self.engine}; {', '.join(parts)})"
 
 
-def load(results_dir, engine: str = "pandas", join_points: bool = True) -> Results:
+def load(results_dir, engine: str = "pandas", join_points: bool = True, parquet: Optional[bool] = None) -> Results:
     """Loads every output file of a results folder written by `run`,
-    `sweep` or `merge`, with the types of `mortgage_sim.schema.SCHEMA`.
+    `sweep` or `merge` (with a study's sensitivity.csv, design.csv and
+    evaluations.csv when there), or by `stress` (stress.csv only), with the
+    types of `mortgage_sim.schema.SCHEMA`.
 
     engine: "pandas" (default) or "polars" (needs polars installed).
     join_points: join points.csv's columns onto every other table (on
     `point`); False leaves each table as its file has it.
+    parquet: read NAME.parquet rather than NAME.csv where both exist
+    (`--format both`). None (default): when a Parquet reader is installed
+    (polars, or pyarrow for pandas). The declared columns get the same
+    dtypes either way; a swept key whose values are tables (a
+    distribution) is a struct from Parquet (dicts in pandas) and TOML text
+    from CSV.
 
     Raises LoadError (a ValueError) naming the file when a folder or file
     does not read as documented, ImportError when the engine is missing.
@@ -85,32 +99,72 @@ def load(results_dir, engine: str = "pandas", join_points: bool = True) -> Resul
     folder = Path(results_dir)
     if not folder.is_dir():
         raise LoadError(f"{folder}: no such results folder")
-    if not (folder / "points.csv").is_file():
-        hint = " (a shard folder: merge the shards first)" if (folder / "shard.json").is_file() else ""
-        raise LoadError(f"{folder}: no points.csv; not a results folder{hint}")
     frames = _Pandas() if engine == "pandas" else _Polars()
+    if (folder / "stress.csv").is_file() and not (folder / "points.csv").is_file():
+        out = Results(path=folder, engine=engine)
+        out.stress = frames.read(folder / "stress.csv", S.columns("stress"))
+        out.manifest = _manifest(folder)
+        return out
+    if not (folder / "points.csv").is_file() and not (folder / "points.parquet").is_file():
+        hint = " (a shard folder: merge the shards first)" if (folder / "shard.json").is_file() else ""
+        raise LoadError(f"{folder}: no points.csv or points.parquet; not a results folder{hint}")
+    if parquet is None:
+        parquet = frames.reads_parquet()
     out = Results(path=folder, engine=engine)
-    out.points = _load_points(folder / "points.csv", frames)
-    for table in S.TABLES[1:]:
-        path = folder / f"{table}.csv"
+    files = {t: _file(folder, t, parquet) for t in S.TABLES + S.STUDY_TABLES}
+    if files["points"].suffix == ".parquet":
+        out.points = frames.read_parquet(files["points"], S.columns("points"), _parquet_reader(frames))
+    else:
+        out.points = _load_points(files["points"], frames)
+    for table in S.TABLES[1:] + S.STUDY_TABLES:
+        path = files[table]
         if not path.is_file():
             continue
-        df = frames.read(path, S.columns(table))
+        if path.suffix == ".parquet":
+            df = frames.read_parquet(path, S.columns(table), _parquet_reader(frames))
+        else:
+            df = frames.read(path, S.columns(table))
         if table == "risk":
             df = _split_risk(df, frames)
         setattr(out, table, df)
     if join_points:
-        for table in S.TABLES[1:]:
+        for table in S.TABLES[1:] + S.STUDY_TABLES:
             df = getattr(out, table)
             if df is not None and "point" in frames.names(df):
-                setattr(out, table, _join(df, out.points, folder / f"{table}.csv", frames))
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        try:
-            out.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        except ValueError as e:
-            raise LoadError(f"{manifest}: not valid JSON: {e}") from None
+                setattr(out, table, _join(df, out.points, files[table], frames))
+    out.manifest = _manifest(folder)
     return out
+
+
+def _manifest(folder: Path) -> Optional[dict]:
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise LoadError(f"{manifest}: not valid JSON: {e}") from None
+
+
+def _file(folder: Path, table: str, parquet: bool) -> Path:
+    """The file a table is read from: NAME.parquet if `parquet` and it
+    exists, or if only it exists; else NAME.csv (which may be absent)."""
+    csv_path, pq_path = folder / f"{table}.csv", folder / f"{table}.parquet"
+    if pq_path.is_file() and (parquet or not csv_path.is_file()):
+        return pq_path
+    return csv_path
+
+
+def _parquet_reader(frames):
+    """The module that reads Parquet for `frames` (polars or pyarrow), or a
+    LoadError when none is installed."""
+    reader = frames.parquet_module()
+    if reader is None:
+        raise LoadError(
+            "this results folder has Parquet files only; reading them needs polars or pyarrow "
+            "(pip install polars), or rerun with --format both"
+        )
+    return reader
 
 
 # --- points.csv: fixed columns, then one column per swept key (TOML text) ----
@@ -273,6 +327,53 @@ class _Pandas:
                 df[name] = self._uint64(df[name], path, name)
         return df
 
+    def parquet_module(self):
+        for name in ("pyarrow", "polars"):
+            try:
+                return __import__(name)
+            except ImportError:
+                continue
+        return None
+
+    def reads_parquet(self) -> bool:
+        return self.parquet_module() is not None
+
+    def read_parquet(self, path: Path, cols: dict[str, S.Column], reader):
+        pd = self.pd
+        if reader.__name__ == "pyarrow":
+            df = pd.read_parquet(path)
+        else:
+            df = self._from_polars(reader.read_parquet(path), cols)
+        if path.stem != "points":  # points.parquet's swept keys are not declared
+            _check_header(path, list(df.columns), cols)
+        for name in df.columns:
+            c = cols.get(name)
+            if c is not None and str(df[name].dtype) != S.PANDAS_DTYPES[c.type]:
+                df[name] = df[name].astype(S.PANDAS_DTYPES[c.type])
+        return df
+
+    def _from_polars(self, df, cols: dict[str, S.Column]):
+        """A polars frame as pandas without pyarrow: numbers through numpy,
+        the rest (text, nullable integers, structs) through Python lists."""
+        pd = self.pd
+        out = {}
+        for name in df.columns:
+            s = df.get_column(name)
+            c = cols.get(name)
+            if c is not None and c.type in (S.FLOAT, S.FLOAT_OPT):
+                out[name] = pd.Series(s.fill_null(float("nan")).to_numpy(), dtype="float64")
+            elif c is not None and c.type in (S.INT, S.UINT64, S.BOOL):
+                out[name] = pd.Series(s.to_numpy(), dtype=S.PANDAS_DTYPES[c.type])
+            elif c is not None:
+                out[name] = pd.Series(s.to_list(), dtype=S.PANDAS_DTYPES[c.type])
+            elif s.dtype.is_numeric() and s.null_count() == 0:
+                out[name] = pd.Series(s.to_numpy())
+            elif str(s.dtype) == "String":
+                out[name] = pd.Series(s.to_list(), dtype="string")
+            else:
+                out[name] = pd.Series(s.to_list(), dtype="object")
+        return pd.DataFrame(out)
+
     def _uint64(self, s, path, name):
         try:
             values = [int(x) for x in s]
@@ -354,6 +455,22 @@ class _Polars:
             return df.with_columns(casts)
         except pl.exceptions.PolarsError as e:
             raise LoadError(f"{path}: a cell does not fit its column's type ({e})") from None
+
+    def parquet_module(self):
+        return self.pl
+
+    def reads_parquet(self) -> bool:
+        return True
+
+    def read_parquet(self, path: Path, cols: dict[str, S.Column], reader):
+        pl = self.pl
+        try:
+            df = pl.read_parquet(path)
+        except (pl.exceptions.PolarsError, OSError) as e:
+            raise LoadError(f"{path}: not a readable Parquet file ({e})") from None
+        if path.stem != "points":  # points.parquet's swept keys are not declared
+            _check_header(path, df.columns, cols)
+        return df.with_columns([pl.col(n).cast(self.dtype(cols[n].type)) for n in df.columns if n in cols])
 
     def _cast(self, name: str, kind: str):
         pl = self.pl

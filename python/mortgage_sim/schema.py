@@ -1,7 +1,10 @@
 """The one table of every output column's type, as `load()` returns it.
 
 It mirrors README.md's "Output files" tables (a test checks that both list
-the same columns, and another that a fresh run writes exactly these). A
+the same columns, and another that a fresh run writes exactly these) and the
+binary's own declaration, src/output/columns.rs, which types the Parquet
+files (a test checks a fresh run's Parquet schema against the polars dtypes
+here). A
 column's type is fixed here, never guessed from the data, so a run in which
 nobody defaults loads with the same dtypes as one in which everybody does,
 and two runs concatenate.
@@ -216,10 +219,57 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("amount_usd", FLOAT_OPT, "USD"),
         _c("detail", STR_OPT, "text"),
     ),
+    # --- written by `sensitivity` into the study's results folder --------
+    "sensitivity": (
+        _c("method", STR, "text"),
+        _c("metric", STR, "text"),
+        _c("input", STR_OPT, "text"),
+        _c("statistic", STR, "text"),
+        _c("value", FLOAT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+    ),
+    "design": (
+        _c("point", INT, "id"),
+        _c("role", STR, "text"),
+        _c("index", INT_OPT, "id"),
+        _c("input", STR_OPT, "text"),
+    ),
+    "evaluations": (
+        _c("point", INT, "id"),
+        _c("metric", STR, "text"),
+        _c("value", FLOAT_OPT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+    ),
+    # --- written by `stress` (its folder has this file and manifest.json) -
+    "stress": (
+        _c("step", INT, "id"),
+        _c("input", STR, "text"),
+        _c("input_value", FLOAT),
+        _c("metric", STR, "text"),
+        _c("value", FLOAT),
+        _c("ci95_low", FLOAT_OPT),
+        _c("ci95_high", FLOAT_OPT),
+        _c("n", INT, "count"),
+        _c("meets_target", BOOL),
+    ),
 }
 
-#: The tables in the order a results folder's files are written.
-TABLES = tuple(SCHEMA)
+#: The tables of every results folder, in the order its files are written
+#: (`run`, `sweep`, `merge`).
+TABLES = ("points", "replicas", "summary", "timeseries", "risk", "exposure", "training_runs", "events")
+
+#: The tables `sensitivity` adds to its study's results folder.
+STUDY_TABLES = ("sensitivity", "design", "evaluations")
+
+#: The table of a `stress` folder.
+STRESS_TABLES = ("stress",)
+
+#: Every table `load()` knows.
+ALL_TABLES = TABLES + STUDY_TABLES + STRESS_TABLES
 
 PANDAS_DTYPES = {
     INT: "int64",

@@ -27,8 +27,11 @@ pub const DIST_KINDS: &str = "fixed {value}, exp {mean}, uniform {low, high}, \
 /// buffers the table and so loses the key of a bad parameter: here a wrong
 /// type is reported at `….repair_hours.sigma`, and an unknown or missing
 /// parameter is named with the parameters that kind takes.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 #[serde(tag = "dist", rename_all = "lowercase")]
+#[schemars(
+    description = "A distribution: a table tagged by `dist`, e.g. { dist = \"lognormal\", median = 24, sigma = 1.0 }."
+)]
 pub enum DistSpec {
     /// Always `value`.
     Fixed {

@@ -3,12 +3,17 @@
 //! Every table rejects unknown keys, so a typo is an error rather than a
 //! silently ignored setting. Units are in the key names. Nothing here is
 //! validated beyond types; see [`super::scenario`] for the checked form.
+//!
+//! The JSON Schema of scenario files (`mortgage-sim schema scenario`,
+//! `schema/scenario.json`) is derived from these types: their doc comments
+//! are its descriptions.
 
 use super::dist::DistSpec;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Short name; results go to `results/<name>/`.
@@ -42,7 +47,7 @@ pub struct RawScenario {
 }
 
 /// `[simulation]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     /// Master seed.
@@ -54,7 +59,7 @@ pub struct RawSimulation {
 }
 
 /// `[contract]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawContract {
     /// Contract term in years; the simulation ends with it.
@@ -82,7 +87,7 @@ pub struct RawContract {
 }
 
 /// `contract.governs`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawGoverns {
     /// Payments total `committed_usd`; the prices value idle and late capacity.
@@ -92,7 +97,7 @@ pub enum RawGoverns {
 }
 
 /// `contract.payment_schedule`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawPaymentSchedule {
     /// Equal monthly installments.
@@ -103,7 +108,7 @@ pub enum RawPaymentSchedule {
 }
 
 /// `contract.undelivered_capacity`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawUndelivered {
     /// The buyer pays for late capacity as if it were delivered.
@@ -114,7 +119,7 @@ pub enum RawUndelivered {
 }
 
 /// `[buyer]`: the buyer's finances. Absent: the buyer always pays.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBuyer {
     /// Cash at the start of the term.
@@ -149,7 +154,7 @@ pub struct RawBuyer {
 }
 
 /// `[[buyer.funding_rounds]]`: an equity round at a fixed month.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFundingRound {
     /// Contract month (1-based) at whose end the money arrives, before that
@@ -160,7 +165,7 @@ pub struct RawFundingRound {
 }
 
 /// `[buyer.fundraising]`: rounds raised by rule.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFundraising {
     /// The buyer tries to raise when cash plus undrawn credit covers fewer
@@ -198,7 +203,7 @@ fn default_growth_window() -> u32 {
 
 /// `[buyer.cost_cuts]`: one cut of the fixed costs when the runway runs
 /// short.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCostCuts {
     /// The cut is decided when the runway falls below this many months.
@@ -212,7 +217,7 @@ pub struct RawCostCuts {
 
 /// `[buyer.restructuring]`: what the buyer seeks, once, when it cannot
 /// meet a payment.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRestructuring {
     /// `"deferral"` or `"step_down"`.
@@ -233,7 +238,7 @@ fn certain() -> f64 {
 }
 
 /// The kinds of restructuring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawRestructuringKind {
     /// Installments postponed to the term's last month.
@@ -254,7 +259,7 @@ impl RawRestructuringKind {
 
 /// `[provider]`: what the provider recovers after a default, and (with
 /// capex per chip on every generation) its own economics of the deal.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProvider {
     /// Fraction of the up capacity re-marketed after a default.
@@ -285,7 +290,7 @@ pub struct RawProvider {
 
 /// `[market]`: the rental price of a chip-hour of each generation on the
 /// open market, at which re-marketed capacity earns.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMarket {
     /// Market price at the start ÷ the contract's price, per generation.
@@ -299,7 +304,7 @@ pub struct RawMarket {
 }
 
 /// `[risk]`: thresholds of the risk figures.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRisk {
     /// A contract year "below threshold" has utilization under this.
@@ -307,7 +312,7 @@ pub struct RawRisk {
 }
 
 /// `[cluster]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCluster {
     /// Chips per failure unit (a node); all allocations are whole units.
@@ -323,7 +328,7 @@ pub struct RawCluster {
 }
 
 /// `[[cluster.generations]]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGeneration {
     /// Name tranches refer to.
@@ -342,7 +347,7 @@ pub struct RawGeneration {
 }
 
 /// `[[cluster.tranches]]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTranche {
     /// Chips delivered (a multiple of `failure_unit_chips`).
@@ -359,7 +364,7 @@ pub struct RawTranche {
 }
 
 /// `[cluster.tranches.ramp]`: a tranche delivered in steps over months.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRamp {
     /// Steps the tranche's chips arrive in, as equal as whole units allow.
@@ -378,7 +383,7 @@ pub struct RawRamp {
 /// would let `training_fraction` pass silently under `policy = "priority"`
 /// and would lose the key of a mistyped value. The pairing of policy and
 /// parameters is checked in [`super::scenario`].
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduler {
     /// Which policy runs.
@@ -394,7 +399,7 @@ pub struct RawScheduler {
 }
 
 /// `scheduler.policy`
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawPolicy {
     /// training > inference > research; research preemptible.
@@ -406,7 +411,7 @@ pub enum RawPolicy {
 }
 
 /// A workload class in `scheduler.order`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawClassName {
     /// Frontier training runs.
@@ -418,7 +423,7 @@ pub enum RawClassName {
 }
 
 /// `[training]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTraining {
     /// Compute time between checkpoints, in hours (τ).
@@ -450,7 +455,7 @@ pub struct RawTraining {
 /// `restart_overhead_hours × (N / reference_chips)^restart_exponent` per
 /// restart and `checkpoint_cost_hours × (N / reference_chips)^checkpoint_exponent`
 /// per checkpoint.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSizeScaling {
     /// The run size at which the configured costs hold.
@@ -464,7 +469,7 @@ pub struct RawSizeScaling {
 }
 
 /// `[[training.runs]]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRun {
     /// Months after the term starts when the run is ready to start.
@@ -479,7 +484,7 @@ pub struct RawRun {
 }
 
 /// `[training.generator]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRunGenerator {
     /// Start month of the first run.
@@ -499,7 +504,7 @@ pub struct RawRunGenerator {
 }
 
 /// `[inference]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInference {
     /// Demand at the start of the term, in baseline-chip equivalents.
@@ -519,7 +524,7 @@ pub struct RawInference {
 }
 
 /// `[inference.headroom]`: inference provisioned like a service.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHeadroom {
     /// Capacity held beyond the peak demand, as a fraction of it, so that
@@ -528,7 +533,7 @@ pub struct RawHeadroom {
 }
 
 /// `[inference.growth]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrowth {
     /// GBM drift μ per year: E[growth(t)] = e^{μt}.
@@ -549,7 +554,7 @@ pub struct RawGrowth {
 }
 
 /// `[inference.seasonality]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSeasonality {
     /// Relative amplitude of the 24-hour cycle (0 ≤ a < 1).
@@ -559,7 +564,7 @@ pub struct RawSeasonality {
 }
 
 /// `[research]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawResearch {
     /// Poisson arrival rate at the start of the term, jobs per hour
@@ -595,7 +600,7 @@ pub struct RawResearch {
 /// `[research.elastic]`: research as a lab does it. The researchers keep
 /// a backlog that soaks up idle capacity, up to a cap of
 /// `researchers × chips_per_researcher` chips running at once.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawElasticResearch {
     /// Researchers at the start of the term.

@@ -225,9 +225,7 @@ pub fn write_report(dir: &Path, options: &ReportOptions) -> Result<PathBuf, Repo
     }
     let html = page(&folder, &detail, &sections);
     let path = dir.join("report.html");
-    let tmp = dir.join(format!(".report.html.tmp-{}", std::process::id()));
-    fs::write(&tmp, html).map_err(write_err(&tmp))?;
-    fs::rename(&tmp, &path).map_err(write_err(&path))?;
+    crate::folder::write_file_atomically(&path, html.as_bytes()).map_err(write_err(&path))?;
     Ok(path)
 }
 

@@ -5,6 +5,7 @@
 //! `events.csv`. Each point's rows
 //! are written as the point is added, so a writer holds one point at a time.
 
+use super::columns::{self, EVENTS, EXPOSURE, POINTS, REPLICAS, RISK, SUMMARY, TIMESERIES, TRAINING_RUNS};
 use super::{BANDS, OutputError, PointResults, QUANTILES};
 use crate::engine::Span;
 use crate::folder::io_error;
@@ -24,8 +25,8 @@ struct Table {
 }
 
 impl Table {
-    fn create(dir: &Path, name: &str) -> Result<Table, OutputError> {
-        let path = dir.join(name);
+    fn create(dir: &Path, table: columns::Table) -> Result<Table, OutputError> {
+        let path = dir.join(format!("{}.csv", table.name));
         let file = File::create(&path).map_err(io_error(&path))?;
         Ok(Table {
             csv: csv::Writer::from_writer(BufWriter::new(file)),
@@ -60,86 +61,32 @@ pub(super) struct Tables {
     points_started: bool,
 }
 
-/// The columns of `risk.csv`: tidy, one row per (point, figure, parameter).
-pub const RISK_COLUMNS: [&str; 14] = [
-    "point",
-    "figure",
-    "year",
-    "quantile",
-    "threshold",
-    "value",
-    "stderr",
-    "ci95_low",
-    "ci95_high",
-    "n",
-    "interval",
-    "reliable",
-    "estimator",
-    "effective_n",
-];
-
-/// `p1`, `p5`, … for quantile levels.
-fn level_names(levels: &[f64]) -> impl Iterator<Item = String> + '_ {
-    levels.iter().map(|q| format!("p{}", (q * 100.0).round()))
-}
-
 impl Tables {
     /// Creates the files in `dir` and writes the headers that do not depend
     /// on the points.
     pub(super) fn create(dir: &Path) -> Result<Tables, OutputError> {
         let mut t = Tables {
-            points: Table::create(dir, "points.csv")?,
-            replicas: Table::create(dir, "replicas.csv")?,
-            summary: Table::create(dir, "summary.csv")?,
-            timeseries: Table::create(dir, "timeseries.csv")?,
-            risk: Table::create(dir, "risk.csv")?,
-            exposure: Table::create(dir, "exposure.csv")?,
-            runs: Table::create(dir, "training_runs.csv")?,
-            events: Table::create(dir, "events.csv")?,
+            points: Table::create(dir, POINTS)?,
+            replicas: Table::create(dir, REPLICAS)?,
+            summary: Table::create(dir, SUMMARY)?,
+            timeseries: Table::create(dir, TIMESERIES)?,
+            risk: Table::create(dir, RISK)?,
+            exposure: Table::create(dir, EXPOSURE)?,
+            runs: Table::create(dir, TRAINING_RUNS)?,
+            events: Table::create(dir, EVENTS)?,
             points_started: false,
         };
-        t.replicas
-            .row(std::iter::once("point").chain(COLUMNS.iter().map(|c| c.name)))?;
-        let head = ["point", "metric", "n", "mean", "stderr", "ci95_low", "ci95_high"];
-        t.summary.row(
-            head.iter()
-                .map(|s| s.to_string())
-                .chain(level_names(&QUANTILES))
-                .chain(["min".into(), "max".into()]),
-        )?;
-        t.timeseries.row(
-            ["point", "month", "metric", "mean"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(level_names(&BANDS)),
-        )?;
-        t.risk.row(RISK_COLUMNS)?;
-        t.exposure.row([
-            "point",
-            "month",
-            "ee_usd",
-            "pfe95_usd",
-            "pfe99_usd",
-            "epe_usd",
-            "marginal_pd",
-            "cumulative_pd",
-        ])?;
-        t.runs.row([
-            "point",
-            "replica",
-            "run",
-            "chips",
-            "generation",
-            "ready_month",
-            "start_month",
-            "planned_finish_month",
-            "finish_month",
-            "interruptions",
-            "outcome",
-            "ettr",
-        ])?;
-        t.events
-            .row(["point", "replica", "month", "kind", "amount_usd", "detail"])?;
+        for (table, columns) in [
+            (&mut t.replicas, REPLICAS),
+            (&mut t.summary, SUMMARY),
+            (&mut t.timeseries, TIMESERIES),
+            (&mut t.risk, RISK),
+            (&mut t.exposure, EXPOSURE),
+            (&mut t.runs, TRAINING_RUNS),
+            (&mut t.events, EVENTS),
+        ] {
+            table.row(columns.header())?;
+        }
         Ok(t)
     }
 
@@ -147,7 +94,8 @@ impl Tables {
     pub(super) fn add(&mut self, p: &PointResults) -> Result<(), OutputError> {
         if !self.points_started {
             let keys = p.params.iter().map(|(k, _)| k.as_str());
-            self.points.row(["point", "scenario"].into_iter().chain(keys))?;
+            let fixed: Vec<&str> = POINTS.header().collect();
+            self.points.row(fixed.into_iter().chain(keys))?;
             self.points_started = true;
         }
         let id = p.id.to_string();

@@ -68,6 +68,21 @@ fn proportion_with_interval(values: &[f64]) -> (f64, Option<(f64, f64)>, usize) 
     (k as f64 / n as f64, Some(stats::wilson(k, n)), n)
 }
 
+/// A metric's estimate at one evaluation with its 95% interval and the
+/// replicas (or effective replicas) behind it: what [`tornado_of_estimates`]
+/// reads when each evaluation's figure comes from an estimator other than
+/// the plain mean (the multi-fidelity control variate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The estimate.
+    pub value: f64,
+    /// Its 95% interval, when known.
+    pub ci95: Option<(f64, f64)>,
+    /// Replicas behind it (the effective sample size, rounded, for a
+    /// multi-fidelity estimate).
+    pub n: usize,
+}
+
 /// Tornado: each input's metric at its low and at its high end and the
 /// swing high − low. Means get Student-t intervals over replicas, and the
 /// swing's interval comes from the replica-by-replica differences (common
@@ -78,18 +93,46 @@ fn proportion_with_interval(values: &[f64]) -> (f64, Option<(f64, f64)>, usize) 
 /// conservative under the positive pairing of common random numbers.
 /// Inputs in design order.
 pub fn tornado(roles: &[Role], values: &[Replicas], proportion: bool) -> Vec<Index> {
-    let level = |v: &[f64]| {
-        if proportion {
-            proportion_with_interval(v)
+    let level = |e: usize| {
+        let present: Vec<f64> = values[e].iter().flatten().copied().collect();
+        let (value, ci95, n) = if proportion {
+            proportion_with_interval(&present)
         } else {
-            mean_with_interval(v)
-        }
+            mean_with_interval(&present)
+        };
+        Estimate { value, ci95, n }
     };
+    let paired = |lo: usize, hi: usize| {
+        let diffs: Vec<f64> = values[hi]
+            .iter()
+            .zip(&values[lo])
+            .filter_map(|(h, l)| Some((*h)? - (*l)?))
+            .collect();
+        mean_with_interval(&diffs)
+    };
+    tornado_from(roles, level, (!proportion).then_some(paired))
+}
+
+/// Tornado from one estimate per evaluation (see [`Estimate`]): the swing's
+/// interval is the square-and-add of the two ends' intervals, as for
+/// proportions in [`tornado`] (conservative under common random numbers,
+/// which pair the ends positively).
+pub fn tornado_of_estimates(roles: &[Role], estimates: &[Estimate]) -> Vec<Index> {
+    type Paired = fn(usize, usize) -> (f64, Option<(f64, f64)>, usize);
+    tornado_from(roles, |e| estimates[e], None::<Paired>)
+}
+
+/// The tornado of evaluation levels `level(e)`; the swing from `paired`
+/// (low, high) when given, else square-and-add.
+fn tornado_from(
+    roles: &[Role],
+    level: impl Fn(usize) -> Estimate,
+    paired: Option<impl Fn(usize, usize) -> (f64, Option<(f64, f64)>, usize)>,
+) -> Vec<Index> {
     let find = |want: Role| roles.iter().position(|&r| r == want);
     let mut out = Vec::new();
     if let Some(base) = find(Role::Base) {
-        let present: Vec<f64> = values[base].iter().flatten().copied().collect();
-        let (value, ci95, n) = level(&present);
+        let Estimate { value, ci95, n } = level(base);
         out.push(Index {
             input: None,
             statistic: "base_value",
@@ -103,32 +146,26 @@ pub fn tornado(roles: &[Role], values: &[Replicas], proportion: bool) -> Vec<Ind
         let (Some(lo), Some(hi)) = (find(Role::Low(i)), find(Role::High(i))) else {
             continue;
         };
-        let mut ends = Vec::new();
-        for (statistic, e) in [("low_value", lo), ("high_value", hi)] {
-            let present: Vec<f64> = values[e].iter().flatten().copied().collect();
-            let (value, ci95, n) = level(&present);
-            ends.push((value, ci95));
+        let ends = [level(lo), level(hi)];
+        for (statistic, end) in [("low_value", ends[0]), ("high_value", ends[1])] {
             out.push(Index {
                 input: Some(i),
                 statistic,
-                value,
-                ci95,
-                n,
+                value: end.value,
+                ci95: end.ci95,
+                n: end.n,
             });
         }
-        let diffs: Vec<f64> = values[hi]
-            .iter()
-            .zip(&values[lo])
-            .filter_map(|(h, l)| Some((*h)? - (*l)?))
-            .collect();
-        let (value, ci95, n) = match (proportion, ends[0], ends[1]) {
-            (true, (p1, Some((l1, u1))), (p2, Some((l2, u2)))) => {
+        let (value, ci95, n) = match (&paired, ends[0].ci95, ends[1].ci95) {
+            (Some(paired), _, _) => paired(lo, hi),
+            (None, Some((l1, u1)), Some((l2, u2))) => {
+                let (p1, p2) = (ends[0].value, ends[1].value);
                 let d = p2 - p1;
                 let lower = d - ((p2 - l2).powi(2) + (u1 - p1).powi(2)).sqrt();
                 let upper = d + ((u2 - p2).powi(2) + (p1 - l1).powi(2)).sqrt();
-                (d, Some((lower, upper)), diffs.len())
+                (d, Some((lower, upper)), ends[0].n.min(ends[1].n))
             }
-            _ => mean_with_interval(&diffs),
+            (None, _, _) => (ends[1].value - ends[0].value, None, ends[0].n.min(ends[1].n)),
         };
         out.push(Index {
             input: Some(i),

@@ -27,40 +27,50 @@ use super::{Input, Metric, StudyError, write_csv};
 use crate::config::{self, ConfigError};
 use crate::folder;
 use crate::montecarlo::{self, Progress};
-use crate::sweep::Plan;
+use crate::sweep::{self, Header, Plan};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-#[derive(Debug, Deserialize)]
+/// A reverse stress test file as written (`mortgage-sim stress`), after its
+/// header: one input with its range and a risk target. Its JSON Schema
+/// (`mortgage-sim schema stress`) is derived from this type and the header's.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawStress {
-    name: String,
-    #[serde(default)]
-    description: String,
-    base: String,
-    replicas: u32,
-    seed: Option<u64>,
+    /// The input searched.
     input: RawInput,
+    /// The risk target whose crossing is sought.
     target: RawTarget,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[input]`: the input a stress test moves.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawInput {
+    /// The dotted scenario key it sets.
     key: String,
+    /// One end of the search bracket.
     low: f64,
+    /// The other end of the search bracket.
     high: f64,
+    /// Whether the key takes whole numbers only.
     #[serde(default)]
     integer: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[target]`: a metric and the bound it must keep.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTarget {
+    /// A study metric: a `replicas.csv` metric column or `p_default_by_year_K`.
     metric: String,
+    /// The target holds while the metric is at most this (or give `at_least`).
     at_most: Option<f64>,
+    /// The target holds while the metric is at least this.
     at_least: Option<f64>,
+    /// Stop when the bracket is this narrow (input units).
     tolerance: f64,
+    /// Most bisection steps (default 30).
     #[serde(default = "default_steps")]
     max_steps: u32,
 }
@@ -69,21 +79,16 @@ fn default_steps() -> u32 {
     30
 }
 
+/// The JSON Schema of stress test files (draft 7).
+pub fn stress_schema() -> String {
+    sweep::header::file_schema::<RawStress>("mortgage-sim reverse stress test")
+}
+
 /// A loaded reverse stress test.
 #[derive(Debug, Clone)]
 pub struct StressTest {
-    /// Name; results go to `results/<name>/`.
-    pub name: String,
-    /// What it asks.
-    pub description: String,
-    /// The stress file.
-    pub file: PathBuf,
-    /// The base scenario file.
-    pub base: PathBuf,
-    /// Replicas per evaluation.
-    pub replicas: u32,
-    /// Master seed, if set.
-    pub seed: Option<u64>,
+    /// Name, file, base scenario, replicas per evaluation and seed.
+    pub header: Header,
     /// The input searched over.
     pub input: Input,
     /// The metric tested.
@@ -100,21 +105,8 @@ pub struct StressTest {
 
 /// Loads a stress file.
 pub fn load(path: &Path) -> Result<StressTest, ConfigError> {
-    let file = path.display().to_string();
-    let key_err = |key: &str, problem: String| ConfigError::Key {
-        file: file.clone(),
-        key: key.into(),
-        problem,
-    };
-    let raw: RawStress =
-        serde_path_to_error::deserialize(toml::Value::Table(config::read_toml(path)?)).map_err(|e| {
-            let (key, problem) = config::describe_de_error(&e);
-            key_err(&key, problem)
-        })?;
-    config::check_name(&raw.name).map_err(|p| key_err("name", p))?;
-    if raw.replicas == 0 {
-        return Err(key_err("replicas", "is 0; allowed: at least 1".into()));
-    }
+    let (header, raw) = sweep::header::read::<RawStress>(path)?;
+    let key_err = |key: &str, problem: String| header.key_error(key, problem);
     let (low, high) = (raw.input.low, raw.input.high);
     if !(low.is_finite() && high.is_finite() && low < high) {
         return Err(key_err(
@@ -150,12 +142,7 @@ pub fn load(path: &Path) -> Result<StressTest, ConfigError> {
         ));
     }
     Ok(StressTest {
-        name: raw.name,
-        description: raw.description,
-        file: path.to_path_buf(),
-        base: path.parent().unwrap_or(Path::new(".")).join(&raw.base),
-        replicas: raw.replicas,
-        seed: raw.seed,
+        header,
         input: Input {
             key: raw.input.key,
             low,
@@ -241,19 +228,24 @@ impl From<folder::FolderError> for StressError {
 /// Runs the bisection with the command line's `overrides` on every
 /// evaluation.
 pub fn search(test: &StressTest, overrides: &[String], progress: &dyn Progress) -> Result<Boundary, StressError> {
-    let mut base = config::read_toml(&test.base)?;
-    if let Some(seed) = test.seed {
+    let mut base = config::read_scenario(&test.header.base)?;
+    if let Some(seed) = test.header.seed {
         config::apply_override(&mut base, &format!("simulation.seed={seed}"))?;
     }
-    config::apply_override(&mut base, &format!("simulation.replicas={}", test.replicas))?;
+    config::apply_override(&mut base, &format!("simulation.replicas={}", test.header.replicas))?;
     let evaluate = |x: f64| -> Result<Evaluation, StressError> {
         let x = if test.input.integer { x.round() } else { x };
         let mut all = overrides.to_vec();
         all.push(format!("{}={}", test.input.key, test.input.text(x)));
-        let source = format!("{} ({} = {})", test.file.display(), test.input.key, test.input.text(x));
+        let source = format!(
+            "{} ({} = {})",
+            test.header.file.display(),
+            test.input.key,
+            test.input.text(x)
+        );
         let plan = Plan::single(base.clone(), &source, &all)?;
         let scenario = plan.point(0)?.scenario;
-        let outcomes = montecarlo::run_point(&scenario, test.replicas, progress);
+        let outcomes = montecarlo::run_point(&scenario, test.header.replicas, progress);
         let column = crate::metrics::column(test.metric.column()).expect("a metric names a replicas.csv column");
         let values: Vec<f64> = outcomes
             .iter()
@@ -280,7 +272,7 @@ pub fn search(test: &StressTest, overrides: &[String], progress: &dyn Progress) 
     if evaluations[0].meets == evaluations[1].meets {
         let verdict = if evaluations[0].meets { "met" } else { "missed" };
         return Err(StressError::NotCrossed {
-            file: test.file.display().to_string(),
+            file: test.header.file.display().to_string(),
             problem: format!(
                 "the target {} {} {} is {verdict} at both ends of input.{{low, high}} ({} = {}: {}; {}: {}); \
                  allowed: a range over which it is crossed — widen it",
@@ -378,7 +370,7 @@ pub fn write(
             "tool": "mortgage-sim",
             "version": env!("CARGO_PKG_VERSION"),
             "kind": "stress",
-            "source": test.file.display().to_string(),
+            "source": test.header.file.display().to_string(),
             "command": command,
             "input": test.input.key,
             "metric": test.metric.name(),

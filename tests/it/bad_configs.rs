@@ -14,6 +14,8 @@ use std::process::Output;
 
 /// File name → (key the message must name, part of the problem it must state).
 const EXPECTED: &[(&str, &str, &str)] = &[
+    ("variant_key_outside_set.toml", "`contract`", "under [set]"),
+    ("variant_bad_value.toml", "`contract.term_years`", "is -1"),
     ("unparsable_toml.toml", "chip_mtbf_hours", "line 18, column 19"),
     ("missing_required_key.toml", "`cluster.chip_mtbf_hours`", "is missing"),
     (

@@ -1,7 +1,8 @@
 //! Fuzzing the binary with spoiled input files: no input may make it panic,
 //! abort, hang, exhaust memory or write outside its results folder.
 //!
-//! Every shipped scenario (`configs/*.toml`, `tests/data/golden.toml`) and
+//! Every shipped scenario (`configs/*.toml`, the variants in
+//! `configs/stress/`, `tests/data/golden.toml`) and
 //! experiment (`experiments/*.toml`, `tests/data/sweep_small.toml`), and a
 //! small sensitivity study and stress test (`tests/data/study_small.toml`,
 //! `tests/data/stress_small.toml`), is parsed,
@@ -372,6 +373,7 @@ fn toml_files(dir: &str) -> Vec<String> {
 fn sources() -> Vec<Source> {
     let scenarios = toml_files("configs")
         .into_iter()
+        .chain(toml_files("configs/stress"))
         .chain(["tests/data/golden.toml".into()]);
     let experiments = toml_files("experiments")
         .into_iter()
@@ -388,13 +390,22 @@ fn sources() -> Vec<Source> {
             let path = support::repo().join(&rel);
             let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
             let mut doc = Value::Table(text.parse::<toml::Table>().unwrap_or_else(|e| panic!("{rel}: {e}")));
-            if kind != FileKind::Scenario {
-                let base = doc["base"].as_str().unwrap_or_else(|| panic!("{rel}: no base"));
-                let base = path.parent().unwrap().join(base);
-                let base = base
+            let absolute = |name: &Value| {
+                let name = name.as_str().unwrap_or_else(|| panic!("{rel}: a path is not a string"));
+                let file = path.parent().unwrap().join(name);
+                let file = file
                     .canonicalize()
-                    .unwrap_or_else(|e| panic!("{}: {e}", base.display()));
-                doc["base"] = Value::String(base.to_str().unwrap().into());
+                    .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                Value::String(file.to_str().unwrap().into())
+            };
+            if kind != FileKind::Scenario && doc.get("base").is_none() {
+                panic!("{rel}: no base");
+            }
+            if let Some(base) = doc.get("base") {
+                doc["base"] = absolute(base);
+            }
+            if let Some(Value::Array(variants)) = doc.get("variants") {
+                doc["variants"] = Value::Array(variants.iter().map(absolute).collect());
             }
             Source { rel, kind, doc }
         })

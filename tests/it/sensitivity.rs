@@ -310,3 +310,87 @@ fn sensitivity_with_report_draws_the_study_it_just_analysed() {
         "{chart}"
     );
 }
+
+/// The rows of `file` as (header → cell) maps.
+fn table(file: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(file).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn with_fidelity_multi_a_tornado_reads_the_multi_fidelity_estimates_of_risk_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = support::repo().join("tests/data/reduced.toml");
+    let text = format!(
+        "name = \"mf\"\nbase = {:?}\nreplicas = 16\nmethod = \"tornado\"\n\
+         metrics = [\"p_default_by_year_5\", \"utilization\"]\n\
+         [[inputs]]\nkey = \"inference.growth.drift_per_year\"\nlow = 0.2\nhigh = 0.6\n",
+        base.to_str().unwrap()
+    );
+    fs::write(tmp.path().join("s.toml"), text).unwrap();
+    let out = tmp.path().join("out");
+    let o = support::binary()
+        .args(["sensitivity", "s.toml", "--fidelity", "multi", "--quiet", "--out"])
+        .arg(&out)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Which design point is the base, the low and the high end.
+    let design = table(&out.join("design.csv"));
+    let point_of = |role: &str| design.iter().find(|r| r["role"] == role).unwrap()["point"].clone();
+    let risk = table(&out.join("risk.csv"));
+    let estimate = |point: &str| {
+        risk.iter()
+            .find(|r| r["point"] == point && r["figure"] == "p_default_by_year" && r["year"] == "5")
+            .unwrap()
+            .clone()
+    };
+    let ends: Vec<_> = ["base", "low", "high"].iter().map(|r| estimate(&point_of(r))).collect();
+    assert!(
+        ends.iter().any(|e| e["estimator"] == "multi_fidelity"),
+        "no multi-fidelity estimate to test: {ends:?}"
+    );
+    let rows = table(&out.join("sensitivity.csv"));
+    let stat = |metric: &str, statistic: &str| {
+        rows.iter()
+            .find(|r| r["metric"] == metric && r["statistic"] == statistic)
+            .unwrap_or_else(|| panic!("no {statistic} of {metric}"))
+            .clone()
+    };
+    let number = |s: &str| s.parse::<f64>().unwrap();
+    // The study's levels are risk.csv's estimates, interval and all ...
+    for (statistic, e) in ["base_value", "low_value", "high_value"].iter().zip(&ends) {
+        let row = stat("p_default_by_year_5", statistic);
+        for (a, b) in [("value", "value"), ("ci95_low", "ci95_low"), ("ci95_high", "ci95_high")] {
+            assert_eq!(number(&row[a]), number(&e[b]), "{statistic} {a}");
+        }
+    }
+    // ... and the swing their difference.
+    let swing = number(&stat("p_default_by_year_5", "swing")["value"]);
+    assert!((swing - (number(&ends[2]["value"]) - number(&ends[1]["value"]))).abs() < 1e-12);
+    // A metric risk.csv does not estimate stays the plain mean of the replicas.
+    let replicas = table(&out.join("replicas.csv"));
+    let base_point = point_of("base");
+    let utilization: Vec<f64> = replicas
+        .iter()
+        .filter(|r| r["point"] == base_point)
+        .map(|r| number(&r["utilization"]))
+        .collect();
+    let mean = utilization.iter().sum::<f64>() / utilization.len() as f64;
+    let base_value = number(&stat("utilization", "base_value")["value"]);
+    assert!(
+        (base_value - mean).abs() <= 1e-12 * mean.abs(),
+        "{base_value} vs {mean}"
+    );
+}
