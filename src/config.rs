@@ -25,6 +25,7 @@ pub mod research;
 pub(crate) mod rules;
 pub mod scenario;
 pub mod training;
+pub mod tranche;
 
 pub use dist::{Dist, DistSpec, TimeDist};
 pub use overlay::read_scenario;

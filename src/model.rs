@@ -8,6 +8,7 @@
 
 pub mod budget;
 pub(crate) mod cluster;
+pub mod deliveries;
 pub mod derived;
 pub mod event;
 pub mod inference;

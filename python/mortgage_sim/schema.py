@@ -114,6 +114,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _c("inference_served_chip_hours", FLOAT, "baseline chip-hours"),
         _c("inference_unserved_chip_hours", FLOAT, "baseline chip-hours"),
         _c("inference_served_fraction", FLOAT, "fraction"),
+        _c("inference_headroom_chip_hours", FLOAT, "baseline chip-hours"),
         _c("commercial_failure_month", FLOAT_OPT, "month"),
         _c("research_jobs_arrived", INT, "count"),
         _c("research_jobs_completed", INT, "count"),

@@ -6,7 +6,7 @@ use super::dist::TimeDist;
 use super::failures::{self, FailureDomain, FailureKind};
 use super::raw::RawCluster;
 use super::rules;
-use super::scenario::{Gen, KeyError, bad, limits, months, non_negative, positive, require, time_dist};
+use super::scenario::{Gen, KeyError, bad, limits, non_negative, positive, require, time_dist};
 use crate::engine::{SimTime, Span};
 
 /// Cluster capacity and failure process.
@@ -28,7 +28,8 @@ pub struct ClusterSpec {
     pub kinds: Vec<FailureKind>,
     /// Generations, in file order.
     pub generations: Vec<Generation>,
-    /// Deliveries.
+    /// Deliveries in file order: one per `[[cluster.tranches]]`, or one per
+    /// step of a ramped tranche (`config::tranche`), its steps consecutive.
     pub tranches: Vec<Tranche>,
 }
 
@@ -49,7 +50,7 @@ pub struct Generation {
     pub capex_per_chip_usd: Option<f64>,
 }
 
-/// One delivery of capacity.
+/// One delivery of capacity: a tranche, or one step of a ramped tranche.
 #[derive(Debug, Clone)]
 pub struct Tranche {
     /// Failure units delivered.
@@ -58,8 +59,13 @@ pub struct Tranche {
     pub generation: Gen,
     /// Planned delivery.
     pub planned: SimTime,
-    /// Random delivery delay.
+    /// Random delivery delay, shared by the steps of a ramped tranche
+    /// (drawn once, at its step 0).
     pub delay: TimeDist,
+    /// Which step of its tranche's ramp this is (0: the first or only one).
+    pub step: u32,
+    /// The step's own delay on top of the shared one (None: none).
+    pub jitter: Option<TimeDist>,
 }
 
 impl ClusterSpec {
@@ -218,16 +224,21 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
                     ),
                 )
             })?;
-        tranches.push(Tranche {
-            units: t.chips / unit_chips,
+        let delay = time_dist(
+            &t.delivery_delay_months,
+            Span::MONTH,
+            &format!("{key}.delivery_delay_months"),
+        )?;
+        let units = t.chips / unit_chips;
+        tranches.extend(super::tranche::steps(
+            t.ramp.as_ref(),
+            &key,
+            units,
             generation,
-            planned: SimTime::at(months(planned_month)),
-            delay: time_dist(
-                &t.delivery_delay_months,
-                Span::MONTH,
-                &format!("{key}.delivery_delay_months"),
-            )?,
-        });
+            planned_month,
+            delay,
+            term_months,
+        )?);
     }
     // Failures of the whole cluster must be rarer than the clock's
     // resolution: at a mean gap under 2 s most gaps round to 0 s and the

@@ -1,4 +1,5 @@
-//! Inference demand, checked: the growth path, seasonality and noise.
+//! Inference demand, checked: the growth path, seasonality and noise, and
+//! the headroom it is provisioned with.
 
 use super::raw::RawInference;
 use super::scenario::{KeyError, hours, non_negative, positive, probability, require};
@@ -32,6 +33,9 @@ pub struct InferenceSpec {
     /// The measure the path is sampled under: none from a config; set by
     /// importance sampling (`montecarlo::importance`) on a copy.
     pub tilt: DemandTilt,
+    /// Provisioning for the cycle's peak plus a latency margin (None: each
+    /// step's demand is granted).
+    pub headroom: Option<Headroom>,
 }
 
 /// An exponential tilt of the demand path's drivers of default, for
@@ -59,6 +63,31 @@ impl DemandTilt {
         self.drift_shift_per_year == 0.0 && self.failure_probability.is_none() && self.failure_time_shape.is_none()
     }
 }
+
+/// Inference provisioned like a service (`[inference.headroom]`): at each
+/// step it is granted base × growth(t) × `peak_to_mean` × (1 + `latency_margin`)
+/// baseline chips, the trend's demand at the peak of the daily and weekly
+/// cycles plus a margin for its latency target, and serves min(demand,
+/// granted). The noise is not foreseen: the margin absorbs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Headroom {
+    /// The cycles' peak over their mean, (1 + a_d)(1 + a_w): an upper bound
+    /// on the seasonal factor, reached when the day's and the week's peaks
+    /// coincide.
+    pub peak_to_mean: f64,
+    /// Capacity beyond the peak, as a fraction of it.
+    pub latency_margin: f64,
+}
+
+impl Headroom {
+    /// Baseline chips granted for a trend demand (base × growth) of `trend`.
+    pub fn granted(&self, trend: f64) -> f64 {
+        trend * self.peak_to_mean * (1.0 + self.latency_margin)
+    }
+}
+
+/// The largest latency margin: a fleet ten times its peak demand is a typo.
+pub const MAX_LATENCY_MARGIN: f64 = 10.0;
 
 /// The finest demand step allowed: one minute. A finer one adds events,
 /// not accuracy (demand drifts over months), and every step may preempt
@@ -95,6 +124,31 @@ pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
         "inference.growth.drift_per_year",
         "allowed: a finite number",
     )?;
+    let diurnal_amplitude = amplitude(
+        raw.seasonality.diurnal_amplitude,
+        "inference.seasonality.diurnal_amplitude",
+    )?;
+    let weekly_amplitude = amplitude(
+        raw.seasonality.weekly_amplitude,
+        "inference.seasonality.weekly_amplitude",
+    )?;
+    let headroom = raw
+        .headroom
+        .as_ref()
+        .map(|h| {
+            let key = "inference.headroom.latency_margin";
+            let m = non_negative(h.latency_margin, key)?;
+            require(
+                m <= MAX_LATENCY_MARGIN,
+                key,
+                format!("is {}; allowed: 0 to {MAX_LATENCY_MARGIN}", super::rules::show(m)),
+            )?;
+            Ok::<Headroom, KeyError>(Headroom {
+                peak_to_mean: (1.0 + diurnal_amplitude) * (1.0 + weekly_amplitude),
+                latency_margin: m,
+            })
+        })
+        .transpose()?;
     Ok(InferenceSpec {
         base_demand_chips: non_negative(raw.base_demand_chips, "inference.base_demand_chips")?,
         step: hours(step_hours(raw.step_hours)?),
@@ -108,14 +162,8 @@ pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             "inference.growth.commercial_failure_probability",
         )?,
         failure_decay_per_year: non_negative(g.failure_decay_per_year, "inference.growth.failure_decay_per_year")?,
-        diurnal_amplitude: amplitude(
-            raw.seasonality.diurnal_amplitude,
-            "inference.seasonality.diurnal_amplitude",
-        )?,
-        weekly_amplitude: amplitude(
-            raw.seasonality.weekly_amplitude,
-            "inference.seasonality.weekly_amplitude",
-        )?,
+        diurnal_amplitude,
+        weekly_amplitude,
         noise_sigma: non_negative(raw.noise_sigma, "inference.noise_sigma")?,
         completed_run_jump: non_negative(g.completed_run_jump, "inference.growth.completed_run_jump")?,
         completed_run_jump_sigma: non_negative(
@@ -123,5 +171,6 @@ pub(super) fn inference(raw: &RawInference) -> Result<InferenceSpec, KeyError> {
             "inference.growth.completed_run_jump_sigma",
         )?,
         tilt: DemandTilt::default(),
+        headroom,
     })
 }

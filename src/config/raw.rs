@@ -399,8 +399,25 @@ pub struct RawTranche {
     pub generation: String,
     /// Planned delivery, months after the term starts.
     pub planned_month: f64,
-    /// Random delay added to the planned month.
+    /// Random delay added to the planned month (shared by a ramp's steps).
     pub delivery_delay_months: DistSpec,
+    /// Deliver the chips as a ramp of steps (absent: one step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<RawRamp>,
+}
+
+/// `[cluster.tranches.ramp]`: a tranche delivered in steps over months.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRamp {
+    /// Steps the tranche's chips arrive in, as equal as whole units allow.
+    pub steps: u32,
+    /// Months between the planned months of consecutive steps.
+    pub interval_months: f64,
+    /// Each step's own delay on top of the tranche's shared delay (absent:
+    /// none, so the steps keep their spacing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_jitter_months: Option<DistSpec>,
 }
 
 /// `[scheduler]`
@@ -543,6 +560,19 @@ pub struct RawInference {
     pub seasonality: RawSeasonality,
     /// Standard deviation of the i.i.d. lognormal noise per step (0 = none).
     pub noise_sigma: f64,
+    /// Provision inference for the cycle's peak plus a latency margin
+    /// (absent: grant each step's demand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<RawHeadroom>,
+}
+
+/// `[inference.headroom]`: inference provisioned like a service.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeadroom {
+    /// Capacity held beyond the peak demand, as a fraction of it, so that
+    /// the serving fleet stays below the load its latency target allows.
+    pub latency_margin: f64,
 }
 
 /// `[inference.growth]`

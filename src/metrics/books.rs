@@ -122,6 +122,8 @@ pub struct Levels {
     pub demand: f64,
     /// Inference served, baseline-chip equivalents.
     pub served: f64,
+    /// Capacity held by inference, baseline-chip equivalents.
+    pub inference_capacity: f64,
     /// Idle capacity at the contract's prices, USD per second.
     pub idle_value: f64,
     /// Late capacity at the contract's prices, USD per second.
@@ -139,6 +141,8 @@ pub struct Integrator {
     pub demand: f64,
     /// Inference served, baseline-chip-seconds.
     pub served: f64,
+    /// Capacity held by inference, baseline-chip-seconds.
+    pub inference_capacity: f64,
     /// Idle capacity at the contract's prices, USD.
     pub idle_usd: f64,
     /// Late capacity at the contract's prices, USD.
@@ -164,6 +168,7 @@ impl Integrator {
         }
         self.demand += levels.demand * dt as f64;
         self.served += levels.served * dt as f64;
+        self.inference_capacity += levels.inference_capacity * dt as f64;
         self.idle_usd += levels.idle_value * dt as f64;
         self.undelivered_usd += levels.undelivered_value * dt as f64;
         self.remarketed_usd += levels.remarketed_value * dt as f64;

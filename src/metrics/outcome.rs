@@ -118,6 +118,8 @@ pub struct ReplicaTally {
     pub demand_chip_seconds: f64,
     /// Inference served, baseline-chip-seconds.
     pub served_chip_seconds: f64,
+    /// Capacity held by inference, baseline-chip-seconds.
+    pub inference_capacity_chip_seconds: f64,
     /// Counts of what happened.
     pub counts: Counts,
     /// Unit failures by kind, in `[[cluster.failure_kinds]]` order (empty

@@ -103,6 +103,9 @@ pub struct ReplicaRow {
     pub inference_unserved_chip_hours: f64,
     /// served / demand.
     pub inference_served_fraction: f64,
+    /// Capacity inference held beyond what it served, baseline-chip-hours:
+    /// its headroom.
+    pub inference_headroom_chip_hours: f64,
     /// Month of the commercial failure, if any (empty otherwise).
     pub commercial_failure_month: Option<f64>,
     /// Research jobs arrived.
@@ -298,7 +301,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 80] = [
+pub const COLUMNS: [Column; 81] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -391,6 +394,9 @@ pub const COLUMNS: [Column; 80] = [
     }),
     col("inference_served_fraction", Unit::Fraction, |r| {
         Cell::Num(r.inference_served_fraction)
+    }),
+    col("inference_headroom_chip_hours", Unit::BaselineChipHours, |r| {
+        Cell::Num(r.inference_headroom_chip_hours)
     }),
     col("commercial_failure_month", Unit::Month, |r| {
         Cell::opt(r.commercial_failure_month)
@@ -551,6 +557,7 @@ impl ReplicaRow {
             inference_served_chip_hours: served,
             inference_unserved_chip_hours: (demand - served).max(0.0),
             inference_served_fraction: if demand > 0.0 { served / demand } else { 1.0 },
+            inference_headroom_chip_hours: (per_hour(t.inference_capacity_chip_seconds) - served).max(0.0),
             commercial_failure_month: t.commercial_failure.map(|f| f.in_units(Span::MONTH)),
             research_jobs_arrived: c.research_arrived,
             research_jobs_completed: c.research_completed,

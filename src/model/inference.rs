@@ -18,6 +18,9 @@
 //! exp(−θz + θ²/2) for the shifted value z). The full model and its
 //! low-fidelity twin both sample through this type, so a tilt acts
 //! identically in both.
+//! What inference is granted is the step's demand, or, provisioned like a
+//! service (`[inference.headroom]`), the trend's demand at the cycle's peak
+//! plus a latency margin: [`DemandPath::granted`].
 
 use crate::config::scenario::{DemandTilt, InferenceSpec};
 use crate::engine::{SimTime, Span};
@@ -151,6 +154,16 @@ impl DemandPath {
     pub fn growth(&self) -> f64 {
         self.log_growth.exp()
     }
+
+    /// Baseline chips inference is granted at the last step, whose demand
+    /// was `demand`: the demand itself, or with `[inference.headroom]` the
+    /// trend's demand at the cycle's peak plus the latency margin.
+    pub fn granted(&self, demand: f64) -> f64 {
+        match &self.spec.headroom {
+            None => demand,
+            Some(h) => h.granted(self.spec.base_demand_chips * self.growth()),
+        }
+    }
 }
 
 /// The mean shift θ = Δμ√Δ/σ of a growth step of `dt` years' normal
@@ -191,6 +204,7 @@ mod tests {
             completed_run_jump: 0.0,
             completed_run_jump_sigma: 0.0,
             tilt: DemandTilt::default(),
+            headroom: None,
         }
     }
 

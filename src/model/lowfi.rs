@@ -3,8 +3,9 @@
 //! (`montecarlo::multifidelity`).
 //!
 //! It draws from the **same random streams** as the full replica of the
-//! same seed (common random numbers): the tranches' delivery delays in
-//! tranche order (stream `deliveries`), the inference demand path step by
+//! same seed (common random numbers): the deliveries' arrival times, ramp
+//! steps included, by the full model's `deliveries::arrivals` (stream
+//! `deliveries`), the inference demand path step by
 //! step with the full model's `DemandPath` (stream `inference`, so demand
 //! is *identical* until a default), training cancellations in ready order
 //! (stream `training`). What it reduces:
@@ -17,7 +18,8 @@
 //!   room (as the full model's FIFO queue does) and hold their chips for
 //!   their failure-free duration on that generation, without failures,
 //!   checkpoints or restarts.
-//! - **Inference** is served min(demand, capacity) with capacity the up
+//! - **Inference** is served min(demand, granted, capacity) (granted: the
+//!   demand, or its headroom's provision, `DemandPath::granted`), capacity the up
 //!   units not held by training (priority) or outside the training share
 //!   (partitioned), fractional rather than in whole units, constant over a
 //!   demand step.
@@ -149,12 +151,13 @@ impl<'s> Twin<'s> {
         let mut streams = Streams::new(seed);
         let term = SimTime::at(scenario.contract.term);
         let cl = &scenario.cluster;
+        // The full model's draws (`World::new` calls the same function).
+        let arrivals = super::deliveries::arrivals(cl, &mut streams.deliveries);
         let windows = cl
             .tranches
             .iter()
-            .map(|t| {
-                // Drawn in tranche order, as `World::new` draws them.
-                let arrival = t.planned + t.delay.sample(&mut streams.deliveries);
+            .zip(arrivals)
+            .map(|(t, arrival)| {
                 let arrival = if arrival < term { arrival } else { SimTime(u64::MAX) };
                 let life = cl.generations[t.generation.index()].service_life;
                 let retires = life.map_or(SimTime(u64::MAX), |l| SimTime(arrival.0.saturating_add(l.secs())));
@@ -266,10 +269,11 @@ impl<'s> Twin<'s> {
             let capacity: f64 = (0..up.len())
                 .map(|g| self.inference_room(g, &up, &running) * speeds[g])
                 .sum();
-            let demand = path
-                .as_mut()
-                .map_or(0.0, |p| p.advance(now, &mut self.streams.inference));
-            let served = demand.min(capacity).max(0.0);
+            let (demand, granted) = path.as_mut().map_or((0.0, 0.0), |p| {
+                let d = p.advance(now, &mut self.streams.inference);
+                (d, p.granted(d))
+            });
+            let served = demand.min(granted).min(capacity).max(0.0);
             let next = (now + step).min(term);
             let mut at = now;
             while month <= month_count && month_end(month) <= next {

@@ -180,6 +180,9 @@ struct Inference {
     path: Option<DemandPath>,
     /// Demand now, baseline-chip equivalents.
     demand: f64,
+    /// Capacity it is granted now, baseline-chip equivalents: the demand,
+    /// or with `[inference.headroom]` the cycle's peak plus the margin.
+    granted: f64,
 }
 
 /// The buyer's money and the month and year marks it closes against.
@@ -219,10 +222,9 @@ impl<'s> World<'s> {
         let term = scenario.contract.term;
         let mut queue = EventQueue::new();
         let end = SimTime::at(term);
-        for (i, t) in (0u32..).zip(&cl.tranches) {
-            let delay = t.delay.sample(&mut streams.deliveries);
+        let arrivals = super::deliveries::arrivals(cl, &mut streams.deliveries);
+        for ((i, t), arrival) in (0u32..).zip(&cl.tranches).zip(arrivals) {
             queue.schedule(t.planned, Event::TranchePlanned { tranche: i });
-            let arrival = t.planned + delay;
             if arrival < end {
                 queue.schedule(arrival, Event::TrancheArrives { tranche: i });
             }
@@ -285,6 +287,7 @@ impl<'s> World<'s> {
             inference: Inference {
                 path: demand_path,
                 demand: 0.0,
+                granted: 0.0,
             },
             research: Research::new(
                 cl.generations.len(),
@@ -445,6 +448,7 @@ impl<'s> World<'s> {
                 / Span::HOUR.secs() as f64;
         }
         l.served = capacity.min(self.inference.demand);
+        l.inference_capacity = capacity;
         l
     }
 

@@ -120,6 +120,7 @@ pub const REPLICAS: Table = Table {
         ("inference_served_chip_hours", Float),
         ("inference_unserved_chip_hours", Float),
         ("inference_served_fraction", Float),
+        ("inference_headroom_chip_hours", Float),
         ("commercial_failure_month", FloatOpt),
         ("research_jobs_arrived", Int),
         ("research_jobs_completed", Int),

@@ -140,6 +140,26 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "`training.generator.interval_months`",
         "at most 100000 runs",
     ),
+    (
+        "ramp_past_term.toml",
+        "`cluster.tranches[0].ramp.interval_months`",
+        "planned_month + (steps − 1) × interval_months < 12.0",
+    ),
+    (
+        "ramp_more_steps_than_units.toml",
+        "`cluster.tranches[0].ramp.steps`",
+        "at most one step per unit",
+    ),
+    (
+        "ramp_jitter_negative.toml",
+        "`cluster.tranches[0].ramp.step_jitter_months.low`",
+        "≥ 0",
+    ),
+    (
+        "headroom_margin_too_large.toml",
+        "`inference.headroom.latency_margin`",
+        "allowed: 0 to 10",
+    ),
 ];
 
 fn stderr(o: &Output) -> String {

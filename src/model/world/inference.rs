@@ -1,6 +1,9 @@
 //! Inference in the world: demand re-evaluated each step and capacity
 //! re-granted (fastest generations first, idle units before preempting
-//! research), and idle units topping up unmet demand between steps.
+//! research), and idle units topping up a shortfall between steps. What is
+//! granted is the demand, or with `[inference.headroom]` the cycle's peak
+//! plus a latency margin (`DemandPath::granted`): the capacity beyond what
+//! is served is inference's headroom, held (busy), not idle.
 
 use super::*;
 
@@ -13,12 +16,13 @@ impl World<'_> {
             return;
         }
         self.inference.demand = path.advance(now, &mut self.streams.inference);
+        self.inference.granted = path.granted(self.inference.demand);
         // Re-grant from scratch: hand everything back, then claim fastest
         // generations first, idle units before preempting research.
         for p in &mut self.cluster.pools {
             p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }
-        let mut remaining = self.inference.demand;
+        let mut remaining = self.inference.granted;
         for preempt in [false, true] {
             for i in 0..self.cluster.fastest_first.len() {
                 if remaining <= 0.0 {
@@ -48,17 +52,17 @@ impl World<'_> {
     }
 
     /// Between demand steps, inference takes idle units (no preemption)
-    /// towards unmet demand, e.g. to replace a failed unit.
+    /// towards what it is granted, e.g. to replace a failed unit.
     pub(super) fn fill_inference_from_idle(&mut self) {
         if self.inference.path.is_none() {
             return;
         }
-        let served: f64 = self
+        let held: f64 = self
             .cluster
             .generations()
             .map(|(g, p)| self.chips(p[Class::Inference]) as f64 * self.cluster.speed(g))
             .sum();
-        let mut remaining = self.inference.demand - served;
+        let mut remaining = self.inference.granted - held;
         for i in 0..self.cluster.fastest_first.len() {
             if remaining <= 0.0 {
                 break;

@@ -95,6 +95,7 @@ impl World<'_> {
         }
         self.research.drop_waiting();
         self.inference.demand = 0.0;
+        self.inference.granted = 0.0;
         for p in &mut self.cluster.pools {
             p.transfer(Class::Inference, Class::Idle, p[Class::Inference]);
         }

@@ -46,6 +46,7 @@ impl World<'_> {
             buyer,
             demand_chip_seconds: self.books.demand,
             served_chip_seconds: self.books.served,
+            inference_capacity_chip_seconds: self.books.inference_capacity,
             counts,
             failures_by_kind: self.counters.failures_by_kind,
             runs,
