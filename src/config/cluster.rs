@@ -9,6 +9,11 @@ use super::rules;
 use super::scenario::{Gen, KeyError, bad, limits, non_negative, positive, require, time_dist};
 use crate::engine::{SimTime, Span};
 
+/// The range of a generation's relative speed.
+pub const MIN_SPEED: f64 = 1e-3;
+/// See [`MIN_SPEED`].
+pub const MAX_SPEED: f64 = 1e3;
+
 /// Cluster capacity and failure process.
 #[derive(Debug, Clone)]
 pub struct ClusterSpec {
@@ -155,6 +160,17 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
             format!("{} is used twice; allowed: unique names", super::quote_value(&g.name)),
         )?;
         let speed = positive(g.speed, &format!("{key}.speed"))?;
+        // A chip a thousand times faster or slower than the baseline's is
+        // outside what the model describes, and far beyond it training runs
+        // shrink to single events and the event count explodes.
+        require(
+            (MIN_SPEED..=MAX_SPEED).contains(&speed),
+            format!("{key}.speed"),
+            format!(
+                "is {}; allowed: {MIN_SPEED} to {MAX_SPEED} (relative to the baseline chip)",
+                rules::show(speed)
+            ),
+        )?;
         let service_life = g
             .service_life_years
             .map(|y| positive(y, &format!("{key}.service_life_years")))

@@ -262,8 +262,13 @@ fn every_bad_config_is_rejected_by_check_and_run_naming_file_and_key() {
 
 #[test]
 fn bad_overrides_are_rejected_naming_the_key() {
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 6] = [
         ("nosuch.table.x=1", &["nosuch.table.x", "no table `nosuch`"]),
+        // Found by the fuzz test: a chip 4.6e18 times faster hung `run`.
+        (
+            "cluster.generations.1.speed=4611686018427387904",
+            &["`cluster.generations[1].speed`", "allowed: 0.001 to 1000"],
+        ),
         (
             "cluster.chip_mtbf_hours=-5",
             &["`cluster.chip_mtbf_hours`", "is -5", "> 0", "command line"],
