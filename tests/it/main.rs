@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bad_configs;
+mod brute_force;
 mod buyer;
 mod cli;
 mod failure_modes;
