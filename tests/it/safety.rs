@@ -3,26 +3,13 @@
 //! write, leftovers of killed runs, and a reader that closes the pipe.
 //! Each test is named after what it protects.
 
-use super::support;
+use super::support::{self, run_in, stderr};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 fn golden() -> String {
     support::repo().join("tests/data/golden.toml").display().to_string()
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    support::binary()
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The names of the entries of `dir`, sorted.

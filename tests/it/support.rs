@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The built `mortgage-sim` binary.
 pub fn binary() -> Command {
@@ -105,4 +106,28 @@ impl ScenarioToml<'_> {
     pub fn load(&self) -> mortgage_sim::config::Scenario {
         mortgage_sim::config::load_str(&self.text(), self.name, &[]).expect("the test's scenario is valid")
     }
+}
+
+/// `mortgage-sim COMMAND INPUT --quiet --out OUT`, to which a test adds its
+/// own arguments before running it.
+pub fn quiet(command: &str, input: impl AsRef<OsStr>, out: impl AsRef<OsStr>) -> Command {
+    let mut c = binary();
+    c.arg(command).arg(input).args(["--quiet", "--out"]).arg(out);
+    c
+}
+
+/// Runs the binary in `dir` without RUST_BACKTRACE, so that a panic would
+/// show its "run with `RUST_BACKTRACE=1`" note.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    binary()
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A run's stderr, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
