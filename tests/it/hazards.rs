@@ -20,17 +20,20 @@ fn weibull_h(age_hours: f64, shape: f64, scale_hours: f64) -> f64 {
     (age_hours.max(0.0) / scale_hours).powf(shape)
 }
 
-/// Runs hazards.toml with `shape` and `scale_hours`; checks each month's
-/// hazard failures against the integrated hazard of both deliveries and
-/// returns the expected counts by month.
-fn hazard_case(shape: f64, scale_hours: f64) -> Vec<f64> {
-    let s: Scenario = load(
-        "hazards.toml",
-        &[
-            format!("cluster.hazards.0.shape={shape}"),
-            format!("cluster.hazards.0.scale_hours={scale_hours}"),
-        ],
-    );
+/// Runs hazards.toml with `shape` and `scale_hours` (and a service life
+/// of `life_years`, if any); checks each month's hazard failures against
+/// the integrated hazard of both deliveries while in service and returns
+/// the expected counts by month.
+fn hazard_case(shape: f64, scale_hours: f64, life_years: Option<f64>) -> Vec<f64> {
+    let mut overrides = vec![
+        format!("cluster.hazards.0.shape={shape}"),
+        format!("cluster.hazards.0.scale_hours={scale_hours}"),
+    ];
+    if let Some(life) = life_years {
+        overrides.push(format!("cluster.generations.0.service_life_years={life}"));
+    }
+    let s: Scenario = load("hazards.toml", &overrides);
+    let life_hours = life_years.map_or(f64::INFINITY, |y| y * Span::YEAR.hours());
     let replicas = s.replicas;
     let tallies: Vec<_> = (0..replicas)
         .into_par_iter()
@@ -45,13 +48,19 @@ fn hazard_case(shape: f64, scale_hours: f64) -> Vec<f64> {
         .collect();
     let months = tallies[0].hazard_failures_by_month.len();
     assert_eq!(months, 12);
-    let params = format!("k = {shape}, η = {scale_hours} h, 2 × 1,000 chips at months 0 and 6, {replicas} replicas");
+    let life = life_years.map_or(String::new(), |y| format!(", retiring after {y} years"));
+    let params =
+        format!("k = {shape}, η = {scale_hours} h, 2 × 1,000 chips at months 0 and 6{life}, {replicas} replicas");
     let mut expected = Vec::with_capacity(months);
     for m in 0..months {
         let (from, to) = (m as f64 * month_hours, (m + 1) as f64 * month_hours);
+        // Ages in the month, clipped to the delivery's service.
         let reference: f64 = deliveries
             .iter()
-            .map(|&(t0, n)| n * (weibull_h(to - t0, shape, scale_hours) - weibull_h(from - t0, shape, scale_hours)))
+            .map(|&(t0, n)| {
+                let age = |t: f64| (t - t0).min(life_hours);
+                n * (weibull_h(age(to), shape, scale_hours) - weibull_h(age(from), shape, scale_hours))
+            })
             .sum();
         // Floor: failures thinned on a unit down for its 36-s repair, at
         // most (count) × (chips down at once / chips) ≈ reference × 1e-4.
@@ -94,7 +103,7 @@ fn quarters(values: &[f64]) -> [f64; 2] {
 
 #[test]
 fn infant_mortality_falls_month_by_month_as_the_integrated_hazard() {
-    let expected = hazard_case(0.5, 1e5);
+    let expected = hazard_case(0.5, 1e5, None);
     // Before the second delivery, fewer failures each month; the second
     // delivery's infancy shows as a jump at month 7.
     assert!(expected[..6].windows(2).all(|w| w[0] > w[1]));
@@ -105,8 +114,21 @@ fn infant_mortality_falls_month_by_month_as_the_integrated_hazard() {
 
 #[test]
 fn wear_out_rises_month_by_month_as_the_integrated_hazard() {
-    let expected = hazard_case(3.0, 2.0 * Span::YEAR.hours());
+    let expected = hazard_case(3.0, 2.0 * Span::YEAR.hours(), None);
     assert!(expected[..6].windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn a_retired_delivery_stops_failing() {
+    // Service life of half a year: the first delivery retires at month 6
+    // as the second arrives, so months 7-12 see the second one only.
+    let expected = hazard_case(0.5, 1e5, Some(0.5));
+    let first_six: f64 = expected[..6].iter().sum();
+    let last_six: f64 = expected[6..].iter().sum();
+    assert!(
+        (first_six - last_six).abs() < 1e-9 * first_six,
+        "the same infancy twice"
+    );
 }
 
 #[test]
