@@ -51,7 +51,7 @@ pub(super) struct AgeFailures {
 }
 
 impl AgeFailures {
-    /// Empty state for `deliveries` deliveries.
+    /// Empty state for the deliveries of `scenario` (nothing delivered).
     pub(super) fn new(scenario: &Scenario) -> AgeFailures {
         let cl = &scenario.cluster;
         let n = cl.tranches.len();
