@@ -1,9 +1,11 @@
 //! The cluster, checked: chip generations, tranches of capacity and the
 //! failure process (the per-chip MTBF and repairs; failure domains and
-//! kinds are checked in `failures.rs`).
+//! kinds are checked in `failures.rs`, hazards over age and lemons in
+//! `hazards.rs`).
 
 use super::dist::TimeDist;
 use super::failures::{self, FailureDomain, FailureKind};
+use super::hazards::{self, Hazard, Lemons};
 use super::raw::RawCluster;
 use super::rules;
 use super::scenario::{Gen, KeyError, bad, limits, non_negative, positive, require, time_dist};
@@ -31,6 +33,11 @@ pub struct ClusterSpec {
     /// Kinds of unit failure (empty: every failure takes its unit down
     /// for `repair`).
     pub kinds: Vec<FailureKind>,
+    /// Weibull hazards over a chip's age, added to the constant rate
+    /// (empty: none).
+    pub hazards: Vec<Hazard>,
+    /// Lemon units (None: none).
+    pub lemons: Option<Lemons>,
     /// Generations, in file order.
     pub generations: Vec<Generation>,
     /// Deliveries in file order: one per `[[cluster.tranches]]`, or one per
@@ -273,13 +280,18 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
     )?;
     let domains = failures::domains(&raw.failure_domains, unit_chips, total_chips, generations.len())?;
     let kinds = failures::kinds(&raw.failure_kinds, &repair)?;
+    let unit_failure_rate = unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64);
+    let hazards = hazards::hazards(&raw.hazards, total_chips, term)?;
+    let lemons = hazards::lemons(raw.lemons.as_ref(), total_chips / unit_chips, unit_failure_rate, term)?;
     Ok(ClusterSpec {
         unit_chips,
-        unit_failure_rate: unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64),
+        unit_failure_rate,
         chip_mtbf_hours: mtbf,
         repair,
         domains,
         kinds,
+        hazards,
+        lemons,
         generations,
         tranches,
     })

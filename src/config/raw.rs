@@ -333,6 +333,13 @@ pub struct RawCluster {
     /// failure takes its unit down for `repair_hours`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failure_kinds: Vec<RawFailureKind>,
+    /// Weibull hazards over a chip's age since delivery, added to the
+    /// constant rate; absent: the rate does not depend on age.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<super::hazards::RawHazard>,
+    /// Lemon units; absent: every unit fails at the same rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lemons: Option<super::hazards::RawLemons>,
 }
 
 /// `[[cluster.failure_domains]]`: a group of units that fail together.

@@ -74,6 +74,15 @@ pub struct ReplicaRow {
     /// Units that domain failures took down.
     #[serde(default)]
     pub domain_units_failed: u64,
+    /// Unit failures of the hazards over age (`[[cluster.hazards]]`).
+    #[serde(default)]
+    pub hazard_failures: u64,
+    /// Failures of lemon units' own process (`[cluster.lemons]`).
+    #[serde(default)]
+    pub lemon_failures: u64,
+    /// Lemons found out and replaced.
+    #[serde(default)]
+    pub lemons_removed: u64,
     /// Training runs on the roadmap within the term.
     pub training_runs_planned: u32,
     /// Cancelled runs.
@@ -301,7 +310,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 81] = [
+pub const COLUMNS: [Column; 84] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -360,6 +369,9 @@ pub const COLUMNS: [Column; 81] = [
     }),
     col("domain_failures", Unit::Count, |r| Cell::Int(r.domain_failures)),
     col("domain_units_failed", Unit::Count, |r| Cell::Int(r.domain_units_failed)),
+    col("hazard_failures", Unit::Count, |r| Cell::Int(r.hazard_failures)),
+    col("lemon_failures", Unit::Count, |r| Cell::Int(r.lemon_failures)),
+    col("lemons_removed", Unit::Count, |r| Cell::Int(r.lemons_removed)),
     col("training_runs_planned", Unit::Count, |r| {
         Cell::Int(r.training_runs_planned.into())
     }),
@@ -537,6 +549,9 @@ impl ReplicaRow {
             unit_failures_in_place: c.unit_failures_in_place,
             domain_failures: c.domain_failures,
             domain_units_failed: c.domain_units_failed,
+            hazard_failures: c.hazard_failures,
+            lemon_failures: c.lemon_failures,
+            lemons_removed: c.lemons_removed,
             training_runs_planned: t.runs.len() as u32,
             training_runs_cancelled: c.training_cancelled,
             training_runs_infeasible: c.training_infeasible,

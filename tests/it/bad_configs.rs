@@ -96,6 +96,26 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "a positive multiple of cluster.failure_unit_chips (16)",
     ),
     (
+        "hazard_shape_out_of_range.toml",
+        "`cluster.hazards[0].shape`",
+        "allowed: 0.05 to 20",
+    ),
+    (
+        "hazard_scale_below_resolution.toml",
+        "`cluster.hazards[0].scale_hours`",
+        "allowed: at least",
+    ),
+    (
+        "lemons_detect_after_zero.toml",
+        "`cluster.lemons.detect_after_failures`",
+        "allowed: 1 to 100",
+    ),
+    (
+        "lemons_fraction_above_one.toml",
+        "`cluster.lemons.fraction`",
+        "0 ≤ fraction ≤ 1",
+    ),
+    (
         "failure_kind_shares_not_one.toml",
         "`cluster.failure_kinds`",
         "shares summing to 1",

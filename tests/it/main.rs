@@ -10,6 +10,7 @@ mod fidelity;
 mod fleets;
 mod fuzz;
 mod golden;
+mod hazards;
 mod headroom;
 mod importance;
 mod model;
