@@ -4,13 +4,22 @@
 //! interval — read back from the `summary.csv` and `risk.csv` just written,
 //! so the lines say exactly what the files say (nothing is recomputed).
 //! One plain line per figure, `label: value (95% interval …)`, for people
-//! and for `grep`.
+//! and for `grep`. A risk figure too noisy to read says so: a P(default)
+//! whose interval is wider than ±[`NOISY_HALF_WIDTH`] is followed by a
+//! line naming the options that narrow it, and an expected loss that
+//! `risk.csv` flags as unreliable carries the flag.
 
 use super::csv_table::{CsvTable, Garbled};
 use super::numbers::{percent, usd};
 use super::risk_rows;
 use crate::folder::FolderError;
+use crate::metrics::risk::MIN_NONZERO_VALUES;
 use std::path::Path;
+
+/// A P(default) interval with a half-width above this (5 percentage
+/// points) is too wide to read: 1 default in the baseline's 16 replicas
+/// gives 6.2% with a Wilson interval of 1.1% to 28.3%.
+pub const NOISY_HALF_WIDTH: f64 = 0.05;
 
 /// One figure as a file holds it.
 struct Figure {
@@ -103,11 +112,50 @@ pub fn headline(dir: &Path) -> Result<String, FolderError> {
     if let Some(f) = metric("idle_cost_usd")? {
         line("mean idle cost".into(), describe(&f, usd));
     }
+    let mut note = None;
     if let Some((year, f)) = default.and_then(|(y, r)| Some((y, figure(r)?))) {
         line(format!("P(default by year {year})"), describe(&f, percent));
+        note = f
+            .ci95
+            .map(|(low, high)| (high - low) / 2.0)
+            .filter(|&half| half > NOISY_HALF_WIDTH)
+            .map(|half| noisy_note(half, year));
     }
-    if let Some(f) = rows_of("expected_loss_usd").next().and_then(figure) {
-        line("expected loss".into(), describe(&f, usd));
+    if let Some(r) = rows_of("expected_loss_usd").next()
+        && let Some(f) = figure(r)
+    {
+        let flag = if r.reliable == Some(false) {
+            format!(" — not reliable: fewer than {MIN_NONZERO_VALUES} replicas have a loss (risk.csv's `reliable`)")
+        } else {
+            String::new()
+        };
+        line("expected loss".into(), describe(&f, usd) + &flag);
+    }
+    if let Some(note) = note {
+        out += &note;
     }
     Ok(out)
+}
+
+/// The line after a P(default by year `year`) whose 95% interval is
+/// ±`half` wide, when that is too wide to read.
+fn noisy_note(half: f64, year: f64) -> String {
+    format!(
+        "note: the risk figures are mostly noise at this many replicas (P(default) ±{:.1} pp); for ±0.5 pp add \
+         `--fidelity multi --target-ci p_default_by_year_{year}=0.005` (README, \"Which estimator\")\n",
+        half * 100.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_noise_note_names_the_half_width_and_the_target_for_the_year() {
+        let note = noisy_note(0.136, 5.0);
+        assert!(note.contains("±13.6 pp"), "{note}");
+        assert!(note.contains("--target-ci p_default_by_year_5=0.005"), "{note}");
+        assert!(note.ends_with('\n') && note.lines().count() == 1, "{note}");
+    }
 }

@@ -167,7 +167,12 @@ fn run_prints_the_headline_figures_of_its_files_unless_quiet() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    // Four figures, and the note that 5 replicas leave P(default) mostly
+    // noise (Wilson 0/5 is 0% to 43%).
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    let note = stdout.lines().last().unwrap();
+    assert!(note.starts_with("note: the risk figures are mostly noise"), "{stdout}");
+    assert!(note.contains("--target-ci p_default_by_year_1=0.005"), "{note}");
     // The same figures as the files: P(default by year 1) and its Wilson
     // interval from risk.csv, mean utilization from summary.csv.
     let risk = fs::read_to_string(dir.join("risk.csv")).unwrap();
