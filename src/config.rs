@@ -18,6 +18,7 @@ pub mod dist;
 pub mod failures;
 pub mod inference;
 pub mod kind;
+pub mod maintenance;
 pub(crate) mod money;
 pub mod overlay;
 pub mod raw;

@@ -4,6 +4,7 @@
 
 use super::dist::TimeDist;
 use super::failures::{self, FailureDomain, FailureKind};
+use super::maintenance::{self, Maintenance};
 use super::raw::RawCluster;
 use super::rules;
 use super::scenario::{Gen, KeyError, bad, limits, non_negative, positive, require, time_dist};
@@ -31,6 +32,8 @@ pub struct ClusterSpec {
     /// Kinds of unit failure (empty: every failure takes its unit down
     /// for `repair`).
     pub kinds: Vec<FailureKind>,
+    /// Planned maintenance windows (empty: none).
+    pub maintenance: Vec<Maintenance>,
     /// Generations, in file order.
     pub generations: Vec<Generation>,
     /// Deliveries in file order: one per `[[cluster.tranches]]`, or one per
@@ -273,6 +276,7 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
     )?;
     let domains = failures::domains(&raw.failure_domains, unit_chips, total_chips, generations.len())?;
     let kinds = failures::kinds(&raw.failure_kinds, &repair)?;
+    let maintenance = maintenance::maintenance(&raw.maintenance, &domains, unit_chips)?;
     Ok(ClusterSpec {
         unit_chips,
         unit_failure_rate: unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64),
@@ -280,6 +284,7 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
         repair,
         domains,
         kinds,
+        maintenance,
         generations,
         tranches,
     })

@@ -53,6 +53,18 @@ pub enum Event {
         /// How many units.
         units: u32,
     },
+    /// A planned maintenance window starts (`[[cluster.maintenance]]`).
+    MaintenanceStarts {
+        /// Index of the kind of window in the scenario.
+        entry: u32,
+    },
+    /// The units a maintenance window took down are back, all at once.
+    MaintenanceEnds {
+        /// Their generation.
+        generation: Gen,
+        /// How many units.
+        units: u32,
+    },
     /// A frontier training run is ready to start.
     TrainingArrives {
         /// The run.
@@ -96,7 +108,7 @@ pub enum Event {
 
 impl Event {
     /// Names of the event kinds, indexed by [`Event::kind`] (for `--stats`).
-    pub const KINDS: [&'static str; 17] = [
+    pub const KINDS: [&'static str; 19] = [
         "tranche_planned",
         "tranche_arrives",
         "tranche_retires",
@@ -114,6 +126,8 @@ impl Event {
         "research_patience",
         "domain_fails",
         "domain_repaired",
+        "maintenance_starts",
+        "maintenance_ends",
     ];
 
     /// Index of this event's kind in [`Event::KINDS`].
@@ -136,6 +150,8 @@ impl Event {
             Event::ResearchPatience { .. } => 14,
             Event::DomainFails { .. } => 15,
             Event::DomainRepaired { .. } => 16,
+            Event::MaintenanceStarts { .. } => 17,
+            Event::MaintenanceEnds { .. } => 18,
         }
     }
 }

@@ -13,7 +13,10 @@
 //! - **Failures** in aggregate: each generation's up capacity is its
 //!   delivered capacity × (1 − d), d = λr / (1 + λr) the long-run down
 //!   fraction of a unit (failure rate λ, mean repair r), instead of the
-//!   failure process.
+//!   failure process; with planned maintenance, combined with its average
+//!   down fraction (block × length / (cadence × the cluster's units), per
+//!   kind of window). Failure domains are left to the multi-fidelity
+//!   correction.
 //! - **Training** gangs start in ready order on the fastest generation with
 //!   room (as the full model's FIFO queue does) and hold their chips for
 //!   their failure-free duration on that generation, without failures,
@@ -171,11 +174,17 @@ impl<'s> Twin<'s> {
             })
             .collect();
         let down_time = cl.unit_failure_rate * cl.repair.mean_in_units() * Span::HOUR.secs() as f64;
+        let mut down_fraction = down_time / (1.0 + down_time);
+        let maintenance = maintenance_down_fraction(cl);
+        if maintenance > 0.0 {
+            // Maintenance and failures taken as independent.
+            down_fraction = 1.0 - (1.0 - down_fraction) * (1.0 - maintenance);
+        }
         Twin {
             scenario,
             streams,
             windows,
-            down_fraction: down_time / (1.0 + down_time),
+            down_fraction,
             buyer: Buyer::new(
                 scenario.buyer.as_ref(),
                 scenario.contract.payments.clone(),
@@ -400,4 +409,17 @@ impl<'s> Twin<'s> {
         self.months.push(flows);
         defaults
     }
+}
+/// The average fraction of the cluster's units that planned maintenance
+/// keeps down: Σ over kinds of window of (block units × window length) /
+/// (cadence × all the units the tranches deliver), each at most 1.
+fn maintenance_down_fraction(cl: &crate::config::cluster::ClusterSpec) -> f64 {
+    let units: u64 = cl.tranches.iter().map(|t| t.units).sum();
+    if units == 0 {
+        return 0.0;
+    }
+    let kept_down = |m: &crate::config::maintenance::Maintenance| {
+        (m.units.min(units) as f64 * m.length.secs() as f64 / (m.every.secs() as f64 * units as f64)).min(1.0)
+    };
+    cl.maintenance.iter().map(kept_down).sum::<f64>().min(1.0)
 }

@@ -36,6 +36,7 @@ mod capacity;
 mod domains;
 mod failures;
 mod inference;
+mod maintenance;
 mod money;
 mod research;
 mod tally;
@@ -72,6 +73,9 @@ pub struct Streams {
     pub buyer: Xoshiro256PlusPlus,
     /// The noise of demand's step-ups when training runs complete.
     pub demand_jumps: Xoshiro256PlusPlus,
+    /// What planned maintenance windows hit beyond the training runs (the
+    /// schedule itself draws nothing).
+    pub maintenance: Xoshiro256PlusPlus,
 }
 
 impl Streams {
@@ -87,6 +91,7 @@ impl Streams {
             victims: stream(6),
             research_jobs: stream(7),
             domains: stream(8),
+            maintenance: stream(9),
             // Numbered apart from the workload streams, which may grow.
             buyer: stream(101),
             demand_jumps: stream(102),
@@ -321,6 +326,7 @@ impl<'s> World<'s> {
             replica,
         };
         world.schedule_research_arrival();
+        world.schedule_first_windows();
         world
     }
 
@@ -365,6 +371,8 @@ impl<'s> World<'s> {
                 }
             }
             Event::DomainRepaired { generation, units } => self.units_repaired(now, generation, units.into()),
+            Event::MaintenanceStarts { entry } => self.maintenance_starts(now, entry),
+            Event::MaintenanceEnds { generation, units } => self.units_repaired(now, generation, units.into()),
             Event::TrainingArrives { run } if self.money.defaulted_at.is_some() => {
                 self.training[run].phase = Phase::Abandoned;
             }

@@ -11,6 +11,7 @@ mod fuzz;
 mod golden;
 mod headroom;
 mod importance;
+mod maintenance;
 mod model;
 mod money;
 mod parquet;
