@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod contract;
 pub mod dist;
 pub mod failures;
+pub mod hazards;
 pub mod inference;
 pub mod kind;
 pub mod maintenance;

@@ -21,10 +21,12 @@ use std::path::{Path, PathBuf};
 
 mod check;
 pub mod columns;
+pub(crate) mod csv_table;
 mod headline;
 pub(crate) mod numbers;
 mod parquet;
 pub mod report;
+pub(crate) mod risk_rows;
 mod tables;
 
 pub use check::{check_listing, check_plan_report, check_report};

@@ -669,6 +669,11 @@ fn number(x: f64) -> String {
     Cell::Num(x).text(&mut ryu::Buffer::new()).into_owned()
 }
 
+/// The `ci95_low` and `ci95_high` cells of an interval, empty without one.
+fn interval_cells(ci95: Option<(f64, f64)>) -> (String, String) {
+    ci95.map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)))
+}
+
 fn write_outputs(
     study: &Study,
     dir: &Path,
@@ -695,9 +700,7 @@ fn write_outputs(
     ];
     for m in all {
         for x in &m.indices {
-            let (lo, hi) = x
-                .ci95
-                .map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)));
+            let (lo, hi) = interval_cells(x.ci95);
             rows.push(vec![
                 method.into(),
                 m.metric.name(),
@@ -732,9 +735,7 @@ fn write_outputs(
     for (m, metric) in study.metrics.iter().enumerate() {
         for (e, replicas) in values[m].iter().enumerate() {
             if let Some(x) = estimates[m].as_ref().map(|all| all[e]) {
-                let (lo, hi) = x
-                    .ci95
-                    .map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)));
+                let (lo, hi) = interval_cells(x.ci95);
                 rows.push(vec![
                     e.to_string(),
                     metric.name(),

@@ -1,9 +1,11 @@
 //! The cluster, checked: chip generations, tranches of capacity and the
 //! failure process (the per-chip MTBF and repairs; failure domains and
-//! kinds are checked in `failures.rs`).
+//! kinds are checked in `failures.rs`, hazards over age and lemons in
+//! `hazards.rs`).
 
 use super::dist::TimeDist;
 use super::failures::{self, FailureDomain, FailureKind};
+use super::hazards::{self, Hazard, Lemons};
 use super::maintenance::{self, Maintenance};
 use super::raw::RawCluster;
 use super::rules;
@@ -34,6 +36,11 @@ pub struct ClusterSpec {
     pub kinds: Vec<FailureKind>,
     /// Planned maintenance windows (empty: none).
     pub maintenance: Vec<Maintenance>,
+    /// Weibull hazards over a chip's age, added to the constant rate
+    /// (empty: none).
+    pub hazards: Vec<Hazard>,
+    /// Lemon units (None: none).
+    pub lemons: Option<Lemons>,
     /// Generations, in file order.
     pub generations: Vec<Generation>,
     /// Deliveries in file order: one per `[[cluster.tranches]]`, or one per
@@ -277,14 +284,19 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
     let domains = failures::domains(&raw.failure_domains, unit_chips, total_chips, generations.len())?;
     let kinds = failures::kinds(&raw.failure_kinds, &repair)?;
     let maintenance = maintenance::maintenance(&raw.maintenance, &domains, unit_chips)?;
+    let unit_failure_rate = unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64);
+    let hazards = hazards::hazards(&raw.hazards, total_chips, term)?;
+    let lemons = hazards::lemons(raw.lemons.as_ref(), total_chips / unit_chips, unit_failure_rate, term)?;
     Ok(ClusterSpec {
         unit_chips,
-        unit_failure_rate: unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64),
+        unit_failure_rate,
         chip_mtbf_hours: mtbf,
         repair,
         domains,
         kinds,
         maintenance,
+        hazards,
+        lemons,
         generations,
         tranches,
     })

@@ -77,7 +77,8 @@ pub struct FailureKind {
 /// copied from a table rounded to 0.1%).
 const SHARE_SUM_TOLERANCE: f64 = 1e-3;
 
-fn unique_name(names: &[&str], i: usize, key: &str) -> Result<(), KeyError> {
+/// Fails unless `names[i]` is the first of its name (`key` is the entry's).
+pub(super) fn unique_name(names: &[&str], i: usize, key: &str) -> Result<(), KeyError> {
     require(
         !names[..i].contains(&names[i]),
         format!("{key}.name"),

@@ -336,6 +336,13 @@ pub struct RawCluster {
     /// Planned maintenance windows at a fixed cadence; absent: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub maintenance: Vec<super::maintenance::RawMaintenance>,
+    /// Weibull hazards over a chip's age since delivery, added to the
+    /// constant rate; absent: the rate does not depend on age.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<super::hazards::RawHazard>,
+    /// Lemon units; absent: every unit fails at the same rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lemons: Option<super::hazards::RawLemons>,
 }
 
 /// `[[cluster.failure_domains]]`: a group of units that fail together.

@@ -125,6 +125,9 @@ pub struct ReplicaTally {
     /// Unit failures by kind, in `[[cluster.failure_kinds]]` order (empty
     /// without kinds).
     pub failures_by_kind: Vec<u64>,
+    /// Failures of the hazards over age by month of the term (empty
+    /// without `[[cluster.hazards]]`).
+    pub hazard_failures_by_month: Vec<u64>,
     /// One entry per training run on the roadmap, in ready order.
     pub runs: Vec<RunTally>,
     /// Lowest utilization over the whole contract years (none for a term
@@ -168,6 +171,12 @@ pub struct Counts {
     pub maintenance_chip_seconds: u64,
     /// Training runs stopped by maintenance windows (one per run per window).
     pub maintenance_interruptions: u64,
+    /// Unit failures of the hazards over age (also in `unit_failures`).
+    pub hazard_failures: u64,
+    /// Failures of lemon units' own process (also in `unit_failures`).
+    pub lemon_failures: u64,
+    /// Lemons found out and replaced.
+    pub lemons_removed: u64,
     /// Failures that hit a running training run.
     pub training_interruptions: u64,
     /// Runs cancelled before starting.

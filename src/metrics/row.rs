@@ -86,6 +86,15 @@ pub struct ReplicaRow {
     /// Training runs stopped by maintenance windows (one per run per window).
     #[serde(default)]
     pub maintenance_interruptions: u64,
+    /// Unit failures of the hazards over age (`[[cluster.hazards]]`).
+    #[serde(default)]
+    pub hazard_failures: u64,
+    /// Failures of lemon units' own process (`[cluster.lemons]`).
+    #[serde(default)]
+    pub lemon_failures: u64,
+    /// Lemons found out and replaced.
+    #[serde(default)]
+    pub lemons_removed: u64,
     /// Training runs on the roadmap within the term.
     pub training_runs_planned: u32,
     /// Cancelled runs.
@@ -313,7 +322,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 85] = [
+pub const COLUMNS: [Column; 88] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -380,6 +389,9 @@ pub const COLUMNS: [Column; 85] = [
     col("maintenance_interruptions", Unit::Count, |r| {
         Cell::Int(r.maintenance_interruptions)
     }),
+    col("hazard_failures", Unit::Count, |r| Cell::Int(r.hazard_failures)),
+    col("lemon_failures", Unit::Count, |r| Cell::Int(r.lemon_failures)),
+    col("lemons_removed", Unit::Count, |r| Cell::Int(r.lemons_removed)),
     col("training_runs_planned", Unit::Count, |r| {
         Cell::Int(r.training_runs_planned.into())
     }),
@@ -561,6 +573,9 @@ impl ReplicaRow {
             maintenance_units: c.maintenance_units,
             maintenance_chip_hours: c.maintenance_chip_seconds as f64 / Span::HOUR.secs() as f64,
             maintenance_interruptions: c.maintenance_interruptions,
+            hazard_failures: c.hazard_failures,
+            lemon_failures: c.lemon_failures,
+            lemons_removed: c.lemons_removed,
             training_runs_planned: t.runs.len() as u32,
             training_runs_cancelled: c.training_cancelled,
             training_runs_infeasible: c.training_infeasible,

@@ -151,6 +151,19 @@ pub fn estimate(s: &Scenario) -> Budget {
         })
         .sum();
     let failures = unit_seconds * cl.unit_failure_rate;
+    // Hazard failures of each delivery over its planned service in the
+    // term: chips × Σ H(service); lemons fail at most k times each.
+    let (mut hazard_failures, mut lemon_failures) = (0.0, 0.0);
+    for t in &cl.tranches {
+        let (start, end) = cl.planned_service(t);
+        let service = (end.min(crate::engine::SimTime::at(term)) - start).secs() as f64;
+        let chips = (t.units * cl.unit_chips) as f64;
+        hazard_failures += chips * cl.hazards.iter().map(|h| h.cumulative(service)).sum::<f64>();
+        if let Some(l) = &cl.lemons {
+            let each = ((l.rate_multiple - 1.0) * cl.unit_failure_rate * service).min(l.detect_after_failures.into());
+            lemon_failures += t.units as f64 * l.fraction * each;
+        }
+    }
     let steps = term.steps_of(s.timeseries_step) as f64;
     let mut drivers = vec![
         Driver {
@@ -174,6 +187,18 @@ pub fn estimate(s: &Scenario) -> Budget {
             bytes: 400e3,
         },
     ];
+    if !cl.hazards.is_empty() || cl.lemons.is_some() {
+        drivers.push(Driver {
+            key: if cl.hazards.is_empty() {
+                "cluster.lemons"
+            } else {
+                "cluster.hazards"
+            },
+            what: "hazard and lemon failures and repairs",
+            events: 2.0 * (hazard_failures + lemon_failures),
+            bytes: 0.0,
+        });
+    }
     if let Some(i) = &s.inference {
         drivers.push(Driver {
             key: "inference.step_hours",
@@ -248,6 +273,23 @@ mod tests {
         b.check(10_000, "--replicas").unwrap();
         // A baseline replica handles ~8.75 M events (BENCHMARKS.md, --stats).
         assert!((5e6..15e6).contains(&b.events()), "{}", b.events());
+    }
+
+    #[test]
+    fn hazards_and_lemons_add_their_failures_to_the_estimate() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/realistic.toml");
+        let s = config::load_file(&path, &[]).unwrap();
+        let driver = estimate(&s)
+            .drivers
+            .into_iter()
+            .find(|d| d.key == "cluster.hazards")
+            .expect("realistic.toml has hazards");
+        // A realistic replica has ~250k hazard failures and ~2.3k lemon
+        // failures, each with its repair (--stats: 252k age_failure events
+        // a replica); the plan's deliveries are on time, so a bit more.
+        assert!((3.5e5..7e5).contains(&driver.events), "{}", driver.events);
+        let baseline = config::load_baseline(&[]).unwrap();
+        assert!(estimate(&baseline).drivers.iter().all(|d| d.key != "cluster.hazards"));
     }
 
     #[test]

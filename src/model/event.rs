@@ -53,6 +53,20 @@ pub enum Event {
         /// How many units.
         units: u32,
     },
+    /// A failure of one hazard over age (`[[cluster.hazards]]`) in one
+    /// delivery's cohort; stale if the delivery retired since.
+    AgeFailure {
+        /// Index into the scenario's tranches (deliveries).
+        tranche: u32,
+        /// Index of the hazard term.
+        hazard: u32,
+    },
+    /// A failure of a lemon unit (`[cluster.lemons]`). Stale when its
+    /// epoch is not the current one (the lemon count changed since).
+    LemonFailure {
+        /// Lemon-clock epoch when it was drawn.
+        epoch: u32,
+    },
     /// A planned maintenance window starts (`[[cluster.maintenance]]`).
     MaintenanceStarts {
         /// Index of the kind of window in the scenario.
@@ -108,7 +122,7 @@ pub enum Event {
 
 impl Event {
     /// Names of the event kinds, indexed by [`Event::kind`] (for `--stats`).
-    pub const KINDS: [&'static str; 19] = [
+    pub const KINDS: [&'static str; 21] = [
         "tranche_planned",
         "tranche_arrives",
         "tranche_retires",
@@ -126,6 +140,8 @@ impl Event {
         "research_patience",
         "domain_fails",
         "domain_repaired",
+        "age_failure",
+        "lemon_failure",
         "maintenance_starts",
         "maintenance_ends",
     ];
@@ -150,8 +166,10 @@ impl Event {
             Event::ResearchPatience { .. } => 14,
             Event::DomainFails { .. } => 15,
             Event::DomainRepaired { .. } => 16,
-            Event::MaintenanceStarts { .. } => 17,
-            Event::MaintenanceEnds { .. } => 18,
+            Event::AgeFailure { .. } => 17,
+            Event::LemonFailure { .. } => 18,
+            Event::MaintenanceStarts { .. } => 19,
+            Event::MaintenanceEnds { .. } => 20,
         }
     }
 }

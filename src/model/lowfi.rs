@@ -13,10 +13,13 @@
 //! - **Failures** in aggregate: each generation's up capacity is its
 //!   delivered capacity × (1 − d), d = λr / (1 + λr) the long-run down
 //!   fraction of a unit (failure rate λ, mean repair r), instead of the
-//!   failure process; with planned maintenance, combined with its average
-//!   down fraction (block × length / (cadence × the cluster's units), per
-//!   kind of window). Failure domains are left to the multi-fidelity
-//!   correction.
+//!   failure process. With `[[cluster.hazards]]`, λ of each delivery adds
+//!   its hazards' rate averaged over its service in the term (chips per
+//!   unit × H(service) / service). With planned maintenance, d is combined
+//!   with its average down fraction (block × length / (cadence × the
+//!   cluster's units), per kind of window). Failure domains, kinds' own
+//!   repairs and lemons are left out: the multi-fidelity correction
+//!   E[full − twin] absorbs what they change.
 //! - **Training** gangs start in ready order on the fastest generation with
 //!   room (as the full model's FIFO queue does) and hold their chips for
 //!   their failure-free duration on that generation, without failures,
@@ -88,6 +91,20 @@ struct Window {
     planned: SimTime,
     arrival: SimTime,
     retires: SimTime,
+    /// Long-run fraction of its units that are down.
+    down_fraction: f64,
+}
+
+/// The hazards' failure rate of one unit delivered at `from` and serving
+/// to `to`, averaged over that service: chips per unit × Σ H(service) /
+/// service (0 without hazards or service).
+fn hazard_rate(cl: &crate::config::scenario::ClusterSpec, from: SimTime, to: SimTime) -> f64 {
+    let service = to.secs().saturating_sub(from.secs()) as f64;
+    if cl.hazards.is_empty() || service <= 0.0 {
+        return 0.0;
+    }
+    let per_chip: f64 = cl.hazards.iter().map(|h| h.cumulative(service)).sum::<f64>() / service;
+    cl.unit_chips as f64 * per_chip
 }
 
 impl Window {
@@ -143,8 +160,6 @@ struct Twin<'s> {
     scenario: &'s Scenario,
     streams: Streams,
     windows: Vec<Window>,
-    /// Long-run fraction of delivered units that are down.
-    down_fraction: f64,
     buyer: Buyer<'s>,
     months: Vec<MonthFlows>,
 }
@@ -156,6 +171,7 @@ impl<'s> Twin<'s> {
         let cl = &scenario.cluster;
         // The full model's draws (`World::new` calls the same function).
         let arrivals = super::deliveries::arrivals(cl, &mut streams.deliveries);
+        let maintenance = maintenance_down_fraction(cl);
         let windows = cl
             .tranches
             .iter()
@@ -164,27 +180,27 @@ impl<'s> Twin<'s> {
                 let arrival = if arrival < term { arrival } else { SimTime(u64::MAX) };
                 let life = cl.generations[t.generation.index()].service_life;
                 let retires = life.map_or(SimTime(u64::MAX), |l| SimTime(arrival.0.saturating_add(l.secs())));
+                let rate = cl.unit_failure_rate + hazard_rate(cl, arrival, retires.min(term));
+                let down_time = rate * cl.repair.mean_in_units() * Span::HOUR.secs() as f64;
+                let mut down_fraction = down_time / (1.0 + down_time);
+                if maintenance > 0.0 {
+                    // Maintenance and failures taken as independent.
+                    down_fraction = 1.0 - (1.0 - down_fraction) * (1.0 - maintenance);
+                }
                 Window {
                     generation: t.generation.index(),
                     chips: (t.units * cl.unit_chips) as f64,
                     planned: t.planned,
                     arrival,
                     retires,
+                    down_fraction,
                 }
             })
             .collect();
-        let down_time = cl.unit_failure_rate * cl.repair.mean_in_units() * Span::HOUR.secs() as f64;
-        let mut down_fraction = down_time / (1.0 + down_time);
-        let maintenance = maintenance_down_fraction(cl);
-        if maintenance > 0.0 {
-            // Maintenance and failures taken as independent.
-            down_fraction = 1.0 - (1.0 - down_fraction) * (1.0 - maintenance);
-        }
         Twin {
             scenario,
             streams,
             windows,
-            down_fraction,
             buyer: Buyer::new(
                 scenario.buyer.as_ref(),
                 scenario.contract.payments.clone(),
@@ -199,7 +215,7 @@ impl<'s> Twin<'s> {
         let mut up = vec![0.0; self.scenario.cluster.generations.len()];
         for w in &self.windows {
             if w.arrival <= t && t < w.retires {
-                up[w.generation] += w.chips * (1.0 - self.down_fraction);
+                up[w.generation] += w.chips * (1.0 - w.down_fraction);
             }
         }
         up
@@ -400,7 +416,7 @@ impl<'s> Twin<'s> {
                 .map_or(1.0, |i| growth / (i.drift_per_year * from.in_units(Span::YEAR)).exp());
             let market = market_prices(s, from, demand);
             for w in &self.windows {
-                let up_hours = w.chips * (1.0 - self.down_fraction) * hours(w.delivered_in(from, end));
+                let up_hours = w.chips * (1.0 - w.down_fraction) * hours(w.delivered_in(from, end));
                 let remarketed = share * up_hours;
                 flows.remarketed_chip_hours += remarketed;
                 flows.remarketing_usd += remarketed * market[w.generation];

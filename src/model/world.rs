@@ -35,6 +35,7 @@ use std::collections::VecDeque;
 mod capacity;
 mod domains;
 mod failures;
+mod hazards;
 mod inference;
 mod maintenance;
 mod money;
@@ -55,6 +56,13 @@ pub struct Streams {
     /// repair times (apart from `failures`, so that adding domains leaves
     /// the unit failures' draws untouched).
     pub domains: Xoshiro256PlusPlus,
+    /// Failure times of the hazards over age and the unit each lands on
+    /// (apart from `failures`, so that adding hazards leaves the constant
+    /// process's draws untouched).
+    pub hazards: Xoshiro256PlusPlus,
+    /// Lemons per delivery, the lemons' failure times, which lemon fails
+    /// and the unit it lands on.
+    pub lemons: Xoshiro256PlusPlus,
     /// Training cancellations.
     pub training: Xoshiro256PlusPlus,
     /// Inference demand path.
@@ -91,7 +99,9 @@ impl Streams {
             victims: stream(6),
             research_jobs: stream(7),
             domains: stream(8),
-            maintenance: stream(9),
+            hazards: stream(9),
+            lemons: stream(10),
+            maintenance: stream(11),
             // Numbered apart from the workload streams, which may grow.
             buyer: stream(101),
             demand_jumps: stream(102),
@@ -141,6 +151,8 @@ pub struct World<'s> {
     /// Bumped when the delivered capacity changes; older failure candidates
     /// are stale.
     failure_epoch: u32,
+    /// Hazards over age and lemon units.
+    age: hazards::AgeFailures,
     training: Training,
     inference: Inference,
     research: Research,
@@ -281,6 +293,7 @@ impl<'s> World<'s> {
             step_start: Snapshot::default(),
             undelivered_units: vec![0; cl.generations.len()],
             failure_epoch: 0,
+            age: hazards::AgeFailures::new(scenario),
             training: Training {
                 replacement: scenario.training.as_ref().map_or(Span::ZERO, |t| t.replacement),
                 runs,
@@ -371,6 +384,8 @@ impl<'s> World<'s> {
                 }
             }
             Event::DomainRepaired { generation, units } => self.units_repaired(now, generation, units.into()),
+            Event::AgeFailure { tranche, hazard } => self.age_failure(now, tranche, hazard),
+            Event::LemonFailure { epoch } => self.lemon_failure(now, epoch),
             Event::MaintenanceStarts { entry } => self.maintenance_starts(now, entry),
             Event::MaintenanceEnds { generation, units } => self.units_repaired(now, generation, units.into()),
             Event::TrainingArrives { run } if self.money.defaulted_at.is_some() => {

@@ -6,7 +6,9 @@
 //! One plain line per figure, `label: value (95% interval …)`, for people
 //! and for `grep`.
 
+use super::csv_table::{CsvTable, Garbled};
 use super::numbers::{percent, usd};
+use super::risk_rows;
 use crate::folder::FolderError;
 use std::path::Path;
 
@@ -18,51 +20,35 @@ struct Figure {
     interval: String,
 }
 
-/// A CSV file of the folder, as its header and its rows of point 0.
-struct Rows {
-    headers: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Rows {
-    fn read(path: &Path) -> Result<Rows, FolderError> {
-        let garbled = |e: csv::Error| FolderError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e),
-        };
-        let mut reader = csv::Reader::from_path(path).map_err(garbled)?;
-        let headers = reader.headers().map_err(garbled)?.iter().map(String::from).collect();
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(garbled)?;
-            if record.get(0) == Some("0") {
-                rows.push(record);
-            }
-        }
-        Ok(Rows { headers, rows })
-    }
-
-    fn cell<'a>(&self, row: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
-        let i = self.headers.iter().position(|h| h == column)?;
-        row.get(i).filter(|v| !v.is_empty())
-    }
-
-    fn number(&self, row: &csv::StringRecord, column: &str) -> Option<f64> {
-        self.cell(row, column)?.parse().ok()
-    }
-
-    fn figure(&self, row: &csv::StringRecord, interval: &str) -> Option<Figure> {
-        let interval = self.cell(row, "interval").unwrap_or(interval).to_string();
+impl Figure {
+    fn new(value: f64, ci95: Option<(f64, f64)>, n: Option<f64>, interval: String) -> Figure {
         // A Student-t interval needs two replicas (summary.csv writes a
         // zero-width one for a single replica).
-        let too_few = interval == "t" && self.number(row, "n").is_none_or(|n| n < 2.0);
-        let ci95 = self.number(row, "ci95_low").zip(self.number(row, "ci95_high"));
-        Some(Figure {
-            value: self.number(row, "mean").or_else(|| self.number(row, "value"))?,
+        let too_few = interval == "t" && n.is_none_or(|n| n < 2.0);
+        Figure {
+            value,
             ci95: ci95.filter(|_| !too_few),
             interval,
-        })
+        }
     }
+}
+
+/// The figure of `metric` at point 0 of summary.csv (`t`), if it has one.
+fn summary_figure(t: &CsvTable, metric: &str) -> Result<Option<Figure>, Garbled> {
+    let c = |name: &str| t.column(name);
+    let (point, name, n, mean) = (c("point")?, c("metric")?, c("n")?, c("mean")?);
+    let (low, high) = (c("ci95_low")?, c("ci95_high")?);
+    for row in 0..t.rows.len() {
+        if t.id(row, point)? != 0 || t.rows[row].get(name) != Some(metric) {
+            continue;
+        }
+        let Some(value) = t.number(row, mean)? else {
+            return Ok(None);
+        };
+        let ci95 = t.number(row, low)?.zip(t.number(row, high)?);
+        return Ok(Some(Figure::new(value, ci95, t.number(row, n)?, "t".into())));
+    }
+    Ok(None)
 }
 
 /// `61.1% (95% interval 41.2% to 81.0%, Student-t)`.
@@ -88,31 +74,39 @@ fn describe(f: &Figure, format: fn(f64) -> String) -> String {
 /// A figure the folder does not have (no buyer, hence no default) is left
 /// out.
 pub fn headline(dir: &Path) -> Result<String, FolderError> {
-    let summary = Rows::read(&dir.join("summary.csv"))?;
-    let risk = Rows::read(&dir.join("risk.csv"))?;
-    let metric = |name: &str| {
-        (summary.rows.iter())
-            .find(|r| summary.cell(r, "metric") == Some(name))
-            .and_then(|r| summary.figure(r, "t"))
+    let garbled = |e: Garbled| FolderError::Io {
+        path: e.path,
+        source: std::io::Error::other(e.message),
     };
-    let risk = &risk;
-    let rows_of = |name: &'static str| (risk.rows.iter()).filter(move |r| risk.cell(r, "figure") == Some(name));
+    let summary = CsvTable::read(dir, "summary.csv")
+        .map_err(garbled)?
+        .ok_or_else(|| FolderError::Io {
+            path: dir.join("summary.csv"),
+            source: std::io::ErrorKind::NotFound.into(),
+        })?;
+    let metric = |name: &str| summary_figure(&summary, name).map_err(garbled);
+    let risk = risk_rows::read(dir).map_err(garbled)?.unwrap_or_default();
+    let rows_of = |name: &'static str| (risk.iter()).filter(move |r| r.point == 0 && r.figure == name);
+    let figure = |r: &risk_rows::RiskRow| {
+        let interval = r.interval.clone().unwrap_or_default();
+        Some(Figure::new(r.value?, r.ci95, r.n, interval))
+    };
     // By the term: the last year risk.csv has.
     let default = rows_of("p_default_by_year")
-        .filter_map(|r| Some((risk.number(r, "year")?, r)))
+        .filter_map(|r| Some((r.year?, r)))
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let mut out = String::new();
     let mut line = |label: String, text: String| out += &format!("{label}: {text}\n");
-    if let Some(f) = metric("utilization") {
+    if let Some(f) = metric("utilization")? {
         line("mean utilization".into(), describe(&f, percent));
     }
-    if let Some(f) = metric("idle_cost_usd") {
+    if let Some(f) = metric("idle_cost_usd")? {
         line("mean idle cost".into(), describe(&f, usd));
     }
-    if let Some((year, f)) = default.and_then(|(y, r)| Some((y, risk.figure(r, "")?))) {
+    if let Some((year, f)) = default.and_then(|(y, r)| Some((y, figure(r)?))) {
         line(format!("P(default by year {year})"), describe(&f, percent));
     }
-    if let Some(f) = rows_of("expected_loss_usd").next().and_then(|r| risk.figure(r, "")) {
+    if let Some(f) = rows_of("expected_loss_usd").next().and_then(figure) {
         line("expected loss".into(), describe(&f, usd));
     }
     Ok(out)

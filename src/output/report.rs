@@ -174,6 +174,15 @@ pub enum ReportError {
     },
 }
 
+impl From<crate::output::csv_table::Garbled> for ReportError {
+    fn from(e: crate::output::csv_table::Garbled) -> Self {
+        ReportError::Garbled {
+            path: e.path,
+            message: e.message,
+        }
+    }
+}
+
 impl ReportError {
     /// The process exit code: 2 when the input (the folder, `--metric`,
     /// `--point`) is at fault, 1 when the machine is (writing, drawing).

@@ -9,6 +9,8 @@
 
 use super::indices::Estimate;
 use super::{Metric, StudyError};
+use crate::output::csv_table::Garbled;
+use crate::output::risk_rows;
 use std::path::Path;
 
 /// The estimator names risk.csv gives figures that use the low-fidelity
@@ -29,54 +31,40 @@ fn figure_of(metric: Metric) -> Option<(&'static str, Option<u32>)> {
 /// `dir`'s risk.csv when at least one of them is a multi-fidelity estimate
 /// (or an importance-sampling one; then all are taken from risk.csv, plain where the control variate
 /// could not be formed), else `None`. A folder without risk.csv, or one
-/// whose risk.csv has no `estimator` column, has none.
+/// whose risk.csv names no estimator (folders written before `--fidelity`),
+/// has none.
 pub fn read(metrics: &[Metric], dir: &Path, evaluations: usize) -> Result<Vec<Option<Vec<Estimate>>>, StudyError> {
-    let file = dir.join("risk.csv");
-    let none = || metrics.iter().map(|_| None).collect();
-    let Ok(mut reader) = csv::Reader::from_path(&file) else {
-        return Ok(none());
+    let bad = |e: Garbled| StudyError::Results {
+        file: e.path,
+        problem: e.message,
     };
-    let bad = |problem: String| StudyError::Results {
-        file: file.clone(),
-        problem,
-    };
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let names = [
-        "point",
-        "figure",
-        "year",
-        "value",
-        "ci95_low",
-        "ci95_high",
-        "estimator",
-        "effective_n",
-    ];
-    let Some(cols) = names.iter().map(|n| col(n)).collect::<Option<Vec<usize>>>() else {
-        return Ok(none());
+    let Some(rows) = risk_rows::read(dir).map_err(bad)? else {
+        return Ok(metrics.iter().map(|_| None).collect());
     };
     let wanted: Vec<Option<(&str, Option<u32>)>> = metrics.iter().map(|&m| figure_of(m)).collect();
     let mut found: Vec<Vec<Option<(Estimate, bool)>>> = metrics.iter().map(|_| vec![None; evaluations]).collect();
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(e.to_string()))?;
-        let cell = |i: usize| record.get(cols[i]).unwrap_or("");
-        let number = |i: usize| cell(i).parse::<f64>().ok();
-        let year = cell(2).parse::<u32>().ok();
+    for (line, row) in rows.iter().enumerate() {
         for (m, want) in wanted.iter().enumerate() {
-            if *want != Some((cell(1), year)) {
+            let Some((figure, year)) = *want else {
+                continue;
+            };
+            if row.figure != figure || row.year != year.map(f64::from) {
                 continue;
             }
-            let point = cell(0)
-                .parse::<usize>()
+            let point = usize::try_from(row.point)
                 .ok()
                 .filter(|&p| p < evaluations)
-                .ok_or_else(|| bad(format!("line {}: `{}` is not a point of the study", line + 2, cell(0))))?;
+                .ok_or_else(|| StudyError::Results {
+                    file: dir.join("risk.csv"),
+                    problem: format!("line {}: `{}` is not a point of the study", line + 2, row.point),
+                })?;
             let estimate = Estimate {
-                value: number(3).unwrap_or(f64::NAN),
-                ci95: number(4).zip(number(5)),
-                n: number(7).map_or(0, |n| n.round().max(0.0) as usize),
+                value: row.value.unwrap_or(f64::NAN),
+                ci95: row.ci95,
+                n: row.effective_n.map_or(0, |n| n.round().max(0.0) as usize),
             };
-            found[m][point] = Some((estimate, WITH_TWINS.contains(&cell(6))));
+            let with_twins = row.estimator.as_deref().is_some_and(|e| WITH_TWINS.contains(&e));
+            found[m][point] = Some((estimate, with_twins));
         }
     }
     Ok(found

@@ -365,9 +365,7 @@ pub fn write(
             .to_vec(),
         ];
         for (step, e) in boundary.evaluations.iter().enumerate() {
-            let (lo, hi) = e
-                .ci95
-                .map_or((String::new(), String::new()), |(l, h)| (number(l), number(h)));
+            let (lo, hi) = super::interval_cells(e.ci95);
             rows.push(vec![
                 step.to_string(),
                 test.input.key.clone(),

@@ -7,9 +7,9 @@
 //! mention; a file without an entry fails the test, so a new case cannot be
 //! added without saying what its message should be.
 
-use super::support;
+use super::support::{self, run_in, stderr};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 /// File name → (key the message must name, part of the problem it must state).
@@ -107,6 +107,26 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ),
     ("domain_placement_unknown.toml", "placement", "`spread`"),
     (
+        "hazard_shape_out_of_range.toml",
+        "`cluster.hazards[0].shape`",
+        "allowed: 0.05 to 20",
+    ),
+    (
+        "hazard_scale_below_resolution.toml",
+        "`cluster.hazards[0].scale_hours`",
+        "allowed: at least",
+    ),
+    (
+        "lemons_detect_after_zero.toml",
+        "`cluster.lemons.detect_after_failures`",
+        "allowed: 1 to 100",
+    ),
+    (
+        "lemons_fraction_above_one.toml",
+        "`cluster.lemons.fraction`",
+        "0 ≤ fraction ≤ 1",
+    ),
+    (
         "failure_kind_shares_not_one.toml",
         "`cluster.failure_kinds`",
         "shares summing to 1",
@@ -172,21 +192,6 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "allowed: 0 to 10",
     ),
 ];
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs the binary in `dir` without RUST_BACKTRACE, so that a panic would
-/// show its "run with `RUST_BACKTRACE=1`" note.
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    support::binary()
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the binary runs")
-}
 
 /// The problems with a rejection, or none: exit code 2, exactly one line on
 /// stderr that contains each of `wanted`, no panic, nothing on stdout.

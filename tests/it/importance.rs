@@ -8,19 +8,20 @@
 //! uses, and it estimates the twin's E[X]; the full level's correction
 //! E[Y − X] is a plain mean (checked end to end below).
 
+use super::brute_force::{Brute, twin_brute_force};
 use super::support;
 use mortgage_sim::config::{self, Scenario};
 use mortgage_sim::metrics::risk::Estimator;
 use mortgage_sim::model::lowfi::{self, CheapOutcome};
 use mortgage_sim::montecarlo::importance::{self, Tilted};
-use mortgage_sim::montecarlo::multifidelity::{self, TwinFigure};
+use mortgage_sim::montecarlo::multifidelity::TwinFigure;
 use mortgage_sim::montecarlo::{self, Silent, replica_seed};
 use mortgage_sim::stats::Z95;
 use std::fs;
 
 /// The reduced baseline with weekly demand steps, master seed `seed` and
 /// the buyer's funding `funding_usd`.
-fn reduced(seed: u64, funding_usd: f64) -> Scenario {
+pub(super) fn reduced(seed: u64, funding_usd: f64) -> Scenario {
     let path = support::repo().join("tests/data/reduced.toml");
     let sets = [
         format!("simulation.seed={seed}"),
@@ -28,17 +29,6 @@ fn reduced(seed: u64, funding_usd: f64) -> Scenario {
         format!("buyer.initial_funding_usd={funding_usd}"),
     ];
     config::load_file(&path, &sets).unwrap()
-}
-
-/// Plain Monte Carlo over `n` twins: (mean, standard error) of `figure`.
-fn brute_force(s: &Scenario, n: u32, figure: TwinFigure) -> (f64, f64) {
-    let x: Vec<f64> = multifidelity::run_twins(s, 0..n)
-        .iter()
-        .map(|c| figure.cheap(c))
-        .collect();
-    let mean = x.iter().sum::<f64>() / n as f64;
-    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    (mean, (var / n as f64).sqrt())
 }
 
 const IN_TERM: TwinFigure = TwinFigure::DefaultWithin(60);
@@ -58,9 +48,9 @@ fn importance_sampling_agrees_with_brute_force_and_its_intervals_cover_it() {
     // Brute force: 100,000 plain twins of seed 1 (P(default) ≈ 0.24 at the
     // reduced baseline's funding; standard error ≈ 0.0013).
     let truth = reduced(1, 0.512e9);
-    let brute: Vec<(f64, f64)> = [IN_TERM, TwinFigure::Loss]
+    let brute: Vec<(f64, f64)> = twin_brute_force(&truth, 0..100_000)[..2]
         .iter()
-        .map(|&f| brute_force(&truth, 100_000, f))
+        .map(|b| (b.mean, b.stderr))
         .collect();
     // Agreement: the whole estimator (its own tilt and 2,000 tilted twins)
     // at four other master seeds, within 3 standard errors of the
@@ -104,7 +94,7 @@ fn a_rare_default_is_estimated_to_20_percent_and_agrees_with_brute_force() {
     // ≈ 7e-4. Brute force over 200,000 twins (about 140 defaults, a
     // relative standard error of ~8%); importance sampling over 10,000
     // twins under the cross-entropy tilt.
-    let (b, sb) = brute_force(&reduced(1, 1.2e9), 200_000, IN_TERM);
+    let Brute { mean: b, stderr: sb } = twin_brute_force(&reduced(1, 1.2e9), 0..200_000)[0];
     assert!((3e-4..3e-3).contains(&b), "not a rare case: {b}");
     let s = sample(&reduced(2, 1.2e9), 10_000);
     let w = importance::weighted_mean(IN_TERM, &s).unwrap();
@@ -192,61 +182,4 @@ fn fidelity_is_writes_weighted_figures_the_same_for_any_thread_count() {
     assert!(num(13) > 12.0, "{p5:?}");
     assert!(rows.iter().any(|r| &r[1] == "expected_loss_usd" && &r[12] == is));
     assert!(rows.iter().all(|r| &r[1] != "var_loss_usd" || &r[12] == "plain"));
-}
-
-#[test]
-#[ignore = "about 5 minutes on 2 cores; run with --ignored, results in BENCHMARKS.md"]
-fn the_estimators_95_percent_intervals_cover_the_full_models_value() {
-    // Coverage of the real estimators (issue 19, item 4): 200 master seeds,
-    // each with 24 full replicas of the reduced baseline (weekly steps),
-    // their twins and the cheap runs `--fidelity multi` and `is` add. The
-    // truth E[full] = E[twin] + E[full − twin]: 100,000 plain twins plus
-    // the mean difference over all 4,800 pairs (each experiment's own 24
-    // are 0.5% of them). Binomial tolerance: at 95% nominal, 200
-    // experiments give 190 ± 3.1; we accept 95% ± 3 sd (181 to 199), and
-    // print the counts.
-    let experiments = 200u64;
-    let figure = IN_TERM;
-    let mut runs = Vec::new();
-    for seed in 0..experiments {
-        let s = reduced(1000 + seed, 0.512e9);
-        let full = montecarlo::run_point(&s, 24, &Silent);
-        let (mut twins, mut tilted) = (Vec::new(), Vec::new());
-        multifidelity::add_twins(&[&s], std::slice::from_ref(&full), &mut twins);
-        let multi = multifidelity::point_figures(&full, &twins[0], &s);
-        let mut paired = Vec::new();
-        multifidelity::pair_twins(&[&s], std::slice::from_ref(&full), &mut paired);
-        importance::add_tilted(&[&s], std::slice::from_ref(&full), &paired, &mut tilted);
-        let is = importance::estimate(figure, &full, &paired[0], &tilted[0]).unwrap();
-        let m = multi
-            .iter()
-            .find(|f| f.label() == "p_default_by_year_5")
-            .unwrap()
-            .clone();
-        let bias: f64 = full
-            .iter()
-            .zip(&paired[0])
-            .map(|(o, c)| figure.full(o) - figure.cheap(c))
-            .sum();
-        runs.push((m, is, bias));
-    }
-    let (twin_mean, twin_se) = brute_force(&reduced(1, 0.512e9), 100_000, figure);
-    let truth = twin_mean + runs.iter().map(|r| r.2).sum::<f64>() / (24 * experiments) as f64;
-    let multi_covered = runs
-        .iter()
-        .filter(|(m, _, _)| m.ci95.0.unwrap() <= truth && truth <= m.ci95.1.unwrap())
-        .count();
-    let is_covered = runs
-        .iter()
-        .filter(|(_, e, _)| (e.value - truth).abs() <= Z95 * e.stderr)
-        .count();
-    let plain_estimates = runs.iter().filter(|(m, _, _)| m.estimator == Estimator::Plain).count();
-    println!(
-        "truth {truth:.5} (twins {twin_mean:.5} ± {twin_se:.5}); multi-fidelity covers {multi_covered} of \
-         {experiments} ({plain_estimates} kept their plain Wilson interval); importance sampling covers \
-         {is_covered} of {experiments}"
-    );
-    for covered in [multi_covered, is_covered] {
-        assert!((181..=199).contains(&covered), "covered {covered} of {experiments}");
-    }
 }

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bad_configs;
+mod brute_force;
 mod buyer;
 mod cli;
 mod failure_modes;
@@ -9,6 +10,7 @@ mod fidelity;
 mod fleets;
 mod fuzz;
 mod golden;
+mod hazards;
 mod headroom;
 mod importance;
 mod maintenance;

@@ -1,5 +1,6 @@
 //! Model tests on tiny scenarios whose outcome can be checked by hand.
 
+use super::support::ScenarioToml;
 use mortgage_sim::config;
 use mortgage_sim::engine::{SimTime, Span};
 use mortgage_sim::metrics::Class;
@@ -9,34 +10,14 @@ use mortgage_sim::model::{self, Event, World};
 /// generation and one tranche of `chips` delivered at t = 0 in units of
 /// `unit` chips, followed by `rest` (workload sections).
 pub(super) fn tiny(chips: u64, unit: u64, rest: &str) -> config::Scenario {
-    let text = format!(
-        r#"
-name = "tiny"
-[simulation]
-seed = 1
-replicas = 1
-timeseries_step_months = 1
-[contract]
-term_years = 0.0833333333
-committed_usd = 1000
-[cluster]
-failure_unit_chips = {unit}
-chip_mtbf_hours = 1e15
-repair_hours = {{ dist = "fixed", value = 0 }}
-[[cluster.generations]]
-name = "g"
-speed = 1.0
-[[cluster.tranches]]
-chips = {chips}
-generation = "g"
-planned_month = 0
-delivery_delay_months = {{ dist = "fixed", value = 0 }}
-[scheduler]
-policy = "priority"
-{rest}
-"#
-    );
-    config::load_str(&text, "tiny", &[]).expect("tiny scenario is valid")
+    ScenarioToml {
+        term_years: 0.0833333333,
+        failure_unit_chips: unit,
+        tranches: &[(chips, "g")],
+        sections: rest,
+        ..ScenarioToml::default()
+    }
+    .load()
 }
 
 pub(super) const HOUR: u64 = Span::HOUR.secs();
@@ -99,11 +80,13 @@ fn a_failure_during_the_restart_restarts_it() {
     assert_eq!(out.chip_seconds.conservation_error(), 0);
 }
 
-/// Inference demand 2(1 + 0.5 sin(2πt/24h)) chips, stepped hourly, and a
-/// research stream with no natural arrivals whose jobs take 2 chips for 3 h.
-const DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB: &str = r#"
+/// Inference demand `base_demand_chips` × (1 + `diurnal_amplitude`
+/// sin(2πt/24h)) chips, stepped hourly, with no noise, growth or failure.
+fn deterministic_inference(base_demand_chips: u64, diurnal_amplitude: f64) -> String {
+    format!(
+        r#"
 [inference]
-base_demand_chips = 2
+base_demand_chips = {base_demand_chips}
 step_hours = 1
 noise_sigma = 0
 [inference.growth]
@@ -112,8 +95,17 @@ volatility_per_sqrt_year = 0
 commercial_failure_probability = 0
 failure_decay_per_year = 0
 [inference.seasonality]
-diurnal_amplitude = 0.5
+diurnal_amplitude = {diurnal_amplitude:?}
 weekly_amplitude = 0
+"#
+    )
+}
+
+/// Inference demand 2(1 + 0.5 sin(2πt/24h)) chips, stepped hourly, and a
+/// research stream with no natural arrivals whose jobs take 2 chips for 3 h.
+fn diurnal_inference_and_one_research_job() -> String {
+    deterministic_inference(2, 0.5)
+        + r#"
 [research]
 arrivals_per_hour = 0
 arrival_growth_per_year = 0
@@ -121,7 +113,8 @@ chips = { dist = "fixed", value = 2 }
 min_chips = 1
 max_chips = 4
 duration_hours = { dist = "fixed", value = 3 }
-"#;
+"#
+}
 
 #[test]
 fn a_research_job_preempted_by_inference_is_requeued_and_finishes_later() {
@@ -130,7 +123,7 @@ fn a_research_job_preempted_by_inference_is_requeued_and_finishes_later() {
     // 2-chip, 3-hour research job arriving at t = 0 starts on the two idle
     // units, is preempted at 1 h when inference grows, waits at the head of
     // the queue, restarts at 13 h and finishes at 16 h.
-    let s = tiny(4, 1, DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB);
+    let s = tiny(4, 1, &diurnal_inference_and_one_research_job());
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime::ZERO, Event::ResearchArrives);
     let out = model::outcome(&s, world.run());
@@ -157,7 +150,10 @@ fn research_checkpoints_keep_work_across_preemption() {
     let s = tiny(
         4,
         1,
-        &format!("{DIURNAL_INFERENCE_AND_ONE_RESEARCH_JOB}checkpoint_interval_hours = 1\n"),
+        &format!(
+            "{}checkpoint_interval_hours = 1\n",
+            diurnal_inference_and_one_research_job()
+        ),
     );
     let mut world = World::new(&s, 0, 7);
     world.inject(SimTime::ZERO, Event::ResearchArrives);
@@ -185,39 +181,8 @@ fn a_late_tranche_counts_as_undelivered_until_it_arrives() {
 /// retiring after 3 months) and "new" (speed 1); one-year term, no natural
 /// failures; `runs` are `[[training.runs]]` tables.
 fn two_generations(runs: &str) -> config::Scenario {
-    let text = format!(
+    let training = format!(
         r#"
-name = "two"
-[simulation]
-seed = 1
-replicas = 1
-timeseries_step_months = 1
-[contract]
-term_years = 1
-committed_usd = 1000
-[cluster]
-failure_unit_chips = 16
-chip_mtbf_hours = 1e15
-repair_hours = {{ dist = "fixed", value = 0 }}
-[[cluster.generations]]
-name = "old"
-speed = 2.0
-service_life_years = 0.25
-[[cluster.generations]]
-name = "new"
-speed = 1.0
-[[cluster.tranches]]
-chips = 32
-generation = "old"
-planned_month = 0
-delivery_delay_months = {{ dist = "fixed", value = 0 }}
-[[cluster.tranches]]
-chips = 32
-generation = "new"
-planned_month = 0
-delivery_delay_months = {{ dist = "fixed", value = 0 }}
-[scheduler]
-policy = "priority"
 [training]
 checkpoint_interval_hours = 1.0
 checkpoint_cost_hours = 0
@@ -225,7 +190,14 @@ restart_overhead_hours = 0
 {runs}
 "#
     );
-    config::load_str(&text, "two", &[]).expect("valid scenario")
+    ScenarioToml {
+        name: "two",
+        generations: &[("old", 2.0, Some(0.25)), ("new", 1.0, None)],
+        tranches: &[(32, "old"), (32, "new")],
+        sections: &training,
+        ..ScenarioToml::default()
+    }
+    .load()
 }
 
 #[test]
@@ -290,7 +262,7 @@ fn a_run_no_generation_could_ever_hold_does_not_block_the_queue() {
 /// Inference wanting 3 of 4 chips all month, and one training run of 2
 /// chips for a day, ready at hour 5.
 fn inference_and_a_run(policy: &str) -> config::Scenario {
-    let rest = r#"
+    let training = r#"
 [training]
 checkpoint_interval_hours = 1
 checkpoint_cost_hours = 0
@@ -299,20 +271,8 @@ restart_overhead_hours = 0
 start_month = 0.00684
 chips = 2
 duration_days = 1
-[inference]
-base_demand_chips = 3
-step_hours = 1
-noise_sigma = 0
-[inference.growth]
-drift_per_year = 0
-volatility_per_sqrt_year = 0
-commercial_failure_probability = 0
-failure_decay_per_year = 0
-[inference.seasonality]
-diurnal_amplitude = 0
-weekly_amplitude = 0
 "#;
-    let s = tiny(4, 1, rest);
+    let s = tiny(4, 1, &(deterministic_inference(3, 0.0) + training));
     config::load_str(
         &format!("{}\n", toml::to_string(&s.raw).unwrap()),
         "tiny",

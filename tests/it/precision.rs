@@ -9,17 +9,7 @@ use std::process::Output;
 
 fn run(out: &Path, extra: &[&str]) -> Output {
     let golden = support::repo().join("tests/data/golden.toml");
-    support::binary()
-        .args([
-            "run",
-            golden.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args(extra)
-        .output()
-        .unwrap()
+    support::quiet("run", &golden, out).args(extra).output().unwrap()
 }
 
 /// risk.csv's rows as column → cell maps.

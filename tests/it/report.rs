@@ -32,8 +32,8 @@ fn ok(o: Output) -> Output {
 
 /// `run golden.toml --report` with extra arguments into `out`.
 fn run_golden(out: &Path, extra: &[&str]) {
-    ok(support::binary()
-        .args(["run", &golden(), "--quiet", "--report", "--out", out.to_str().unwrap()])
+    ok(support::quiet("run", golden(), out)
+        .arg("--report")
         .args(extra)
         .output()
         .unwrap());
@@ -236,16 +236,7 @@ fn a_sweep_gets_small_multiples_and_a_heatmap() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sweep");
     let exp = support::repo().join("tests/data/sweep_small.toml");
-    ok(support::binary()
-        .args([
-            "sweep",
-            exp.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+    ok(support::quiet("sweep", &exp, &out).output().unwrap());
     ok(report(&out, &["--metric", "idle_cost_usd", "--point", "3"]));
     let page = check_detail_charts(&out);
     assert!(page.contains("Sweep: idle_cost_usd by swept key"));
@@ -320,17 +311,7 @@ fn a_one_point_sweep_reports_without_a_heatmap() {
     )
     .unwrap();
     let out = tmp.path().join("one_point");
-    ok(support::binary()
-        .args([
-            "sweep",
-            exp.to_str().unwrap(),
-            "--quiet",
-            "--report",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+    ok(support::quiet("sweep", &exp, &out).arg("--report").output().unwrap());
     let page = check_detail_charts(&out);
     assert!(page.contains("Sweep: utilization by swept key"));
     assert!(page.contains("No heatmap"));

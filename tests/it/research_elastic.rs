@@ -11,6 +11,7 @@
 //! Tolerances follow tests/it/validation.rs: |sim − reference| ≤ 4·SE +
 //! floor, the floor stated beside each check.
 
+use super::support::ScenarioToml;
 use super::validation::{check, check_exact, estimate, load, run};
 use mortgage_sim::config;
 
@@ -114,30 +115,8 @@ fn elastic_research_with_patience_matches_erlang_a_at_and_above_capacity() {
 /// A backlog that never runs dry on `chips` one-chip units, with failures,
 /// jobs of `min`..`max` chips and a cap above capacity.
 fn saturated(chips: u64, min: u64, max: u64) -> config::Scenario {
-    let text = format!(
+    let research = format!(
         r#"
-name = "elastic_saturated"
-[simulation]
-seed = 5012
-replicas = 8
-timeseries_step_months = 12
-[contract]
-term_years = 2
-committed_usd = 1e6
-[cluster]
-failure_unit_chips = 1
-chip_mtbf_hours = 2000
-repair_hours = {{ dist = "lognormal", median = 48, sigma = 1.0 }}
-[[cluster.generations]]
-name = "g"
-speed = 1.0
-[[cluster.tranches]]
-chips = {chips}
-generation = "g"
-planned_month = 0
-delivery_delay_months = {{ dist = "fixed", value = 0 }}
-[scheduler]
-policy = "priority"
 [research]
 chips = {{ dist = "uniform", low = {min}, high = {max} }}
 min_chips = {min}
@@ -149,7 +128,21 @@ chips_per_researcher = {max}
 "#,
         researchers = 2 * chips / max + 1,
     );
-    config::load_str(&text, "elastic_saturated", &[]).expect("valid scenario")
+    ScenarioToml {
+        name: "elastic_saturated",
+        seed: 5012,
+        replicas: 8,
+        timeseries_step_months: 12,
+        term_years: 2.0,
+        committed_usd: 1e6,
+        failure_unit_chips: 1,
+        chip_mtbf_hours: 2000.0,
+        repair_hours: r#"{ dist = "lognormal", median = 48, sigma = 1.0 }"#,
+        tranches: &[(chips, "g")],
+        sections: &research,
+        ..ScenarioToml::default()
+    }
+    .load()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! write, leftovers of killed runs, and a reader that closes the pipe.
 //! Each test is named after what it protects.
 
-use super::support;
+use super::support::{self, run_in, stderr};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -12,17 +12,12 @@ fn golden() -> String {
     support::repo().join("tests/data/golden.toml").display().to_string()
 }
 
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    support::binary()
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+/// `run golden.toml --replicas 1 --quiet --force --out OUT` in `work`.
+fn run_forced(work: &Path, out: &str) -> Output {
+    run_in(
+        work,
+        &["run", &golden(), "--replicas", "1", "--quiet", "--force", "--out", out],
+    )
 }
 
 /// The names of the entries of `dir`, sorted.
@@ -106,55 +101,25 @@ fn force_never_deletes_a_folder_it_did_not_write() {
         ("results/other/../..", "names no folder"),
     ];
     for (out, reason) in cases {
-        let o = run_in(
-            &work,
-            &["run", &golden(), "--replicas", "1", "--quiet", "--force", "--out", out],
-        );
+        let o = run_forced(&work, out);
         assert_eq!(o.status.code(), Some(2), "--out {out}: {}", stderr(&o));
         assert!(stderr(&o).contains(reason), "--out {out}: {}", stderr(&o));
     }
     // The working directory itself, by its absolute path, and its parent.
     for dir in [work.clone(), tmp.path().to_path_buf()] {
         let out = dir.display().to_string();
-        let o = run_in(
-            &work,
-            &["run", &golden(), "--replicas", "1", "--quiet", "--force", "--out", &out],
-        );
+        let o = run_forced(&work, &out);
         assert_eq!(o.status.code(), Some(2), "--out {out}: {}", stderr(&o));
         assert!(stderr(&o).contains("working directory"), "--out {out}: {}", stderr(&o));
     }
     // A folder that merely has a file called manifest.json (a web app's).
     fs::write(sibling.join("manifest.json"), r#"{"name": "app"}"#).unwrap();
-    let o = run_in(
-        &work,
-        &[
-            "run",
-            &golden(),
-            "--replicas",
-            "1",
-            "--quiet",
-            "--force",
-            "--out",
-            "../sibling",
-        ],
-    );
+    let o = run_forced(&work, "../sibling");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(entries(&sibling), ["manifest.json", "notes.txt"]);
     assert_eq!(entries(&work), ["results", "src"]);
     // A results folder of ours is replaced.
-    let o = run_in(
-        &work,
-        &[
-            "run",
-            &golden(),
-            "--replicas",
-            "1",
-            "--quiet",
-            "--force",
-            "--out",
-            "results/other",
-        ],
-    );
+    let o = run_forced(&work, "results/other");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(entries(&work.join("results")), ["other"]);
 }

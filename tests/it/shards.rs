@@ -289,6 +289,17 @@ fn shards_never_outnumber_work_units() {
     assert!(!out.exists());
 }
 
+/// The peak memory in kB that `--stats` reports on stderr.
+#[cfg(target_os = "linux")]
+fn peak_memory_kb(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("peak memory"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no peak memory line in --stats: {stderr}"))
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_shard_of_a_huge_grid_holds_only_its_own_points() {
@@ -328,12 +339,7 @@ fn a_shard_of_a_huge_grid_holds_only_its_own_points() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    let kb: u64 = err
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("peak memory"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no peak memory line in --stats: {err}"));
+    let kb = peak_memory_kb(&err);
     assert!(kb < 100_000, "shard 7/1000 peaked at {kb} kB");
     let lines = fs::read_to_string(out.join("outcomes.jsonl")).unwrap().lines().count();
     assert_eq!(lines, 200, "the shard's block: 2 × 10^5 / 1000 units");
@@ -392,12 +398,7 @@ fn a_merge_streams_and_holds_one_point_at_a_time() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    let kb: u64 = err
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("peak memory"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no peak memory line: {err}"));
+    let kb = peak_memory_kb(&err);
     assert!(kb < 50_000, "the merge peaked at {kb} kB");
     let rows = fs::read_to_string(out.join("replicas.csv")).unwrap().lines().count();
     assert_eq!(rows, 2001);

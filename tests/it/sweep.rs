@@ -12,14 +12,7 @@ use std::path::Path;
 
 fn sweep(out: &Path, threads: &str, extra: &[&str]) {
     let exp = support::repo().join("tests/data/sweep_small.toml");
-    let o = support::binary()
-        .args([
-            "sweep",
-            exp.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+    let o = support::quiet("sweep", &exp, out)
         .args(extra)
         .env("RAYON_NUM_THREADS", threads)
         .output()
@@ -139,14 +132,7 @@ fn sweep_text(body: &str, extra: &[&str]) -> (Option<i32>, String) {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let o = support::binary()
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+    let o = support::quiet("sweep", &file, &out)
         .args(extra)
         .env_remove("RUST_BACKTRACE")
         .output()

@@ -32,6 +32,7 @@ impl World<'_> {
             }
         }
         self.restart_failure_clock();
+        self.cohort_arrives(now, i);
         self.dispatch(now);
     }
 
@@ -62,6 +63,7 @@ impl World<'_> {
         }
         debug_assert!(self.cluster[g].is_consistent());
         self.restart_failure_clock();
+        self.cohort_retires(i);
         self.dispatch(now);
     }
 

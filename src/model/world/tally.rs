@@ -49,6 +49,7 @@ impl World<'_> {
             inference_capacity_chip_seconds: self.books.inference_capacity,
             counts,
             failures_by_kind: self.counters.failures_by_kind,
+            hazard_failures_by_month: self.age.by_month,
             runs,
             min_year_utilization: self.money.min_year_utilization,
             commercial_failure,

@@ -67,7 +67,7 @@ impl<'a> Detail<'a> {
             .and_then(|m| m.pointer("/contract_point_0/term_years"))
             .and_then(Value::as_f64)
             .map(|y| y * 12.0)
-            .filter(|m| (0.0..=super::folder::MAX_MONTHS).contains(m))
+            .filter(|m| (0.0..=crate::output::csv_table::MAX_MONTHS).contains(m))
             .unwrap_or(0.0);
         let mut d = Detail {
             folder,

@@ -2,126 +2,26 @@
 //! and turned into typed rows ([`Folder`]) that the charts and the page read.
 //! Only the files are read, so folders written by older versions still
 //! report; a missing, unreadable or garbled file is a [`ReportError`] that
-//! names it. `risk.csv` (in either of its forms) and `exposure.csv` are read
-//! by the [`risk`] and [`exposure`] submodules.
+//! names it. Files are read whole by [`CsvTable`]; `risk.csv` (in either of
+//! its forms) by the output module's one reader of it
+//! ([`crate::output::risk_rows`]), and `exposure.csv` by [`exposure`].
 
 mod exposure;
-mod risk;
 
+pub(super) use crate::output::csv_table::CsvTable;
+pub(super) use crate::output::risk_rows::RiskRow;
 pub(super) use exposure::ExposureRow;
-pub(super) use risk::RiskRow;
 
 use super::ReportError;
+use crate::output::risk_rows;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The latest month a results folder may mention: twice the longest term
-/// (100 years), since a run's planned finish may lie past the term.
-pub(super) const MAX_MONTHS: f64 = 2400.0;
-
-/// One CSV file, read whole, with its header.
-pub(super) struct Table {
-    pub(super) path: PathBuf,
-    pub(super) headers: Vec<String>,
-    pub(super) rows: Vec<csv::StringRecord>,
-}
-
-impl Table {
-    /// Reads `dir/file`; `None` if it does not exist.
-    pub(super) fn read(dir: &Path, file: &str) -> Result<Option<Table>, ReportError> {
-        let path = dir.join(file);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let garbled = |e: csv::Error| ReportError::Garbled {
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        let mut reader = csv::ReaderBuilder::new().from_path(&path).map_err(garbled)?;
-        let headers: Vec<String> = reader.headers().map_err(garbled)?.iter().map(String::from).collect();
-        if headers.iter().all(|h| h.is_empty()) {
-            return Err(ReportError::Garbled {
-                path,
-                message: "empty file (no header line)".into(),
-            });
-        }
-        let rows = reader.records().collect::<Result<Vec<_>, _>>().map_err(garbled)?;
-        Ok(Some(Table { path, headers, rows }))
-    }
-
-    /// Reads a file every results folder has.
-    pub(super) fn required(dir: &Path, file: &str) -> Result<Table, ReportError> {
-        Table::read(dir, file)?.ok_or_else(|| ReportError::MissingFile(dir.join(file)))
-    }
-
-    pub(super) fn has(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
-    }
-
-    pub(super) fn column(&self, name: &str) -> Result<usize, ReportError> {
-        self.has(name).ok_or_else(|| ReportError::Garbled {
-            path: self.path.clone(),
-            message: format!("no column `{name}` in the header line"),
-        })
-    }
-
-    pub(super) fn line(&self, row: usize) -> u64 {
-        self.rows[row].position().map(|p| p.line()).unwrap_or(row as u64 + 2)
-    }
-
-    /// A numeric cell; an empty cell is `None`. A month of the term (a
-    /// column named `…month`) must lie within [0, `MAX_MONTHS`], so a
-    /// damaged file cannot size a chart's axis or buffers.
-    pub(super) fn number(&self, row: usize, col: usize) -> Result<Option<f64>, ReportError> {
-        let text = self.rows[row].get(col).unwrap_or("").trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() && self.headers[col].ends_with("month") && !(0.0..=MAX_MONTHS).contains(&v) => {
-                Err(ReportError::Garbled {
-                    path: self.path.clone(),
-                    message: format!(
-                        "line {}, column `{}`: `{text}` is not a month of a contract term (0 to {MAX_MONTHS})",
-                        self.line(row),
-                        self.headers[col]
-                    ),
-                })
-            }
-            Ok(v) if v.is_finite() => Ok(Some(v)),
-            _ => Err(ReportError::Garbled {
-                path: self.path.clone(),
-                message: format!(
-                    "line {}, column `{}`: `{text}` is not a finite number",
-                    self.line(row),
-                    self.headers[col]
-                ),
-            }),
-        }
-    }
-
-    /// A numeric cell that must have a value.
-    pub(super) fn value(&self, row: usize, col: usize) -> Result<f64, ReportError> {
-        self.number(row, col)?.ok_or_else(|| ReportError::Garbled {
-            path: self.path.clone(),
-            message: format!("line {}, column `{}`: empty", self.line(row), self.headers[col]),
-        })
-    }
-
-    /// A point id (a non-negative integer).
-    pub(super) fn id(&self, row: usize, col: usize) -> Result<u64, ReportError> {
-        let text = self.rows[row].get(col).unwrap_or("").trim();
-        text.parse().map_err(|_| ReportError::Garbled {
-            path: self.path.clone(),
-            message: format!(
-                "line {}, column `{}`: `{text}` is not a point id (a whole number)",
-                self.line(row),
-                self.headers[col]
-            ),
-        })
-    }
+/// Reads `dir/file`, a file every results folder has.
+pub(super) fn required(dir: &Path, file: &str) -> Result<CsvTable, ReportError> {
+    CsvTable::read(dir, file)?.ok_or_else(|| ReportError::MissingFile(dir.join(file)))
 }
 
 /// A grid point of `points.csv`.
@@ -224,10 +124,10 @@ impl Folder {
             return Err(ReportError::NoFolder(dir.to_path_buf()));
         }
         refuse_shards(dir)?;
-        let points_t = Table::required(dir, "points.csv")?;
-        let replicas_t = Table::required(dir, "replicas.csv")?;
-        let summary_t = Table::required(dir, "summary.csv")?;
-        let series_t = Table::required(dir, "timeseries.csv")?;
+        let points_t = required(dir, "points.csv")?;
+        let replicas_t = required(dir, "replicas.csv")?;
+        let summary_t = required(dir, "summary.csv")?;
+        let series_t = required(dir, "timeseries.csv")?;
 
         let (pc, sc) = (points_t.column("point")?, points_t.column("scenario")?);
         let keys: Vec<String> = points_t.headers.iter().skip(sc + 1).cloned().collect();
@@ -325,16 +225,13 @@ impl Folder {
             bands.sort_by(|a, b| a.month.total_cmp(&b.month));
         }
 
-        let runs = match Table::read(dir, "training_runs.csv")? {
+        let runs = match CsvTable::read(dir, "training_runs.csv")? {
             Some(t) => Some(read_runs(&t)?),
             None => None,
         };
 
-        let risk = match Table::read(dir, "risk.csv")? {
-            Some(t) => Some(risk::read_risk(&t)?),
-            None => None,
-        };
-        let exposure = match Table::read(dir, "exposure.csv")? {
+        let risk = risk_rows::read(dir)?;
+        let exposure = match CsvTable::read(dir, "exposure.csv")? {
             Some(t) => Some(exposure::read_exposure(&t)?),
             None => None,
         };
@@ -459,7 +356,7 @@ impl Folder {
 }
 
 /// The rows of `training_runs.csv`.
-fn read_runs(t: &Table) -> Result<Vec<RunRow>, ReportError> {
+fn read_runs(t: &CsvTable) -> Result<Vec<RunRow>, ReportError> {
     let names = [
         "point",
         "replica",

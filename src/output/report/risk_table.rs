@@ -395,6 +395,8 @@ mod tests {
             n: Some(10.0),
             interval: None,
             reliable: None,
+            estimator: None,
+            effective_n: None,
         }
     }
 

@@ -14,7 +14,7 @@ use super::draw::{
     Area, C_ACCENT, C_GRAY, C_MAIN, Categories, Chart, DETAIL, DrawResult, FONT, Tips, category_label, range, svg,
     text_width,
 };
-use super::folder::{Folder, Table};
+use super::folder::{CsvTable, Folder};
 use super::page::{Section, html_escape};
 use crate::output::numbers::human;
 use plotters::coord::types::RangedCoordf64;
@@ -92,7 +92,7 @@ impl Study<'_> {
     }
 }
 
-fn read(table: &Table) -> Result<Vec<Stat>, ReportError> {
+fn read(table: &CsvTable) -> Result<Vec<Stat>, ReportError> {
     let names = ["method", "metric", "input", "statistic"];
     let text = names.iter().map(|n| table.column(n)).collect::<Result<Vec<_>, _>>()?;
     let (v, lo, hi) = (
@@ -118,7 +118,7 @@ fn read(table: &Table) -> Result<Vec<Stat>, ReportError> {
 
 /// The section, or `None` when the folder has no `sensitivity.csv`.
 pub(super) fn sensitivity_section(folder: &Folder) -> Result<Option<Section>, ReportError> {
-    let Some(table) = Table::read(&folder.dir, "sensitivity.csv")? else {
+    let Some(table) = CsvTable::read(&folder.dir, "sensitivity.csv")? else {
         return Ok(None);
     };
     let stats = read(&table)?;

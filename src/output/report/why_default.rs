@@ -7,7 +7,7 @@
 //! restructuring columns (written before they existed) gets a note instead.
 
 use super::ReportError;
-use super::folder::{Folder, Table};
+use super::folder::{self, CsvTable, Folder};
 use super::page::{Section, html_escape};
 use crate::output::numbers::{percent, usd};
 use crate::stats::{quantile_sorted, sorted};
@@ -63,7 +63,7 @@ impl Replica {
 /// The section for `point`, read from `folder`'s `events.csv` and
 /// `replicas.csv`.
 pub(super) fn why_default_section(folder: &Folder, point: u64) -> Result<Section, ReportError> {
-    let Some(events) = Table::read(&folder.dir, "events.csv")? else {
+    let Some(events) = CsvTable::read(&folder.dir, "events.csv")? else {
         return Ok(Section::note(
             ID,
             HEADING,
@@ -108,8 +108,8 @@ pub(super) fn why_default_section(folder: &Folder, point: u64) -> Result<Section
 
 /// The point's replicas with their events, and whether replicas.csv has
 /// the `restructure_kind` column.
-fn read_replicas(folder: &Folder, point: u64, events: &Table) -> Result<(Vec<Replica>, bool), ReportError> {
-    let t = Table::required(&folder.dir, "replicas.csv")?;
+fn read_replicas(folder: &Folder, point: u64, events: &CsvTable) -> Result<(Vec<Replica>, bool), ReportError> {
+    let t = folder::required(&folder.dir, "replicas.csv")?;
     let (pc, rc) = (t.column("point")?, t.column("replica")?);
     let dm = t.has("default_month");
     let cancelled = t.has("training_runs_cancelled");

@@ -11,17 +11,7 @@ use std::path::Path;
 
 /// Runs `sensitivity study [extra] --out dir`, then `report dir`.
 fn study_report(study: &Path, dir: &Path, extra: &[&str]) {
-    ok(support::binary()
-        .args([
-            "sensitivity",
-            study.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            dir.to_str().unwrap(),
-        ])
-        .args(extra)
-        .output()
-        .unwrap());
+    ok(support::quiet("sensitivity", study, dir).args(extra).output().unwrap());
     ok(report(dir, &[]));
 }
 

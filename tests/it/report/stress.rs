@@ -23,17 +23,7 @@ fn sweep(dir: &Path, names: Option<[&str; 2]>) -> String {
     let file = dir.join("named.toml");
     fs::write(&file, text).unwrap();
     let out = dir.join("out");
-    ok(support::binary()
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--quiet",
-            "--report",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+    ok(support::quiet("sweep", &file, &out).arg("--report").output().unwrap());
     html(&out)
 }
 

@@ -75,16 +75,8 @@ fn the_calibrated_buyer_shows_rounds_and_restructurings() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("cal");
     let config = support::repo().join("configs/calibrated.toml");
-    ok(support::binary()
-        .args([
-            "run",
-            config.to_str().unwrap(),
-            "--quiet",
-            "--report",
-            "--replicas",
-            "8",
-        ])
-        .args(["--out", out.to_str().unwrap()])
+    ok(support::quiet("run", &config, &out)
+        .args(["--report", "--replicas", "8"])
         .output()
         .unwrap());
     let d = defaults(&out);

@@ -4,7 +4,7 @@
 //! `month` and `ee_usd` are required, so a file with fewer or more columns
 //! still reads.
 
-use super::Table;
+use super::CsvTable;
 use crate::output::report::ReportError;
 
 /// A row of `exposure.csv`.
@@ -24,7 +24,7 @@ pub(in crate::output::report) struct ExposureRow {
 }
 
 /// The rows of `exposure.csv`, sorted by point and month.
-pub(super) fn read_exposure(t: &Table) -> Result<Vec<ExposureRow>, ReportError> {
+pub(super) fn read_exposure(t: &CsvTable) -> Result<Vec<ExposureRow>, ReportError> {
     let (cp, cm, ce) = (t.column("point")?, t.column("month")?, t.column("ee_usd")?);
     let [c95, c99, cepe, cmpd, ccpd] =
         ["pfe95_usd", "pfe99_usd", "epe_usd", "marginal_pd", "cumulative_pd"].map(|name| t.has(name));

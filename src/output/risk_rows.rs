@@ -1,47 +1,66 @@
-//! Reading `risk.csv` in either of its forms into tidy [`RiskRow`]s.
+//! The one reader of `risk.csv`: its rows, typed ([`RiskRow`]), in
+//! either of the file's forms. The report's risk table reads them, and so
+//! do a sensitivity study's multi-fidelity estimates
+//! (`sensitivity/estimates.rs`); the columns are [`super::columns::RISK`].
 //!
 //! The tidy form has a column per parameter —
 //! `point,figure,year,quantile,threshold,value,stderr,ci95_low,ci95_high,n`,
-//! perhaps with more columns after them (`interval`, `reliable`, …) — and
-//! figure names without parameters (`p_default_by_year` with `year` 3).
-//! Folders written before it put the parameter in the name
-//! (`p_default_by_year_3`, `var95_loss_usd`, `default_month_p50`,
-//! `p_year_utilization_below_0.5`). Both are read, columns are found by
-//! their header, unknown columns are ignored, and old names are normalised
-//! ([`normalise`]) so the rest of the report sees one form.
+//! perhaps with more columns after them (`interval`, `reliable`,
+//! `estimator`, `effective_n`, …) — and figure names without parameters
+//! (`p_default_by_year` with `year` 3). Folders written before it put the
+//! parameter in the name (`p_default_by_year_3`, `var95_loss_usd`,
+//! `default_month_p50`, `p_year_utilization_below_0.5`). Both are read,
+//! columns are found by their header, unknown columns are ignored, and old
+//! names are normalised ([`normalise`]) so readers see one form.
 
-use super::Table;
-use crate::output::report::ReportError;
+use super::csv_table::{CsvTable, Garbled};
+use std::path::Path;
 
 /// One figure of `risk.csv`, in the tidy form.
 #[derive(Debug, Clone, PartialEq)]
-pub(in crate::output::report) struct RiskRow {
-    pub(in crate::output::report) point: u64,
+pub(crate) struct RiskRow {
+    pub(crate) point: u64,
     /// The figure's name without its parameter, e.g. `var_loss_usd`.
-    pub(in crate::output::report) figure: String,
+    pub(crate) figure: String,
     /// Contract year (`p_default_by_year`).
-    pub(in crate::output::report) year: Option<f64>,
+    pub(crate) year: Option<f64>,
     /// Quantile level, e.g. 0.95 (`var_…`, `cvar_…`, `default_month`, …).
-    pub(in crate::output::report) quantile: Option<f64>,
+    pub(crate) quantile: Option<f64>,
     /// Threshold (`p_year_utilization_below`).
-    pub(in crate::output::report) threshold: Option<f64>,
-    pub(in crate::output::report) value: Option<f64>,
-    pub(in crate::output::report) stderr: Option<f64>,
-    pub(in crate::output::report) ci95: Option<(f64, f64)>,
-    pub(in crate::output::report) n: Option<f64>,
+    pub(crate) threshold: Option<f64>,
+    pub(crate) value: Option<f64>,
+    pub(crate) stderr: Option<f64>,
+    pub(crate) ci95: Option<(f64, f64)>,
+    pub(crate) n: Option<f64>,
     /// How the interval was computed, when the file says (`interval`).
-    pub(in crate::output::report) interval: Option<String>,
+    pub(crate) interval: Option<String>,
     /// `false` when the file flags the figure as unreliable (`reliable`).
-    pub(in crate::output::report) reliable: Option<bool>,
+    pub(crate) reliable: Option<bool>,
+    /// Which estimator gave the figure (`estimator`: `monte_carlo`,
+    /// `multi_fidelity`, …), when the file says.
+    pub(crate) estimator: Option<String>,
+    /// The estimator's effective number of replicas (`effective_n`), when
+    /// the file says.
+    pub(crate) effective_n: Option<f64>,
+}
+
+/// The rows of `dir`'s `risk.csv`, tidy whichever form the file has;
+/// `None` when the folder has no risk.csv (it was written before the
+/// default model).
+pub(crate) fn read(dir: &Path) -> Result<Option<Vec<RiskRow>>, Garbled> {
+    match CsvTable::read(dir, "risk.csv")? {
+        Some(t) => Ok(Some(read_rows(&t)?)),
+        None => Ok(None),
+    }
 }
 
 /// A figure name of the older form split into its tidy name and parameter.
 #[derive(Debug, Clone, PartialEq)]
-pub(in crate::output::report) struct Normalised {
-    pub(in crate::output::report) figure: String,
-    pub(in crate::output::report) year: Option<f64>,
-    pub(in crate::output::report) quantile: Option<f64>,
-    pub(in crate::output::report) threshold: Option<f64>,
+struct Normalised {
+    figure: String,
+    year: Option<f64>,
+    quantile: Option<f64>,
+    threshold: Option<f64>,
 }
 
 /// Splits an older figure name into its tidy name and its parameter:
@@ -50,7 +69,7 @@ pub(in crate::output::report) struct Normalised {
 /// `cvar_idle_cost_usd`, quantile 0.95/0.99; `…_p50` → `…`, quantile 0.5;
 /// `p_year_utilization_below_0.5` → `p_year_utilization_below`, threshold
 /// 0.5. A name without a parameter (or already tidy) is returned as it is.
-pub(in crate::output::report) fn normalise(name: &str) -> Normalised {
+fn normalise(name: &str) -> Normalised {
     let plain = |figure: &str| Normalised {
         figure: figure.to_string(),
         year: None,
@@ -99,10 +118,10 @@ pub(in crate::output::report) fn normalise(name: &str) -> Normalised {
     plain(name)
 }
 
-/// The rows of `risk.csv`, tidy whichever form the file has.
-pub(super) fn read_risk(t: &Table) -> Result<Vec<RiskRow>, ReportError> {
+/// The rows of the table `t` of risk.csv.
+fn read_rows(t: &CsvTable) -> Result<Vec<RiskRow>, Garbled> {
     let (cp, cf, cv) = (t.column("point")?, t.column("figure")?, t.column("value")?);
-    let [cy, cq, ct, cs, cl, ch, cn, ci, cr] = [
+    let [cy, cq, ct, cs, cl, ch, cn, ci, cr, ce, cen] = [
         "year",
         "quantile",
         "threshold",
@@ -112,6 +131,8 @@ pub(super) fn read_risk(t: &Table) -> Result<Vec<RiskRow>, ReportError> {
         "n",
         "interval",
         "reliable",
+        "estimator",
+        "effective_n",
     ]
     .map(|name| t.has(name));
     let number = |row: usize, col: Option<usize>| match col {
@@ -149,7 +170,7 @@ pub(super) fn read_risk(t: &Table) -> Result<Vec<RiskRow>, ReportError> {
             Some("true" | "True" | "TRUE" | "1" | "yes") => Some(true),
             Some("false" | "False" | "FALSE" | "0" | "no") => Some(false),
             Some(other) => {
-                return Err(ReportError::Garbled {
+                return Err(Garbled {
                     path: t.path.clone(),
                     message: format!(
                         "line {}, column `reliable`: `{other}` is not true or false",
@@ -170,6 +191,8 @@ pub(super) fn read_risk(t: &Table) -> Result<Vec<RiskRow>, ReportError> {
             n: number(row, cn)?,
             interval: text(row, ci),
             reliable,
+            estimator: text(row, ce),
+            effective_n: number(row, cen)?,
         });
     }
     Ok(out)
@@ -186,6 +209,58 @@ mod tests {
             quantile,
             threshold,
         }
+    }
+
+    #[test]
+    fn a_tidy_file_reads_into_typed_rows_by_header() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read(dir.path()).unwrap(), None, "no risk.csv, no rows");
+        // Columns out of order, an unknown one, an older name in a tidy file.
+        std::fs::write(
+            dir.path().join("risk.csv"),
+            "figure,point,value,year,ci95_low,ci95_high,n,estimator,effective_n,other,reliable
+             p_default_by_year,2,0.25,5,0.2,0.3,16,multi_fidelity,41.5,x,true
+             var95_loss_usd,0,7,,,,16,monte_carlo,16,,false
+",
+        )
+        .unwrap();
+        let rows = read(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            rows[0],
+            RiskRow {
+                point: 2,
+                figure: "p_default_by_year".into(),
+                year: Some(5.0),
+                quantile: None,
+                threshold: None,
+                value: Some(0.25),
+                stderr: None,
+                ci95: Some((0.2, 0.3)),
+                n: Some(16.0),
+                interval: None,
+                reliable: Some(true),
+                estimator: Some("multi_fidelity".into()),
+                effective_n: Some(41.5),
+            }
+        );
+        assert_eq!(
+            (rows[1].figure.as_str(), rows[1].quantile),
+            ("var_loss_usd", Some(0.95))
+        );
+        assert_eq!((rows[1].ci95, rows[1].reliable), (None, Some(false)));
+        std::fs::write(
+            dir.path().join("risk.csv"),
+            "point,figure,value
+zero,cva_usd,1
+",
+        )
+        .unwrap();
+        let e = read(dir.path()).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("risk.csv: line 2, column `point`: `zero` is not a point id (a whole number)"),
+            "{e}"
+        );
     }
 
     #[test]
