@@ -19,6 +19,7 @@ pub mod failures;
 pub mod hazards;
 pub mod inference;
 pub mod kind;
+pub mod maintenance;
 pub(crate) mod money;
 pub mod overlay;
 pub mod raw;

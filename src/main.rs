@@ -322,7 +322,7 @@ failure_from!(
 /// they are quoted, and this is the net under everything else (a 100 kB
 /// value must not flood the terminal).
 fn cut(message: &str) -> String {
-    const MAX_MESSAGE: usize = 2_000;
+    const MAX_MESSAGE: usize = 3_000;
     let length = message.chars().count();
     if length <= MAX_MESSAGE {
         return message.to_string();

@@ -6,6 +6,7 @@
 use super::dist::TimeDist;
 use super::failures::{self, FailureDomain, FailureKind};
 use super::hazards::{self, Hazard, Lemons};
+use super::maintenance::{self, Maintenance};
 use super::raw::RawCluster;
 use super::rules;
 use super::scenario::{Gen, KeyError, bad, limits, non_negative, positive, require, time_dist};
@@ -33,6 +34,8 @@ pub struct ClusterSpec {
     /// Kinds of unit failure (empty: every failure takes its unit down
     /// for `repair`).
     pub kinds: Vec<FailureKind>,
+    /// Planned maintenance windows (empty: none).
+    pub maintenance: Vec<Maintenance>,
     /// Weibull hazards over a chip's age, added to the constant rate
     /// (empty: none).
     pub hazards: Vec<Hazard>,
@@ -280,6 +283,7 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
     )?;
     let domains = failures::domains(&raw.failure_domains, unit_chips, total_chips, generations.len())?;
     let kinds = failures::kinds(&raw.failure_kinds, &repair)?;
+    let maintenance = maintenance::maintenance(&raw.maintenance, &domains, unit_chips)?;
     let unit_failure_rate = unit_chips as f64 / (mtbf * Span::HOUR.secs() as f64);
     let hazards = hazards::hazards(&raw.hazards, total_chips, term)?;
     let lemons = hazards::lemons(raw.lemons.as_ref(), total_chips / unit_chips, unit_failure_rate, term)?;
@@ -290,6 +294,7 @@ pub(super) fn cluster(raw: &RawCluster, term: Span) -> Result<ClusterSpec, KeyEr
         repair,
         domains,
         kinds,
+        maintenance,
         hazards,
         lemons,
         generations,

@@ -10,6 +10,8 @@ use super::raw::{RawFailureDomain, RawFailureKind};
 use super::rules;
 use super::scenario::{KeyError, bad, limits, positive, require, time_dist};
 use crate::engine::Span;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// A kind of domain: every `units` consecutive failure units of a
 /// generation's pool form one domain, which fails as a whole.
@@ -23,6 +25,30 @@ pub struct FailureDomain {
     pub rate: f64,
     /// Time until a failed domain's units are back.
     pub repair: TimeDist,
+    /// Where training runs sit in these domains.
+    pub placement: Placement,
+}
+
+/// Where the training runs on a generation sit in the domains of a kind
+/// (`cluster.failure_domains[].placement`); the rest of the pool is mixed
+/// over what the runs leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// Runs back to back at the start of the pool: a run of n units spans
+    /// ⌈n / domain units⌉ domains (one more at most).
+    #[default]
+    Packed,
+    /// Each run's units dealt out over the pool's domains in turn: a run of
+    /// n units spans min(domains, n) of them.
+    Spread,
+}
+
+impl Placement {
+    /// Whether this is the default (for serialization).
+    pub fn is_packed(&self) -> bool {
+        *self == Placement::Packed
+    }
 }
 
 impl FailureDomain {
@@ -103,6 +129,7 @@ pub(super) fn domains(
             units,
             rate: 1.0 / (mtbf * Span::HOUR.secs() as f64),
             repair: time_dist(&d.repair_hours, Span::HOUR, &format!("{key}.repair_hours"))?,
+            placement: d.placement,
         });
     }
     Ok(out)
@@ -154,6 +181,7 @@ mod tests {
             units: 4,
             rate: 1e-6,
             repair: TimeDist::new(&crate::config::DistSpec::Fixed { value: 1.0 }, Span::HOUR).unwrap(),
+            placement: Placement::Packed,
         };
         assert_eq!(d.count(0), 0);
         assert_eq!(d.count(4), 1);

@@ -333,6 +333,9 @@ pub struct RawCluster {
     /// failure takes its unit down for `repair_hours`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failure_kinds: Vec<RawFailureKind>,
+    /// Planned maintenance windows at a fixed cadence; absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maintenance: Vec<super::maintenance::RawMaintenance>,
     /// Weibull hazards over a chip's age since delivery, added to the
     /// constant rate; absent: the rate does not depend on age.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -354,6 +357,11 @@ pub struct RawFailureDomain {
     pub mtbf_hours: f64,
     /// Time until a failed domain's units are all back.
     pub repair_hours: DistSpec,
+    /// Where training runs sit in these domains: `"packed"` (the default:
+    /// each run on as few domains as it fills) or `"spread"` (a run's
+    /// units dealt out over the domains in turn).
+    #[serde(default, skip_serializing_if = "super::failures::Placement::is_packed")]
+    pub placement: super::failures::Placement,
 }
 
 /// `[[cluster.failure_kinds]]`: one kind of unit failure.

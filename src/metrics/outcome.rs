@@ -55,7 +55,7 @@ pub struct TrainingRunRecord {
     pub planned_finish_month: f64,
     /// Completion; `None` if unfinished.
     pub finish_month: Option<f64>,
-    /// Interruptions by unit failures.
+    /// Interruptions by failures and maintenance windows.
     pub interruptions: u32,
     /// How it ended.
     pub outcome: RunOutcome,
@@ -163,6 +163,14 @@ pub struct Counts {
     pub domain_failures: u64,
     /// Units that domain failures took down (those already down not counted).
     pub domain_units_failed: u64,
+    /// Planned maintenance windows started.
+    pub maintenance_windows: u64,
+    /// Units maintenance windows took down (those already down not counted).
+    pub maintenance_units: u64,
+    /// Chip-seconds maintenance windows took down (to the term's end).
+    pub maintenance_chip_seconds: u64,
+    /// Training runs stopped by maintenance windows (one per run per window).
+    pub maintenance_interruptions: u64,
     /// Unit failures of the hazards over age (also in `unit_failures`).
     pub hazard_failures: u64,
     /// Failures of lemon units' own process (also in `unit_failures`).
@@ -202,7 +210,7 @@ pub struct RunTally {
     pub compute_done: Span,
     /// Failure-free compute time of the whole run: done plus what is left.
     pub failure_free: Span,
-    /// Interruptions by unit failures.
+    /// Interruptions by failures and maintenance windows.
     pub interruptions: u32,
     /// How it ended.
     pub outcome: RunOutcome,

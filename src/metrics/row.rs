@@ -74,6 +74,18 @@ pub struct ReplicaRow {
     /// Units that domain failures took down.
     #[serde(default)]
     pub domain_units_failed: u64,
+    /// Planned maintenance windows started (`[[cluster.maintenance]]`).
+    #[serde(default)]
+    pub maintenance_windows: u64,
+    /// Units maintenance windows took down.
+    #[serde(default)]
+    pub maintenance_units: u64,
+    /// Chip-hours maintenance windows took down (to the term's end).
+    #[serde(default)]
+    pub maintenance_chip_hours: f64,
+    /// Training runs stopped by maintenance windows (one per run per window).
+    #[serde(default)]
+    pub maintenance_interruptions: u64,
     /// Unit failures of the hazards over age (`[[cluster.hazards]]`).
     #[serde(default)]
     pub hazard_failures: u64,
@@ -310,7 +322,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 /// from a row. The one list behind the CSV header, `summary.csv`,
 /// `--target-ci` and the report's axes (a test checks it against the
 /// struct's fields).
-pub const COLUMNS: [Column; 84] = [
+pub const COLUMNS: [Column; 88] = [
     col("replica", Unit::Id, |r| Cell::Int(r.replica.into())),
     col("seed", Unit::Id, |r| Cell::Int(r.seed)),
     col("events", Unit::Count, |r| Cell::Int(r.events)),
@@ -369,6 +381,14 @@ pub const COLUMNS: [Column; 84] = [
     }),
     col("domain_failures", Unit::Count, |r| Cell::Int(r.domain_failures)),
     col("domain_units_failed", Unit::Count, |r| Cell::Int(r.domain_units_failed)),
+    col("maintenance_windows", Unit::Count, |r| Cell::Int(r.maintenance_windows)),
+    col("maintenance_units", Unit::Count, |r| Cell::Int(r.maintenance_units)),
+    col("maintenance_chip_hours", Unit::ChipHours, |r| {
+        Cell::Num(r.maintenance_chip_hours)
+    }),
+    col("maintenance_interruptions", Unit::Count, |r| {
+        Cell::Int(r.maintenance_interruptions)
+    }),
     col("hazard_failures", Unit::Count, |r| Cell::Int(r.hazard_failures)),
     col("lemon_failures", Unit::Count, |r| Cell::Int(r.lemon_failures)),
     col("lemons_removed", Unit::Count, |r| Cell::Int(r.lemons_removed)),
@@ -549,6 +569,10 @@ impl ReplicaRow {
             unit_failures_in_place: c.unit_failures_in_place,
             domain_failures: c.domain_failures,
             domain_units_failed: c.domain_units_failed,
+            maintenance_windows: c.maintenance_windows,
+            maintenance_units: c.maintenance_units,
+            maintenance_chip_hours: c.maintenance_chip_seconds as f64 / Span::HOUR.secs() as f64,
+            maintenance_interruptions: c.maintenance_interruptions,
             hazard_failures: c.hazard_failures,
             lemon_failures: c.lemon_failures,
             lemons_removed: c.lemons_removed,

@@ -67,6 +67,18 @@ pub enum Event {
         /// Lemon-clock epoch when it was drawn.
         epoch: u32,
     },
+    /// A planned maintenance window starts (`[[cluster.maintenance]]`).
+    MaintenanceStarts {
+        /// Index of the kind of window in the scenario.
+        entry: u32,
+    },
+    /// The units a maintenance window took down are back, all at once.
+    MaintenanceEnds {
+        /// Their generation.
+        generation: Gen,
+        /// How many units.
+        units: u32,
+    },
     /// A frontier training run is ready to start.
     TrainingArrives {
         /// The run.
@@ -110,7 +122,7 @@ pub enum Event {
 
 impl Event {
     /// Names of the event kinds, indexed by [`Event::kind`] (for `--stats`).
-    pub const KINDS: [&'static str; 19] = [
+    pub const KINDS: [&'static str; 21] = [
         "tranche_planned",
         "tranche_arrives",
         "tranche_retires",
@@ -130,6 +142,8 @@ impl Event {
         "domain_repaired",
         "age_failure",
         "lemon_failure",
+        "maintenance_starts",
+        "maintenance_ends",
     ];
 
     /// Index of this event's kind in [`Event::KINDS`].
@@ -154,6 +168,8 @@ impl Event {
             Event::DomainRepaired { .. } => 16,
             Event::AgeFailure { .. } => 17,
             Event::LemonFailure { .. } => 18,
+            Event::MaintenanceStarts { .. } => 19,
+            Event::MaintenanceEnds { .. } => 20,
         }
     }
 }

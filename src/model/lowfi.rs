@@ -15,9 +15,11 @@
 //!   fraction of a unit (failure rate λ, mean repair r), instead of the
 //!   failure process. With `[[cluster.hazards]]`, λ of each delivery adds
 //!   its hazards' rate averaged over its service in the term (chips per
-//!   unit × H(service) / service). Failure domains, kinds' own repairs and
-//!   lemons are left out: the multi-fidelity correction E[full − twin]
-//!   absorbs what they change.
+//!   unit × H(service) / service). With planned maintenance, d is combined
+//!   with its average down fraction (block × length / (cadence × the
+//!   cluster's units), per kind of window). Failure domains, kinds' own
+//!   repairs and lemons are left out: the multi-fidelity correction
+//!   E[full − twin] absorbs what they change.
 //! - **Training** gangs start in ready order on the fastest generation with
 //!   room (as the full model's FIFO queue does) and hold their chips for
 //!   their failure-free duration on that generation, without failures,
@@ -169,6 +171,7 @@ impl<'s> Twin<'s> {
         let cl = &scenario.cluster;
         // The full model's draws (`World::new` calls the same function).
         let arrivals = super::deliveries::arrivals(cl, &mut streams.deliveries);
+        let maintenance = maintenance_down_fraction(cl);
         let windows = cl
             .tranches
             .iter()
@@ -179,13 +182,18 @@ impl<'s> Twin<'s> {
                 let retires = life.map_or(SimTime(u64::MAX), |l| SimTime(arrival.0.saturating_add(l.secs())));
                 let rate = cl.unit_failure_rate + hazard_rate(cl, arrival, retires.min(term));
                 let down_time = rate * cl.repair.mean_in_units() * Span::HOUR.secs() as f64;
+                let mut down_fraction = down_time / (1.0 + down_time);
+                if maintenance > 0.0 {
+                    // Maintenance and failures taken as independent.
+                    down_fraction = 1.0 - (1.0 - down_fraction) * (1.0 - maintenance);
+                }
                 Window {
                     generation: t.generation.index(),
                     chips: (t.units * cl.unit_chips) as f64,
                     planned: t.planned,
                     arrival,
                     retires,
-                    down_fraction: down_time / (1.0 + down_time),
+                    down_fraction,
                 }
             })
             .collect();
@@ -417,4 +425,17 @@ impl<'s> Twin<'s> {
         self.months.push(flows);
         defaults
     }
+}
+/// The average fraction of the cluster's units that planned maintenance
+/// keeps down: Σ over kinds of window of (block units × window length) /
+/// (cadence × all the units the tranches deliver), each at most 1.
+fn maintenance_down_fraction(cl: &crate::config::cluster::ClusterSpec) -> f64 {
+    let units: u64 = cl.tranches.iter().map(|t| t.units).sum();
+    if units == 0 {
+        return 0.0;
+    }
+    let kept_down = |m: &crate::config::maintenance::Maintenance| {
+        (m.units.min(units) as f64 * m.length.secs() as f64 / (m.every.secs() as f64 * units as f64)).min(1.0)
+    };
+    cl.maintenance.iter().map(kept_down).sum::<f64>().min(1.0)
 }

@@ -73,6 +73,25 @@ impl Checkpointing {
         }
     }
 
+    /// Split of a segment stopped after `elapsed` by a planned outage the
+    /// run was warned of: it writes a checkpoint just before, in the last δ
+    /// of the compute since its last checkpoint (all of it when shorter),
+    /// so nothing is lost. A checkpoint already under way is finished.
+    pub fn checkpointed(&self, remaining: Span, elapsed: Span) -> SegmentSplit {
+        let (done, compute_in_cycle, partial) = self.position(remaining, elapsed);
+        let compute = partial.min(compute_in_cycle);
+        let saving = if partial <= compute_in_cycle {
+            compute.min(self.cost)
+        } else {
+            Span::ZERO
+        };
+        SegmentSplit {
+            useful: self.interval * done + compute - saving,
+            rework: Span::ZERO,
+            overhead: self.cost * done + (partial - compute) + saving,
+        }
+    }
+
     /// Split of a segment that completed all `remaining` compute.
     pub fn completed(&self, remaining: Span) -> SegmentSplit {
         SegmentSplit {
@@ -268,10 +287,25 @@ mod tests {
     }
 
     #[test]
+    fn a_warned_run_saves_its_compute_less_the_checkpoint_it_writes() {
+        // 40 s into the third compute: 30 s kept, the last 10 s wrote the
+        // checkpoint; nothing lost.
+        assert_eq!(CP.checkpointed(Span(1000), Span(260)), split(230, 0, 30));
+        // 4 s in: the checkpoint takes all of it.
+        assert_eq!(CP.checkpointed(Span(1000), Span(224)), split(200, 0, 24));
+        // Mid-checkpoint: it is finished, the chunk kept.
+        assert_eq!(CP.checkpointed(Span(1000), Span(105)), split(100, 0, 5));
+    }
+
+    #[test]
     fn splits_always_add_up_to_elapsed() {
         for remaining in [1, 99, 100, 101, 250, 1000].map(Span) {
             for elapsed in (0..CP.segment_length(remaining).secs()).map(Span) {
-                for s in [CP.interrupted(remaining, elapsed), CP.truncated(remaining, elapsed)] {
+                for s in [
+                    CP.interrupted(remaining, elapsed),
+                    CP.truncated(remaining, elapsed),
+                    CP.checkpointed(remaining, elapsed),
+                ] {
                     assert_eq!(s.useful + s.rework + s.overhead, elapsed, "{remaining:?} {elapsed:?}");
                     assert!(s.useful <= remaining);
                 }

@@ -37,6 +37,7 @@ mod domains;
 mod failures;
 mod hazards;
 mod inference;
+mod maintenance;
 mod money;
 mod research;
 mod tally;
@@ -80,6 +81,9 @@ pub struct Streams {
     pub buyer: Xoshiro256PlusPlus,
     /// The noise of demand's step-ups when training runs complete.
     pub demand_jumps: Xoshiro256PlusPlus,
+    /// What planned maintenance windows hit beyond the training runs (the
+    /// schedule itself draws nothing).
+    pub maintenance: Xoshiro256PlusPlus,
 }
 
 impl Streams {
@@ -97,6 +101,7 @@ impl Streams {
             domains: stream(8),
             hazards: stream(9),
             lemons: stream(10),
+            maintenance: stream(11),
             // Numbered apart from the workload streams, which may grow.
             buyer: stream(101),
             demand_jumps: stream(102),
@@ -334,6 +339,7 @@ impl<'s> World<'s> {
             replica,
         };
         world.schedule_research_arrival();
+        world.schedule_first_windows();
         world
     }
 
@@ -380,6 +386,8 @@ impl<'s> World<'s> {
             Event::DomainRepaired { generation, units } => self.units_repaired(now, generation, units.into()),
             Event::AgeFailure { tranche, hazard } => self.age_failure(now, tranche, hazard),
             Event::LemonFailure { epoch } => self.lemon_failure(now, epoch),
+            Event::MaintenanceStarts { entry } => self.maintenance_starts(now, entry),
+            Event::MaintenanceEnds { generation, units } => self.units_repaired(now, generation, units.into()),
             Event::TrainingArrives { run } if self.money.defaulted_at.is_some() => {
                 self.training[run].phase = Phase::Abandoned;
             }

@@ -223,6 +223,21 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
         format!("{} (at the peak)", human(d.unit_failures_per_day)),
     );
     out += &line("mean repair time", format!("{} hours", human(d.mean_repair_hours)));
+    for m in &s.cluster.maintenance {
+        let block_chips = m.units * s.cluster.unit_chips;
+        let down =
+            block_chips as f64 * m.length.secs() as f64 / (m.every.secs() as f64 * d.peak_planned_chips.max(1) as f64);
+        out += &line(
+            &format!("maintenance {}", m.name),
+            format!(
+                "{} windows in the term, {} chips down for {} hours each ({} of the peak down on average)",
+                human(m.windows_in(s.contract.term) as f64),
+                human(block_chips as f64),
+                human(m.length.hours()),
+                percent(down.min(1.0))
+            ),
+        );
+    }
     out += &line(
         "policy",
         match d.policy {

@@ -96,6 +96,17 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "a positive multiple of cluster.failure_unit_chips (16)",
     ),
     (
+        "maintenance_unknown_domain.toml",
+        "`cluster.maintenance[0].domain`",
+        "is \"rak\"; allowed: one of the [[cluster.failure_domains]] names: \"rack\"",
+    ),
+    (
+        "maintenance_domain_and_chips.toml",
+        "`cluster.maintenance[0]`",
+        "allowed: exactly one of them",
+    ),
+    ("domain_placement_unknown.toml", "placement", "`spread`"),
+    (
         "hazard_shape_out_of_range.toml",
         "`cluster.hazards[0].shape`",
         "allowed: 0.05 to 20",

@@ -13,6 +13,7 @@ mod golden;
 mod hazards;
 mod headroom;
 mod importance;
+mod maintenance;
 mod model;
 mod money;
 mod parquet;

@@ -1,25 +1,30 @@
 //! Correlated failure domains (`[[cluster.failure_domains]]`): racks,
 //! power or cooling rows, network switches, datacenters. A domain failure
 //! takes all the units of one domain down at once, until the domain's
-//! repair brings them back together.
+//! repair brings them back together. The same blocks, and the same
+//! taking-down, serve planned maintenance windows (`maintenance.rs`).
 //!
 //! Placement, by counts only (no per-unit or per-domain state): a pool of
-//! `delivered` units is cut into ⌈delivered / units⌉ domains of consecutive
-//! units. The training runs on the generation are packed at its start, back
-//! to back in run order, each as its working units then its hot spares; the
-//! rest of the pool (idle, inference, research, re-marketed and down units)
-//! is mixed, so the part of a failed domain beyond the runs is a uniform
-//! draw from it (multivariate hypergeometric over its classes). A run of n
-//! units packed so spans ⌈n / units⌉ domains when it starts on a domain's
-//! edge (the first run does), one more at most otherwise, so its
-//! interruptions come at n × (unit rate) + (domains spanned) × (domain rate):
-//! fewer than n × (unit rate + domain rate / units) would give if its units
-//! were scattered. The layout is drawn afresh at each event: between
-//! events, which unit is where is not remembered. Cost per event: the runs
-//! on the generation and the research jobs the domain hits.
+//! `delivered` units is cut into D = ⌈delivered / units⌉ domains of
+//! consecutive units. With `placement = "packed"` (the default) the
+//! training runs on the generation are packed at its start, back to back in
+//! run order, each as its working units then its hot spares; the rest of the
+//! pool (idle, inference, research, re-marketed and down units) is mixed, so
+//! the part of a failed domain beyond the runs is a uniform draw from it
+//! (multivariate hypergeometric over its classes). A run of n units packed
+//! so spans ⌈n / units⌉ domains when it starts on a domain's edge (the first
+//! run does), one more at most otherwise, so its interruptions come at
+//! n × (unit rate) + (domains spanned) × (domain rate). With
+//! `placement = "spread"` the runs' units, in the same order, are dealt out
+//! over the D domains in turn, so a run of n working units spans min(D, n)
+//! of them and is interrupted at n × (unit rate) + min(D, n) × (domain
+//! rate): every domain failure hits a run of n ≥ D units. The layout is
+//! drawn afresh at each event: between events, which unit is where is not
+//! remembered. Cost per event: the runs on the generation and the research
+//! jobs the domain hits.
 
 use super::*;
-use crate::config::failures::FailureDomain;
+use crate::config::failures::Placement;
 use rand_distr::Hypergeometric;
 
 /// Units of one run a domain failure takes.
@@ -70,10 +75,62 @@ fn hypergeometric_by_items(population: u64, marked: u64, sample: u64, rng: &mut 
     count
 }
 
+/// A block of consecutive units of one generation's pool (a domain, or a
+/// maintenance window's block) and how runs sit in such blocks.
+pub(super) struct Block {
+    pub(super) generation: Gen,
+    /// Its index among the pool's blocks of its size.
+    pub(super) index: u64,
+    /// Blocks of its size in the pool.
+    pub(super) of: u64,
+    /// Its units `[start, end)` in the pool's layout.
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) placement: Placement,
+}
+
+/// What takes a block down, and so what a run hit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outage {
+    /// A domain failure: runs roll back to their last checkpoint.
+    Failure,
+    /// A maintenance window: runs warned of it save a checkpoint first
+    /// when `checkpointed`.
+    Maintenance { checkpointed: bool },
+}
+
+/// How many x in `[lo, hi)` have x mod `m` = `j`.
+fn congruent(lo: u64, hi: u64, j: u64, m: u64) -> u64 {
+    let below = |x: u64| x / m + u64::from(x % m > j);
+    below(hi) - below(lo)
+}
+
 impl World<'_> {
-    /// Domains of a kind over the whole cluster.
-    fn domains_of(&self, domain: &FailureDomain) -> u64 {
-        self.cluster.pools.iter().map(|p| domain.count(p.delivered)).sum()
+    /// Blocks of `units` units over the whole cluster (each pool's last
+    /// one may be partly filled).
+    pub(super) fn blocks_of(&self, units: u64) -> u64 {
+        self.cluster.pools.iter().map(|p| p.delivered.div_ceil(units)).sum()
+    }
+
+    /// Block `index` (counted over the pools in generation order, <
+    /// [`World::blocks_of`]) of `units` units.
+    pub(super) fn block_at(&self, units: u64, placement: Placement, mut index: u64) -> Block {
+        for (g, p) in self.cluster.generations() {
+            let of = p.delivered.div_ceil(units);
+            if index < of {
+                let start = index * units;
+                return Block {
+                    generation: g,
+                    index,
+                    of,
+                    start,
+                    end: (start + units).min(p.delivered),
+                    placement,
+                };
+            }
+            index -= of;
+        }
+        unreachable!("block index beyond the cluster's blocks")
     }
 
     /// The domains of kind `d` fail as one Poisson process of rate
@@ -81,7 +138,7 @@ impl World<'_> {
     /// retirements, which restart the clock.
     pub(super) fn schedule_domain_failure(&mut self, d: u32) {
         let domain = &self.scenario.cluster.domains[d as usize];
-        let rate = self.domains_of(domain) as f64 * domain.rate;
+        let rate = self.blocks_of(domain.units) as f64 * domain.rate;
         if rate > 0.0 {
             let gap: f64 = Exp1.sample(&mut self.streams.domains);
             let epoch = self.failure_epoch;
@@ -102,22 +159,41 @@ impl World<'_> {
         let domain = &scenario.cluster.domains[d as usize];
         // The domain and its repair are drawn whatever it hits, so that
         // they are common random numbers across workloads.
-        let mut index = self.streams.domains.random_range(0..self.domains_of(domain));
+        let index = self.streams.domains.random_range(0..self.blocks_of(domain.units));
         let repair = domain.repair.sample(&mut self.streams.domains);
-        let mut g = Gen(0);
-        for (this, p) in self.cluster.generations() {
-            g = this;
-            let n = domain.count(p.delivered);
-            if index < n {
-                break;
-            }
-            index -= n;
+        let block = self.block_at(domain.units, domain.placement, index);
+        let g = block.generation;
+        let down = self.take_block_down(now, &block, Outage::Failure);
+        self.counters.counts.domain_failures += 1;
+        self.counters.counts.domain_units_failed += down;
+        if down > 0 {
+            let units = u32::try_from(down).expect("a domain has at most u32::MAX units (checked at load)");
+            self.queue
+                .schedule_in(repair, Event::DomainRepaired { generation: g, units });
         }
+        self.dispatch(now);
+    }
+
+    /// The up units of `block` go down: the runs on it are interrupted as
+    /// `outage` says (their hot spares there lost), the research jobs on
+    /// it preempted, its idle, inference and re-marketed units simply go
+    /// down. Returns how many units went down (those already down are not
+    /// counted). Cost: the runs on the generation and the jobs hit.
+    pub(super) fn take_block_down(&mut self, now: SimTime, block: &Block, outage: Outage) -> u64 {
+        let g = block.generation;
+        let hits = self.runs_in(block);
         let pool = &self.cluster[g];
-        let start = index * domain.units;
-        let end = (start + domain.units).min(pool.delivered);
-        let hits = self.runs_in(g, start, end);
-        let mixed = end.saturating_sub(start.max(pool[Class::Training]));
+        let mixed = match block.placement {
+            Placement::Packed => block.end.saturating_sub(block.start.max(pool[Class::Training])),
+            Placement::Spread => {
+                let trained: u64 = hits.iter().map(|h| h.working + h.spares).sum();
+                // A pool's last, partly filled domain may be dealt more run
+                // units than it has: what it holds beyond the runs is capped.
+                (block.end - block.start)
+                    .saturating_sub(trained)
+                    .min(pool.delivered - pool[Class::Training])
+            }
+        };
         let drawn = self.draw_mixed(g, mixed);
         let mut down = 0;
         for class in [Class::Idle, Class::Inference, Class::Remarketed] {
@@ -134,39 +210,53 @@ impl World<'_> {
                 self.lose_spares(now, hit.run, hit.spares);
             }
             if hit.working > 0 {
-                self.counters.counts.training_interruptions += 1;
-                self.interrupt_run(now, hit.run, hit.working);
+                match outage {
+                    Outage::Failure => {
+                        self.counters.counts.training_interruptions += 1;
+                        self.interrupt_run(now, hit.run, hit.working);
+                    }
+                    Outage::Maintenance { checkpointed } => {
+                        self.counters.counts.maintenance_interruptions += 1;
+                        self.stop_run_for_maintenance(now, hit.run, hit.working, checkpointed);
+                    }
+                }
             }
             down += hit.working + hit.spares;
         }
-        self.counters.counts.domain_failures += 1;
-        self.counters.counts.domain_units_failed += down;
-        if down > 0 {
-            let units = u32::try_from(down).expect("a domain has at most u32::MAX units (checked at load)");
-            self.queue
-                .schedule_in(repair, Event::DomainRepaired { generation: g, units });
-        }
-        self.dispatch(now);
+        down
     }
 
-    /// The runs on generation `g` with units in `[start, end)` of the
-    /// packed layout, and how many of their working units and spares.
-    fn runs_in(&self, g: Gen, start: u64, end: u64) -> Vec<RunHit> {
+    /// The runs on `block`'s generation with units in it, and how many of
+    /// their working units and spares. Packed: the runs lie back to back
+    /// from the pool's start, each its working units then its spares.
+    /// Spread: the runs' units, taken in the same order, are dealt out over
+    /// the pool's blocks in turn, unit x to block x mod (blocks).
+    fn runs_in(&self, block: &Block) -> Vec<RunHit> {
+        let (start, end) = (block.start, block.end);
         let mut hits = Vec::new();
         let mut offset = 0;
         for r in self.run_ids() {
             let run = &self.training[r];
-            if run.generation != Some(g) || run.held == 0 {
+            if run.generation != Some(block.generation) || run.held == 0 {
                 continue;
             }
-            if offset >= end {
-                break;
-            }
             let spares_from = offset + run.working();
-            let hit = RunHit {
-                run: r,
-                working: overlap(start, end, offset, spares_from),
-                spares: overlap(start, end, spares_from, offset + run.held),
+            let hit = match block.placement {
+                Placement::Packed => {
+                    if offset >= end {
+                        break;
+                    }
+                    RunHit {
+                        run: r,
+                        working: overlap(start, end, offset, spares_from),
+                        spares: overlap(start, end, spares_from, offset + run.held),
+                    }
+                }
+                Placement::Spread => RunHit {
+                    run: r,
+                    working: congruent(offset, spares_from, block.index, block.of),
+                    spares: congruent(spares_from, offset + run.held, block.index, block.of),
+                },
             };
             if hit.working + hit.spares > 0 {
                 hits.push(hit);
@@ -219,6 +309,19 @@ impl World<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_dealt_out_in_turn_are_counted_per_block() {
+        // x in [3, 13) with x mod 4 = 1: 5, 9.
+        assert_eq!(congruent(3, 13, 1, 4), 2);
+        assert_eq!(congruent(3, 13, 3, 4), 3);
+        assert_eq!(congruent(0, 0, 0, 4), 0);
+        assert_eq!(congruent(7, 8, 0, 1), 1);
+        for (lo, hi, m) in [(0u64, 17u64, 5u64), (4, 9, 3), (10, 100, 7)] {
+            let total: u64 = (0..m).map(|j| congruent(lo, hi, j, m)).sum();
+            assert_eq!(total, hi - lo);
+        }
+    }
 
     #[test]
     fn the_item_by_item_draw_has_the_hypergeometric_law() {

@@ -7,6 +7,18 @@
 
 use super::*;
 
+/// How a run's phase ends, for its book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PhaseEnd {
+    /// By a failure: compute since the last checkpoint is lost.
+    Interrupted,
+    /// By planned maintenance the run was warned of: it saves a checkpoint
+    /// just before and loses nothing.
+    Checkpointed,
+    /// It goes on (into another phase, or the term ends): compute counts.
+    Continues,
+}
+
 impl World<'_> {
     pub(super) fn resume_waiting_runs(&mut self, now: SimTime) {
         let mut i = 0;
@@ -157,21 +169,34 @@ impl World<'_> {
     /// whether a compute segment ends by failure (its unsaved work is
     /// rework) or otherwise (the term ends: work counts).
     pub(super) fn close_phase(&mut self, now: SimTime, r: RunId, interrupted: bool) {
+        let end = if interrupted {
+            PhaseEnd::Interrupted
+        } else {
+            PhaseEnd::Continues
+        };
+        self.end_phase(now, r, end);
+    }
+
+    /// [`World::close_phase`], for any way a phase ends.
+    pub(super) fn end_phase(&mut self, now: SimTime, r: RunId, end: PhaseEnd) {
         self.settle_spares(now, r);
         let chips = self.chips(self.training[r].working());
         let run = &mut self.training[r];
         let cp = run.checkpointing;
         let elapsed = now - run.phase_start;
         let split = match run.phase {
-            Phase::Computing if interrupted => cp.interrupted(run.work - run.saved, elapsed),
-            Phase::Computing => cp.truncated(run.work - run.saved, elapsed),
+            Phase::Computing => match end {
+                PhaseEnd::Interrupted => cp.interrupted(run.work - run.saved, elapsed),
+                PhaseEnd::Checkpointed => cp.checkpointed(run.work - run.saved, elapsed),
+                PhaseEnd::Continues => cp.truncated(run.work - run.saved, elapsed),
+            },
             Phase::Restarting | Phase::WaitingForUnits => SegmentSplit {
                 overhead: elapsed,
                 ..SegmentSplit::default()
             },
             _ => SegmentSplit::default(),
         };
-        if interrupted {
+        if end != PhaseEnd::Continues {
             run.saved = run.saved + split.useful;
         }
         run.useful_time = run.useful_time + split.useful;
@@ -189,6 +214,12 @@ impl World<'_> {
     /// rest.
     pub(super) fn interrupt_run(&mut self, now: SimTime, r: RunId, lost: u64) {
         self.close_phase(now, r, true);
+        self.replace_lost_units(now, r, lost);
+    }
+
+    /// `lost` working units of run `r`, whose phase is closed, go down and
+    /// it restarts (see [`World::interrupt_run`]).
+    pub(super) fn replace_lost_units(&mut self, now: SimTime, r: RunId, lost: u64) {
         let g = self.training[r].generation.expect("running run has a generation");
         self.cluster[g].transfer(Class::Training, Class::Down, lost);
         let run = &mut self.training[r];
