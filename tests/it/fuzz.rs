@@ -57,7 +57,12 @@
 //! | `FUZZ_MEMORY_MB`    | 4096    | address-space ceiling per command                            |
 //! | `FUZZ_JOBS`         | cores   | commands run at once (each runs its replicas on one thread)  |
 
+mod keys;
+mod process;
+
 use super::support;
+use keys::{KeyPath, Seg, get, nodes, set, show};
+use process::{Ending, Limits, problem, run_limited};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -66,10 +71,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::fmt;
 use std::fs;
-use std::io::Read;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -242,100 +244,6 @@ impl Mutation {
             Mutation::AbsolutePath => Value::String(case_dir.join(ABSOLUTE_TARGET).to_str().unwrap().into()),
             Mutation::Long(n) => Value::String("x".repeat(n)),
         })
-    }
-}
-
-/// One step of a path into a TOML document.
-#[derive(Clone, Debug, PartialEq)]
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// A node's path, shown as `cluster.tranches[1].chips` or
-/// `grid."inference.growth.drift_per_year"[0]`.
-#[derive(Clone, Debug, PartialEq)]
-struct KeyPath(Vec<Seg>);
-
-impl fmt::Display for KeyPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
-            match seg {
-                Seg::Index(n) => write!(f, "[{n}]")?,
-                Seg::Key(k) => {
-                    if i > 0 {
-                        f.write_str(".")?;
-                    }
-                    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                        f.write_str(k)?;
-                    } else {
-                        write!(f, "{k:?}")?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Every node below `value`, parents before children, in document order.
-fn nodes(value: &Value, prefix: &mut Vec<Seg>, out: &mut Vec<KeyPath>) {
-    let children: Vec<(Seg, &Value)> = match value {
-        Value::Table(t) => t.iter().map(|(k, v)| (Seg::Key(k.clone()), v)).collect(),
-        Value::Array(a) => a.iter().enumerate().map(|(i, v)| (Seg::Index(i), v)).collect(),
-        _ => return,
-    };
-    for (seg, child) in children {
-        prefix.push(seg);
-        out.push(KeyPath(prefix.clone()));
-        nodes(child, prefix, out);
-        prefix.pop();
-    }
-}
-
-fn get<'a>(doc: &'a Value, path: &KeyPath) -> &'a Value {
-    path.0.iter().fold(doc, |node, seg| match seg {
-        Seg::Key(k) => &node[k.as_str()],
-        Seg::Index(i) => &node[*i],
-    })
-}
-
-/// Puts `new` at `path` (removes the node if `None`).
-fn set(doc: &mut Value, path: &KeyPath, new: Option<Value>) {
-    let (last, parents) = path.0.split_last().expect("a node below the root");
-    let parent = parents.iter().fold(doc, |node, seg| match seg {
-        Seg::Key(k) => node.get_mut(k.as_str()).unwrap(),
-        Seg::Index(i) => node.get_mut(*i).unwrap(),
-    });
-    match (parent, last, new) {
-        (Value::Table(t), Seg::Key(k), Some(v)) => {
-            t.insert(k.clone(), v);
-        }
-        (Value::Table(t), Seg::Key(k), None) => {
-            t.remove(k);
-        }
-        (Value::Array(a), Seg::Index(i), Some(v)) => a[*i] = v,
-        (Value::Array(a), Seg::Index(i), None) => {
-            a.remove(*i);
-        }
-        (parent, seg, _) => panic!("{seg:?} does not lead into {parent:?}"),
-    }
-}
-
-/// A value as a case label shows it: short, floats as `1e300`/`nan`,
-/// long strings by their size.
-fn show(v: &Value) -> String {
-    let text = match v {
-        Value::Float(f) if f.is_nan() => "nan".into(),
-        Value::Float(f) if f.is_infinite() => if *f > 0.0 { "inf" } else { "-inf" }.into(),
-        Value::Float(f) => format!("{f:?}"),
-        Value::String(s) if s.len() > 60 => return format!("a {}-byte string", s.len()),
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    match text.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
     }
 }
 
@@ -530,109 +438,6 @@ fn sample<'a>(cases: Vec<Case<'a>>, n: usize, seed: u64) -> Vec<Case<'a>> {
     chosen.sort_unstable();
     let mut cases: Vec<Option<Case<'a>>> = cases.into_iter().map(Some).collect();
     chosen.into_iter().map(|i| cases[i].take().unwrap()).collect()
-}
-
-/// How a command ended.
-#[derive(Clone, Copy, Debug)]
-enum Ending {
-    Exit(i32),
-    Signal(i32),
-    TimedOut,
-}
-
-/// Limits on every command.
-struct Limits {
-    timeout: Duration,
-    memory_mb: u64,
-}
-
-/// What is kept of a command's stderr.
-const STDERR_KEPT: usize = 64 * 1024;
-
-/// Runs `program` with `args` in `cwd` under `limits`: its ending, the
-/// start of its stderr and how long it took.
-fn run_limited(program: &str, args: &[OsString], cwd: &Path, limits: &Limits) -> (Ending, Vec<u8>, Duration) {
-    let started = Instant::now();
-    // `exec` keeps the pid, so killing the child kills the program. Exit
-    // 125 (a failure) if the ceiling cannot be set.
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {} || exit 125; exec \"$0\" \"$@\"",
-            limits.memory_mb * 1024
-        ))
-        .arg(program)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sh starts");
-    let mut pipe = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let (mut kept, mut chunk) = (Vec::new(), [0u8; 8192]);
-        while let Ok(n) = pipe.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            let room = STDERR_KEPT.saturating_sub(kept.len()).min(n);
-            kept.extend_from_slice(&chunk[..room]);
-        }
-        kept
-    });
-    let ending = loop {
-        if let Some(status) = child.try_wait().expect("wait for the binary") {
-            break match (status.code(), status.signal()) {
-                (Some(code), _) => Ending::Exit(code),
-                (None, Some(signal)) => Ending::Signal(signal),
-                (None, None) => unreachable!("a status is a code or a signal"),
-            };
-        }
-        if started.elapsed() >= limits.timeout {
-            child.kill().expect("kill the binary");
-            child.wait().expect("reap the binary");
-            break Ending::TimedOut;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (ending, reader.join().unwrap(), started.elapsed())
-}
-
-/// `signal 6 (SIGABRT)`.
-fn signal(number: i32) -> String {
-    let name = match number {
-        4 => "SIGILL",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        _ => return format!("signal {number}"),
-    };
-    format!("signal {number} ({name})")
-}
-
-/// What is wrong with a command's ending, if anything.
-fn problem(ending: Ending, stderr: &str, limits: &Limits) -> Option<String> {
-    let oom = stderr.contains("memory allocation of");
-    match ending {
-        Ending::TimedOut => Some(format!("timed out: killed after {} s", limits.timeout.as_secs())),
-        Ending::Signal(s) if oom => Some(format!(
-            "out of memory: killed by {} at the {} MB ceiling",
-            signal(s),
-            limits.memory_mb
-        )),
-        Ending::Signal(s) => Some(format!("killed by {}", signal(s))),
-        Ending::Exit(101) => Some("exit 101 (panic)".into()),
-        Ending::Exit(code) if code != 0 && code != 2 => Some(format!("exit {code}, want 0 or 2")),
-        Ending::Exit(code) if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") => {
-            Some(format!("exit {code}, but stderr shows a panic"))
-        }
-        Ending::Exit(_) => None,
-    }
 }
 
 /// A failed check of one case.
