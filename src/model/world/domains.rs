@@ -99,6 +99,19 @@ pub(super) enum Outage {
     Maintenance { checkpointed: bool },
 }
 
+impl Streams {
+    /// The stream that draws what `outage` hits beyond the runs (which
+    /// units of each class, which research jobs): the victims stream for
+    /// a failure, the maintenance stream for a window, so that adding
+    /// maintenance leaves the failures' draws untouched.
+    pub(super) fn victims_of(&mut self, outage: Outage) -> &mut Xoshiro256PlusPlus {
+        match outage {
+            Outage::Failure => &mut self.victims,
+            Outage::Maintenance { .. } => &mut self.maintenance,
+        }
+    }
+}
+
 /// How many x in `[lo, hi)` have x mod `m` = `j`.
 fn congruent(lo: u64, hi: u64, j: u64, m: u64) -> u64 {
     let below = |x: u64| x / m + u64::from(x % m > j);
@@ -194,7 +207,7 @@ impl World<'_> {
                     .min(pool.delivered - pool[Class::Training])
             }
         };
-        let drawn = self.draw_mixed(g, mixed);
+        let drawn = self.draw_mixed(g, mixed, outage);
         let mut down = 0;
         for class in [Class::Idle, Class::Inference, Class::Remarketed] {
             self.cluster[g].transfer(class, Class::Down, drawn[class as usize]);
@@ -202,7 +215,7 @@ impl World<'_> {
         }
         let research = drawn[Class::Research as usize];
         if research > 0 {
-            self.fail_research_units(now, g, research);
+            self.fail_research_units(now, g, research, outage);
             down += research;
         }
         for hit in hits {
@@ -268,9 +281,10 @@ impl World<'_> {
 
     /// How many of `n` units drawn uniformly from generation `g`'s units
     /// outside training fall in each class (multivariate hypergeometric,
-    /// class by class), indexed by `Class as usize`. Drawn from the victims
-    /// stream: what a domain hits depends on the workload.
-    fn draw_mixed(&mut self, g: Gen, n: u64) -> [u64; Class::COUNT] {
+    /// class by class), indexed by `Class as usize`. Drawn from `outage`'s
+    /// victims stream ([`Streams::victims_of`]): what a domain hits depends
+    /// on the workload.
+    fn draw_mixed(&mut self, g: Gen, n: u64, outage: Outage) -> [u64; Class::COUNT] {
         let mut drawn = [0; Class::COUNT];
         let pool = &self.cluster[g];
         let mut population = pool.delivered - pool[Class::Training];
@@ -282,7 +296,7 @@ impl World<'_> {
             let k = if pool[class] == population {
                 left
             } else {
-                hypergeometric(population, pool[class], left, &mut self.streams.victims)
+                hypergeometric(population, pool[class], left, self.streams.victims_of(outage))
             };
             drawn[class as usize] = k;
             population -= pool[class];
@@ -295,10 +309,10 @@ impl World<'_> {
     /// `n` research units of generation `g` go down: the jobs holding them
     /// (drawn as a unit failure draws its victim) are preempted until `n`
     /// units are free, and `n` of those go down.
-    fn fail_research_units(&mut self, now: SimTime, g: Gen, n: u64) {
+    fn fail_research_units(&mut self, now: SimTime, g: Gen, n: u64, outage: Outage) {
         let mut freed = 0;
         while freed < n {
-            let slot = self.research_victim(g);
+            let slot = self.research_victim(g, outage);
             freed += self.research.job(slot).units;
             self.preempt_research(now, slot);
         }

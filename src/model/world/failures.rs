@@ -3,6 +3,7 @@
 //! class it lands on, and repairs. Failures of whole domains are in
 //! `domains.rs`.
 
+use super::domains::Outage;
 use super::*;
 
 impl World<'_> {
@@ -100,7 +101,7 @@ impl World<'_> {
                 }
             }
             Class::Research => {
-                let slot = self.research_victim(g);
+                let slot = self.research_victim(g, Outage::Failure);
                 self.preempt_research(now, slot);
                 if takes_down {
                     self.cluster[g].transfer(Class::Idle, Class::Down, 1);

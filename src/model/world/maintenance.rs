@@ -53,10 +53,8 @@ impl World<'_> {
             checkpointed: m.checkpointed,
         };
         // What the window hits beyond the runs is drawn from the
-        // maintenance stream, in the victims stream's place.
-        std::mem::swap(&mut self.streams.victims, &mut self.streams.maintenance);
+        // maintenance stream (`Streams::victims_of`).
         let down = self.take_block_down(now, &block, outage);
-        std::mem::swap(&mut self.streams.victims, &mut self.streams.maintenance);
         let counts = &mut self.counters.counts;
         counts.maintenance_units += down;
         let until = now.after(m.length).min(end_of_term);

@@ -3,6 +3,7 @@
 //! their patience, preemption (youngest first, or the victim of a failure)
 //! and release. The jobs' own state lives in `model::research`.
 
+use super::domains::Outage;
 use super::*;
 
 impl World<'_> {
@@ -12,14 +13,17 @@ impl World<'_> {
     /// bound is the largest job size allowed, but no more than the units the
     /// generation will ever have (no job on it can be larger): a huge
     /// `research.max_chips` must not make each draw take thousands of tries.
-    pub(super) fn research_victim(&mut self, g: Gen) -> u32 {
+    /// Drawn from `outage`'s victims stream ([`Streams::victims_of`]).
+    pub(super) fn research_victim(&mut self, g: Gen, outage: Outage) -> u32 {
         let max_units = self.scenario.research.as_ref().map_or(1, |r| r.max_units);
         let max_units = max_units.min(self.scenario.cluster.generation_units(g)).max(1);
         let n = self.research.running(g);
         loop {
-            let slot = self.research.running_at(g, self.streams.victims.random_range(0..n));
+            let slot = self
+                .research
+                .running_at(g, self.streams.victims_of(outage).random_range(0..n));
             let units = self.research.job(slot).units;
-            if units >= max_units || self.streams.victims.random_range(0..max_units) < units {
+            if units >= max_units || self.streams.victims_of(outage).random_range(0..max_units) < units {
                 return slot;
             }
         }
