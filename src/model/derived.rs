@@ -21,8 +21,14 @@ pub struct Derived {
     pub buyer: Option<BuyerFigures>,
     /// Most chips the plan has in service at once.
     pub peak_planned_chips: u64,
-    /// Unit failures per day at that peak.
+    /// Unit failures per day at that peak, of the constant rate.
     pub unit_failures_per_day: f64,
+    /// Failures per day at that peak of the hazards over age, averaged
+    /// over the term for chips delivered at its start (0 without hazards).
+    pub hazard_failures_per_day: f64,
+    /// Extra failures per day at that peak of the lemons before any is
+    /// found out: an upper bound (0 without lemons).
+    pub lemon_failures_per_day: f64,
     /// Mean repair time, hours.
     pub mean_repair_hours: f64,
     /// The policy.
@@ -224,6 +230,18 @@ pub fn derive(s: &Scenario) -> Derived {
         buyer,
         peak_planned_chips: peak,
         unit_failures_per_day: (peak / cl.unit_chips) as f64 * cl.unit_failure_rate * Span::DAY.secs() as f64,
+        hazard_failures_per_day: {
+            let term = s.contract.term.secs() as f64;
+            let per_chip: f64 = cl.hazards.iter().map(|h| h.cumulative(term)).sum::<f64>() / term.max(1.0);
+            peak as f64 * per_chip * Span::DAY.secs() as f64
+        },
+        lemon_failures_per_day: cl.lemons.as_ref().map_or(0.0, |l| {
+            (peak / cl.unit_chips) as f64
+                * l.fraction
+                * (l.rate_multiple - 1.0)
+                * cl.unit_failure_rate
+                * Span::DAY.secs() as f64
+        }),
         mean_repair_hours: cl.repair.mean_in_units(),
         policy: s.policy,
         training,

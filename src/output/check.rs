@@ -220,8 +220,31 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
     out += &line("failure unit", format!("{} chips", s.cluster.unit_chips));
     out += &line(
         "unit failures per day",
-        format!("{} (at the peak)", human(d.unit_failures_per_day)),
+        format!("{} (at the peak, constant rate)", human(d.unit_failures_per_day)),
     );
+    if !s.cluster.hazards.is_empty() {
+        out += &line(
+            "  + hazards over age",
+            format!(
+                "{} per day (averaged over the term, chips delivered at its start)",
+                human(d.hazard_failures_per_day)
+            ),
+        );
+    }
+    if let Some(l) = &s.cluster.lemons {
+        let lemons = (d.peak_planned_chips / s.cluster.unit_chips) as f64 * l.fraction;
+        out += &line(
+            "  + lemons",
+            format!(
+                "{} per day while none is found out; at most {} in the term ({} lemons at the peak, each \
+                 replaced at its failure {})",
+                human(d.lemon_failures_per_day),
+                human(lemons * f64::from(l.detect_after_failures)),
+                human(lemons),
+                l.detect_after_failures
+            ),
+        );
+    }
     out += &line("mean repair time", format!("{} hours", human(d.mean_repair_hours)));
     for m in &s.cluster.maintenance {
         let block_chips = m.units * s.cluster.unit_chips;
@@ -274,8 +297,13 @@ pub fn check_report(scenario: &Scenario, source: &str) -> String {
             out += &line(
                 "Daly efficiency",
                 format!(
-                    "{} (failure-free time / expected wall time)",
-                    percent(big.daly_efficiency)
+                    "{} (failure-free time / expected wall time{})",
+                    percent(big.daly_efficiency),
+                    if s.cluster.hazards.is_empty() && s.cluster.lemons.is_none() {
+                        ""
+                    } else {
+                        ", at the constant rate: hazards and lemons lower it"
+                    }
                 ),
             );
         }

@@ -138,6 +138,18 @@ fn check_prints_numbers_for_people() {
         }
         assert!(stdout.contains("$100B"), "{stdout}");
     }
+    // Hazards and lemons get their own failure lines, and the constant
+    // rate's line and Daly efficiency say they leave them out.
+    let out = run(&["check", &repo().join("configs/realistic.toml").display().to_string()]);
+    let stdout = text(&out.stdout);
+    for phrase in [
+        "(at the peak, constant rate)",
+        "+ hazards over age",
+        "+ lemons",
+        "at the constant rate: hazards and lemons lower it",
+    ] {
+        assert!(stdout.contains(phrase), "`{phrase}` missing in:\n{stdout}");
+    }
 }
 
 /// The figure on the headline line starting with `label`, as printed.
