@@ -10,7 +10,7 @@
 //! `risk.csv` flags as unreliable carries the flag.
 
 use super::csv_table::{CsvTable, Garbled};
-use super::numbers::{percent, usd};
+use super::numbers::{percent, probability, usd};
 use super::risk_rows;
 use crate::folder::FolderError;
 use crate::metrics::risk::MIN_NONZERO_VALUES;
@@ -114,7 +114,7 @@ pub fn headline(dir: &Path) -> Result<String, FolderError> {
     }
     let mut note = None;
     if let Some((year, f)) = default.and_then(|(y, r)| Some((y, figure(r)?))) {
-        line(format!("P(default by year {year})"), describe(&f, percent));
+        line(format!("P(default by year {year})"), describe(&f, probability));
         note = f
             .ci95
             .map(|(low, high)| (high - low) / 2.0)

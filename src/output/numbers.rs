@@ -57,6 +57,17 @@ pub(crate) fn percent(x: f64) -> String {
     }
 }
 
+/// A probability as a percentage: one decimal from 1% up, three
+/// significant digits below (a rare default's 0.0626% must not read as
+/// "0.1%"): 0.264 → "26.4%", 6.26e-4 → "0.0626%".
+pub(crate) fn probability(x: f64) -> String {
+    if x.is_finite() && x.abs() < 0.01 {
+        format!("{}%", sig3(x * 100.0))
+    } else {
+        percent(x)
+    }
+}
+
 /// Dollars, compact: 12.3e9 → "$12.3B".
 pub(crate) fn usd(x: f64) -> String {
     if x < 0.0 {
@@ -72,6 +83,9 @@ mod tests {
 
     #[test]
     fn numbers_read_like_a_person_wrote_them() {
+        assert_eq!(probability(0.2641), "26.4%");
+        assert_eq!(probability(6.2618e-4), "0.0626%");
+        assert_eq!(probability(0.0), "0%");
         assert_eq!(human(1.5e6), "1.5M");
         assert_eq!(human(1_000_000.0), "1M");
         assert_eq!(human(999_700.0), "1M");
