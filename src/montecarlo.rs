@@ -320,7 +320,7 @@ pub fn point_figures(
     scenario: &Scenario,
 ) -> Vec<RiskFigure> {
     match tilted {
-        Some(sample) => importance::point_figures(outcomes, twins, sample, scenario),
+        Some(sample) => importance::point_figures(outcomes, sample, scenario),
         None => multifidelity::point_figures(outcomes, twins, scenario),
     }
 }

@@ -217,6 +217,7 @@ impl ResultsWriter {
                 "commercial_failure_time_shape": t.tilt.failure_time_shape,
                 "pilot_twins": t.pilot_twins,
                 "tilted_twins": t.twins.len(),
+                "tilted_pairs": t.pairs.len(),
                 "kish_effective_n_default_in_term": kish,
             }));
         }

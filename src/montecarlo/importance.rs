@@ -29,20 +29,30 @@
 //! thread count.
 //!
 //! **The estimator.** For a figure Y (an indicator "defaulted by year k",
-//! a loss) with full values y_i and paired twin values x_i (i < n, the
-//! model's own measure) and M tilted twins x′_j with weights w_j:
+//! a loss), M tilted twins x′_j with weights w_j, and n tilted pairs: full
+//! replicas y′_i under the same tilt with their twins x′_i (same seeds),
+//! each weighted by its own path's likelihood ratio (W^y_i, W^x_i: the two
+//! may stop their paths at different defaults):
 //!
-//! `μ̂ = mean_j(w_j x′_j) + mean_i(y_i − x_i)`,
-//! `Var μ̂ = s²(w x′)/M + s²(y − x)/n` (independent seeds, normal 95% interval).
+//! `μ̂ = mean_j(w_j x′_j) + mean_i(W^y_i y′_i − W^x_i x′_i)`,
+//! `Var μ̂ = s²(w x′)/M + max(s²(W^y y′ − W^x x′), v₀)/n`
+//! (independent seeds, normal 95% interval).
 //!
 //! The first part is E\[X\] by plain (not self-normalised) importance
 //! sampling: the weights are exact likelihood ratios, so the plain form is
 //! unbiased at every M, whereas the self-normalised one has an O(1/M) bias
 //! and, for a rare event, a larger variance (its error carries the
 //! non-event samples' weights). The second part is the twin's bias,
-//! E\[Y − X\], from the full replicas: the full level corrects the cheap
-//! one, as in `multifidelity` with α = 1 (the twin tracks the full model
-//! closely: same defaults in 64 of 64 reduced-baseline replicas). The
+//! E\[Y − X\], from full replicas: the full level corrects the cheap one,
+//! as in `multifidelity` with α = 1 (the twin tracks the full model
+//! closely). The pairs are drawn under the tilt, where the defaults are,
+//! so they see the twin's errors in the rare paths that matter (untilted
+//! pairs at P(default) ≈ 10⁻³ would see none); they are extra full
+//! replicas, as many as the run's own (untilted) replicas, which still give
+//! every other output. v₀ is `multifidelity::unseen_disagreement_variance`
+//! over the tilted twins' w x′: the error the pairs could still have missed
+//! (module docs there); without it the interval was centred on the twin's
+//! −0.07 pp bias and covered 90% (docs/VALIDATION.md). The
 //! `effective_n` is the plain replicas worth the same variance,
 //! σ̂²/Var μ̂ with σ̂² the importance-sampled variance of X; the Kish
 //! effective size (Σw)²/Σw² of the tilted twins that hit a figure says how
@@ -55,9 +65,9 @@ use super::multifidelity::{self, Estimate, TwinFigure, mean_var};
 use super::replica_seed;
 use crate::config::Scenario;
 use crate::config::scenario::DemandTilt;
-use crate::engine::derive_seed;
-use crate::metrics::ReplicaOutcome;
+use crate::engine::{SimTime, Span, derive_seed};
 use crate::metrics::risk::{self, Estimator, MIN_NONZERO_VALUES, RiskFigure};
+use crate::metrics::{ReplicaOutcome, Waits};
 use crate::model::lowfi::{self, CheapOutcome};
 use rayon::prelude::*;
 
@@ -85,7 +95,11 @@ const SEED_SALT: u64 = 0x1_5A3D_0000_0000;
 /// The stage whose seeds the estimating twins use (the pilots use 0, 1, …).
 const ESTIMATE_STAGE: u64 = 1 << 16;
 
-/// A point's importance sample: its tilt and its tilted twins.
+/// The stage whose seeds the tilted pairs use.
+const PAIR_STAGE: u64 = ESTIMATE_STAGE + 1;
+
+/// A point's importance sample: its tilt, its tilted twins and its tilted
+/// pairs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tilted {
     /// The tilt the twins were sampled under.
@@ -94,6 +108,21 @@ pub struct Tilted {
     pub pilot_twins: u32,
     /// The tilted twins, each with its likelihood ratio.
     pub twins: Vec<CheapOutcome>,
+    /// Full replicas under the tilt with their twins, which estimate the
+    /// twin's bias E\[Y − X\].
+    pub pairs: Vec<TiltedPair>,
+}
+
+/// A full replica run under the tilt and its twin (the same seed), each
+/// with the likelihood ratio of the demand path it drew.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TiltedPair {
+    /// The full replica's figures and the ratio of its path, replayed up
+    /// to the end of its default month or the term
+    /// (`model::lowfi::replay_weight`).
+    pub full: CheapOutcome,
+    /// The twin.
+    pub twin: CheapOutcome,
 }
 
 impl Tilted {
@@ -194,11 +223,47 @@ pub fn choose_tilt(scenario: &Scenario) -> (DemandTilt, u32) {
     (tilt, MAX_STAGES as u32 * PILOT_TWINS)
 }
 
+/// Tilted pairs `range` of `scenario` under `tilt` (seeds of
+/// `PAIR_STAGE`), in order; the full replicas run in parallel on the
+/// current rayon pool, silently (they are not the run's replicas).
+pub fn run_pairs(scenario: &Scenario, tilt: DemandTilt, range: std::ops::Range<u32>) -> Vec<TiltedPair> {
+    let mut s = tilted(scenario, tilt);
+    s.seed = derive_seed(scenario.seed, SEED_SALT + PAIR_STAGE);
+    let full = super::run_batch(&[&s], range.clone(), &super::Silent, &mut [Waits::default()]).remove(0);
+    let twins: Vec<CheapOutcome> = range
+        .clone()
+        .into_par_iter()
+        .map(|r| lowfi::simulate(&s, replica_seed(s.seed, r)))
+        .collect();
+    let month = Span::MONTH;
+    full.iter()
+        .zip(twins)
+        .zip(range)
+        .map(|((o, twin), r)| {
+            // The full model draws demand at steps before the end of its
+            // default month (or the term): a stopping time at or after
+            // its last draw.
+            let end = o
+                .row
+                .default_month
+                .map_or(s.contract.term, |m| (month * u64::from(m)).min(s.contract.term));
+            let stop = SimTime(SimTime::at(end).0 - 1);
+            let full = CheapOutcome {
+                default_month: o.row.default_month,
+                loss_usd: o.row.loss_usd,
+                pv_loss_usd: o.row.pv_loss_usd,
+                weight: lowfi::replay_weight(&s, replica_seed(s.seed, r), stop),
+            };
+            TiltedPair { full, twin }
+        })
+        .collect()
+}
+
 /// Brings each point's importance sample up to what its full replicas
 /// `results[p]` (with their paired twins `twins[p]`) call for: the tilt,
-/// chosen once, and as many tilted twins as `multifidelity::twins_for`
-/// asks (never fewer than already run, so the result depends only on the
-/// sequence of batches).
+/// chosen once, as many tilted twins as `multifidelity::twins_for` asks
+/// and as many tilted pairs as full replicas (never fewer than already
+/// run, so the result depends only on the sequence of batches).
 pub fn add_tilted(
     points: &[&Scenario],
     results: &[Vec<ReplicaOutcome>],
@@ -212,6 +277,7 @@ pub fn add_tilted(
                 tilt,
                 pilot_twins,
                 twins: Vec::new(),
+                pairs: Vec::new(),
             });
         }
         let (full, sample) = (&results[p], &mut samples[p]);
@@ -220,6 +286,11 @@ pub fn add_tilted(
         if have < want {
             let more = run_tilted(scenario, sample.tilt, ESTIMATE_STAGE, have..want);
             sample.twins.extend(more);
+        }
+        let (have, want) = (sample.pairs.len() as u32, full.len() as u32);
+        if have < want {
+            let more = run_pairs(scenario, sample.tilt, have..want);
+            sample.pairs.extend(more);
         }
     }
 }
@@ -259,24 +330,28 @@ pub struct Weighted {
     pub spread: f64,
 }
 
-/// The importance-sampling estimate of E\[Y\] for `figure` from full
-/// replicas `full`, their twins `paired` and the tilted twins of
-/// `sample` (module docs); `None` when no tilted twin hits the figure or
-/// there are fewer than two pairs.
-pub fn estimate(
-    figure: TwinFigure,
-    full: &[ReplicaOutcome],
-    paired: &[CheapOutcome],
-    sample: &Tilted,
-) -> Option<Estimate> {
-    let n = full.len();
-    if n < 2 || paired.len() < n {
+/// `figure` of `c` times its likelihood ratio.
+fn weighed(figure: TwinFigure, c: &CheapOutcome) -> f64 {
+    let x = figure.cheap(c);
+    if x == 0.0 { 0.0 } else { c.weight.log_weight.exp() * x }
+}
+
+/// The importance-sampling estimate of E\[Y\] for `figure` from the
+/// tilted twins and tilted pairs of `sample` (module docs); `None` when no
+/// tilted twin hits the figure or there are fewer than two pairs.
+pub fn estimate(figure: TwinFigure, sample: &Tilted) -> Option<Estimate> {
+    let n = sample.pairs.len();
+    if n < 2 {
         return None;
     }
     let is = weighted_mean(figure, sample)?;
-    let bias = full.iter().zip(paired).map(|(o, c)| figure.full(o) - figure.cheap(c));
+    let bias = sample
+        .pairs
+        .iter()
+        .map(|p| weighed(figure, &p.full) - weighed(figure, &p.twin));
     let (bias_mean, bias_var, _) = mean_var(bias);
-    let var = is.stderr * is.stderr + bias_var / n as f64;
+    let floor = multifidelity::unseen_disagreement_variance(n, sample.twins.iter().map(|c| weighed(figure, c)));
+    let var = is.stderr * is.stderr + bias_var.max(floor) / n as f64;
     Some(Estimate {
         value: is.value + bias_mean,
         stderr: var.sqrt(),
@@ -290,18 +365,13 @@ pub fn estimate(
 }
 
 /// Every figure of a point's `risk.csv`: the plain figures of
-/// `risk::point_figures`, with those the twins estimate replaced by their
-/// importance-sampling estimates.
-pub fn point_figures(
-    outcomes: &[ReplicaOutcome],
-    paired: &[CheapOutcome],
-    sample: &Tilted,
-    scenario: &Scenario,
-) -> Vec<RiskFigure> {
+/// `risk::point_figures` over the full replicas `outcomes`, with those the
+/// twins estimate replaced by their importance-sampling estimates.
+pub fn point_figures(outcomes: &[ReplicaOutcome], sample: &Tilted, scenario: &Scenario) -> Vec<RiskFigure> {
     let mut figures = risk::point_figures(outcomes, scenario);
     for f in &mut figures {
         let Some(figure) = TwinFigure::of(f) else { continue };
-        if let Some(e) = estimate(figure, outcomes, paired, sample) {
+        if let Some(e) = estimate(figure, sample) {
             *f = multifidelity::replace(f, figure, e, Estimator::ImportanceSampling);
         }
     }
@@ -327,6 +397,7 @@ mod tests {
             tilt: DemandTilt::default(),
             pilot_twins: 0,
             twins: vec![twin(0.5, true), twin(0.5, true), twin(0.5, true), twin(9.0, false)],
+            pairs: Vec::new(),
         };
         assert!((even.kish(within) - 3.0).abs() < 1e-12);
         let skewed = Tilted {

@@ -17,10 +17,26 @@
 //!
 //! estimated from the samples, with a normal 95% interval (CLT; the
 //! `reliable` flag asks for at least 10 full replicas and 10 nonzero twin
-//! values). The effective sample size is s²(y) / Var μ̂: the plain
-//! replicas that would give the same variance. A figure whose pairs have
-//! no variance (no default among the full replicas yet) keeps its plain
-//! estimate and says so (`estimator` = `plain`): α is unknown there.
+//! values).
+//!
+//! **The bias a few pairs cannot see.** Where the twin is faithful, y − x
+//! is 0 in almost every pair and nonzero in a rare one whose default the
+//! twin gets wrong (0.07% of pairs on the reduced baseline, a twin bias of
+//! −0.07 pp: docs/VALIDATION.md). n pairs that saw none report s²(y − x)
+//! = 0, and the interval then claims a precision the pairs cannot back:
+//! it is centred on the twin's bias (the coverage test found 90% for
+//! importance sampling at n = 24). So the variance per pair granted to
+//! y − x is at least [`unseen_disagreement_variance`]: the Jeffreys
+//! posterior mean 0.5/(n + 1) of the rate of disagreements after seeing
+//! none, times the squared size of one (a nonzero value of the figure).
+//! It shrinks as 1/n², so a `--target-ci` run adds full replicas until
+//! the pairs themselves bound the twin's bias to the target; the
+//! interval is conservative at small n (it covers more than 95%).
+//!
+//! The effective sample size is s²(y) / Var μ̂: the plain replicas that
+//! would give the same variance. A figure whose pairs have no variance (no
+//! default among the full replicas yet) keeps its plain estimate and says
+//! so (`estimator` = `plain`): α is unknown there.
 //!
 //! **Budget split** (Peherstorfer, Willcox & Gunzburger 2016, two levels):
 //! for costs w_full and w_twin per replica and correlation ρ, the variance
@@ -28,7 +44,9 @@
 //! The costs come from a deterministic model (events of the full replicas
 //! × [`EVENT_SECONDS`], demand steps of a twin × [`STEP_SECONDS`]), never
 //! from a clock, so the split and thus the output are the same on any
-//! machine and thread count. r is capped at w_full / w_twin (by the cost
+//! machine and thread count. 1 − ρ² is taken at least twice the floor
+//! for the unseen bias over s²(y) (above): the part of the variance no
+//! number of twins removes, counted twice because it falls as 1/n². r is capped at w_full / w_twin (by the cost
 //! model the twins cost at most as much as the full replicas), and is that
 //! cap when ρ is unknown (no variance in the pilot, e.g. no default yet:
 //! rare figures need the twins most). The cost model is only as good as
@@ -140,9 +158,26 @@ pub(super) fn mean_var(v: impl Iterator<Item = f64> + Clone) -> (f64, f64, usize
     (mean, var, n)
 }
 
+/// The least variance per pair of full − twin that pairs which saw no
+/// disagreement can back (module docs): 0.5/(n + 1), the Jeffreys
+/// posterior mean of the disagreement rate after none in `n` pairs, times
+/// the mean square of the nonzero values among `values` (the size of one
+/// disagreement; 0 when none is nonzero).
+pub fn unseen_disagreement_variance(n: usize, values: impl Iterator<Item = f64>) -> f64 {
+    let (count, squares) = values
+        .filter(|v| *v != 0.0)
+        .fold((0usize, 0.0), |(c, s), v| (c + 1, s + v * v));
+    if count == 0 {
+        return 0.0;
+    }
+    0.5 / (n as f64 + 1.0) * squares / count as f64
+}
+
 /// The control-variate estimate of E\[Y\] from full values `y` (n of them),
-/// and twin values `x` (N ≥ n; the first n are the twins of `y`).
-pub fn control_variate(y: &[f64], x: &[f64]) -> ControlVariate {
+/// and twin values `x` (N ≥ n; the first n are the twins of `y`), granting
+/// the pairs' y − x a variance of at least `floor`
+/// ([`unseen_disagreement_variance`]; 0 for the plain formula).
+pub fn control_variate(y: &[f64], x: &[f64], floor: f64) -> ControlVariate {
     let n = y.len();
     let big_n = x.len().max(n);
     let (ym, yv, _) = mean_var(y.iter().copied());
@@ -156,6 +191,9 @@ pub fn control_variate(y: &[f64], x: &[f64]) -> ControlVariate {
     let shrink = 1.0 - n as f64 / big_n as f64;
     let paired = y.iter().zip(&x[..n]).map(|(a, b)| a - alpha * shrink * b);
     let (pm, pv, _) = mean_var(paired);
+    // Top the paired part up to the floor where y − x varied less.
+    let (_, dv, _) = mean_var(y.iter().zip(&x[..n]).map(|(a, b)| a - b));
+    let pv = pv + (floor - dv).max(0.0);
     let rest = &x[n..big_n.min(x.len())];
     let (rm, rv, m) = mean_var(rest.iter().copied());
     let weight = alpha * m as f64 / big_n as f64;
@@ -198,8 +236,18 @@ pub fn twins_for(scenario: &Scenario, full: &[ReplicaOutcome], paired: &[CheapOu
     let x: Vec<f64> = paired.iter().map(|c| defaulted(c.default_month)).collect();
     let ratio = match correlation(&y, &x) {
         Some(rho) => {
-            let rho2 = (rho * rho).min(1.0 - 1e-12);
-            (cost_ratio * rho2 / (1.0 - rho2)).sqrt().clamp(1.0, cost_ratio)
+            // The variance the twins cannot remove is at least the floor
+            // for the twin's unseen bias. Its share of Var μ̂ falls as 1/n²,
+            // not 1/n, so at the least cost for a given variance a full
+            // replica is worth twice its share of it (the Lagrange
+            // condition of min n w_full + N w_twin over a/N + floor·n/n²):
+            // hence 2 × floor.
+            let (_, yv, _) = mean_var(y.iter().copied());
+            let floor = unseen_disagreement_variance(n, x.iter().copied());
+            let unexplained = (1.0 - rho * rho).max(2.0 * floor / yv).clamp(1e-12, 1.0);
+            (cost_ratio * (1.0 - unexplained) / unexplained)
+                .sqrt()
+                .clamp(1.0, cost_ratio)
         }
         None => cost_ratio,
     };
@@ -306,7 +354,8 @@ pub fn point_figures(outcomes: &[ReplicaOutcome], twins: &[CheapOutcome], scenar
         if correlation(&y, &x[..outcomes.len()]).is_none() {
             continue;
         }
-        let cv = control_variate(&y, &x);
+        let floor = unseen_disagreement_variance(outcomes.len(), x.iter().copied());
+        let cv = control_variate(&y, &x, floor);
         let nonzero = x.iter().filter(|&&v| v != 0.0).count();
         let estimate = Estimate {
             value: cv.value,
@@ -328,7 +377,7 @@ mod tests {
         // y = x exactly: μ̂ = x̄_N, whatever ȳ_n.
         let y = [1.0, 0.0, 0.0, 1.0];
         let x = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
-        let cv = control_variate(&y, &x);
+        let cv = control_variate(&y, &x, 0.0);
         assert!((cv.value - 3.0 / 8.0).abs() < 1e-12 && (cv.alpha - 1.0).abs() < 1e-12);
         // Its variance is that of the two independent parts, each weighted
         // by its share of N: (n/N)² s²(x_paired)/n + ((N − n)/N)² s²(x_rest)/m
@@ -336,10 +385,34 @@ mod tests {
         let var = 0.25 * (1.0 / 3.0) / 4.0 + 0.25 * 0.25 / 4.0;
         assert!((cv.stderr - f64::sqrt(var)).abs() < 1e-12, "{cv:?}");
         // No extra twins: the plain mean and its standard error.
-        let cv = control_variate(&y, &x[..4]);
+        let cv = control_variate(&y, &x[..4], 0.0);
         assert!((cv.value - 0.5).abs() < 1e-12);
         assert!((cv.stderr - (1.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-12);
         assert!((cv.effective_n - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pairs_that_saw_no_disagreement_keep_room_for_one() {
+        // A perfect twin over n = 4 pairs, N = 8 twins: without the floor
+        // the paired part's variance is that of (n/N) x alone; with it,
+        // y − x is granted the floor, so the variance grows by floor / n.
+        let y = [1.0, 0.0, 0.0, 1.0];
+        let x = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+        // Jeffreys: 0.5 / (4 + 1) of a squared nonzero value (1).
+        let floor = unseen_disagreement_variance(4, x.iter().copied());
+        assert!((floor - 0.1).abs() < 1e-12);
+        let (plain, floored) = (control_variate(&y, &x, 0.0), control_variate(&y, &x, floor));
+        assert_eq!(plain.value, floored.value);
+        assert!((floored.stderr.powi(2) - plain.stderr.powi(2) - floor / 4.0).abs() < 1e-12);
+        // The size of a disagreement is that of a nonzero value: losses of
+        // 3 and 5 give a mean square of 17; the floor shrinks as 1/n.
+        let losses = [0.0, 3.0, 0.0, 5.0];
+        assert!((unseen_disagreement_variance(9, losses.into_iter()) - 0.05 * 17.0).abs() < 1e-12);
+        assert_eq!(unseen_disagreement_variance(9, [0.0; 3].into_iter()), 0.0);
+        // Pairs that vary more than the floor keep their own variance.
+        let noisy = [0.0, 1.0, 1.0, 0.0];
+        let cv = control_variate(&noisy, &x, floor);
+        assert_eq!(cv.stderr, control_variate(&noisy, &x, 0.0).stderr);
     }
 
     #[test]
@@ -367,7 +440,7 @@ mod tests {
             if correlation(&y, &x[..20]).is_none() {
                 continue;
             }
-            let cv = control_variate(&y, &x);
+            let cv = control_variate(&y, &x, 0.0);
             values.push(cv.value);
             ses.push(cv.stderr);
         }

@@ -94,13 +94,13 @@ pub(super) fn twin_brute_force(s: &Scenario, range: std::ops::Range<u32>) -> Vec
     values.iter().map(|v| Brute::of(v)).collect()
 }
 
-/// One experiment at master seed `seed`: 24 full replicas with the cheap
+/// One experiment at master seed `seed`: `n` full replicas with the cheap
 /// runs each estimator adds, as `--fidelity multi` and `--fidelity is` do.
 /// Per entry of [`FIGURES`]: (multi-fidelity figure, importance-sampling
 /// estimate and standard error).
-fn estimates(seed: u64) -> Vec<(RiskFigure, (f64, f64))> {
+fn estimates(seed: u64, n: u32) -> Vec<(RiskFigure, (f64, f64))> {
     let s = reduced(seed, 0.512e9);
-    let full = montecarlo::run_point(&s, 24, &Silent);
+    let full = montecarlo::run_point(&s, n, &Silent);
     let mut twins = Vec::new();
     multifidelity::add_twins(&[&s], std::slice::from_ref(&full), &mut twins);
     let multi = multifidelity::point_figures(&full, &twins[0], &s);
@@ -111,7 +111,7 @@ fn estimates(seed: u64) -> Vec<(RiskFigure, (f64, f64))> {
         .iter()
         .map(|&(figure, label)| {
             let m = multi.iter().find(|f| f.label() == label).unwrap().clone();
-            let is = importance::estimate(figure, &full, &paired[0], &tilted[0]).unwrap();
+            let is = importance::estimate(figure, &tilted[0]).unwrap();
             (m, (is.value, is.stderr))
         })
         .collect()
@@ -119,17 +119,20 @@ fn estimates(seed: u64) -> Vec<(RiskFigure, (f64, f64))> {
 
 #[test]
 fn both_estimators_agree_with_20_000_full_replicas() {
-    // Brute force at master seed 1 (P(default in the term) ≈ 0.24, so its
-    // standard error is ≈ 0.003); the estimators at four other master
-    // seeds, so the two sides are independent. Each estimate must lie
-    // within 3 standard errors of the difference (0.3% false alarms per
-    // comparison for a normal estimate).
+    // Brute force at master seed 1 (P(default in the term) ≈ 0.27, so its
+    // standard error is ≈ 0.003); the estimators from 96 full replicas at
+    // four other master seeds, so the two sides are independent. Each
+    // estimate must lie within 3 standard errors of the difference (0.3%
+    // false alarms per comparison for a normal estimate). At 96 the
+    // estimators' intervals, conservative at small n (docs/VALIDATION.md),
+    // are narrow enough (±0.8–1.6 pp for P(default)) for the check to catch
+    // a bias of a few points; at 24 they were ±3–6 pp.
     let brute: Vec<Brute> = (brute_force(&reduced(1, 0.512e9), BRUTE_REPLICAS).iter())
         .map(|b| b.0)
         .collect();
     assert!((0.1..0.4).contains(&brute[0].mean), "{brute:?}");
     for seed in 1000..1004 {
-        for (((m, (is, is_se)), b), (_, label)) in estimates(seed).iter().zip(&brute).zip(FIGURES) {
+        for (((m, (is, is_se)), b), (_, label)) in estimates(seed, 96).iter().zip(&brute).zip(FIGURES) {
             for (name, value, se) in [("multi", m.value, m.stderr.unwrap()), ("is", *is, *is_se)] {
                 let z = (value - b.mean) / (se * se + b.stderr * b.stderr).sqrt();
                 println!(
@@ -143,62 +146,81 @@ fn both_estimators_agree_with_20_000_full_replicas() {
 }
 
 #[test]
-#[ignore = "about 35 minutes on 2 cores; fails for importance sampling (179-180 of 200 covered, 2026-12-06): see docs/VALIDATION.md"]
+#[ignore = "about 20 minutes on 2 cores; run with --ignored --nocapture, results in docs/VALIDATION.md"]
 fn the_estimators_95_percent_intervals_cover_the_full_models_value() {
     // Coverage (issue 19): 200 master seeds, each an experiment of 24 full
-    // replicas with the cheap runs `--fidelity multi` and `is` add. Their
-    // standard errors (≈ 0.0015 for P(default)) are below that of 20,000
-    // full replicas (≈ 0.003), too noisy a truth on its own. The truth is
-    // therefore E[twin] over 2,000,000 plain twins plus E[full − twin]
-    // over the 20,000 full replicas and their own twins (a difference that
-    // varies little: a twin defaults with its full replica): both plain
-    // Monte Carlo, unbiased, and independent of the experiments (other
-    // seeds). With r = truth's SE / an experiment's SE, a 95% interval
-    // covers the noisy truth with chance P(|Z| ≤ 1.96 / √(1 + r²)); r is
-    // printed. At 95%, 200 experiments cover 190 ± 3.1: we accept 181 to
-    // 199 (± 3 sd) for every figure.
+    // replicas with the cheap runs (and, for importance sampling, the
+    // tilted pairs) `--fidelity multi` and `is` add; then again with 192. The truth is E[twin]
+    // over 2,000,000 plain twins plus E[full − twin] over the 20,000 full
+    // replicas and their own twins (a difference that varies little: a
+    // twin defaults with its full replica): both plain Monte Carlo,
+    // unbiased, and independent of the experiments (other seeds); its
+    // standard error is printed beside the experiments' own.
+    //
+    // The intervals must not cover less than 95%: at 95%, 200 experiments
+    // cover 190 ± 3.1, and we require at least 181 (− 3 sd) for every
+    // figure. (Before the floor on the twin's unseen bias, importance
+    // sampling covered 179–180.) They may cover more: with 24 pairs the
+    // floor keeps room for disagreements between the full model and its
+    // twin that 24 pairs cannot rule out, so the interval is conservative;
+    // how much is printed as the ratio of the mean reported standard error
+    // to the spread of the 200 estimates about the truth (it shrinks
+    // towards 1 as n grows: the floor falls as 1/n²).
     let experiments = 200u64;
     let s = reduced(1, 0.512e9);
     let brute = brute_force(&s, BRUTE_REPLICAS);
     let twins = twin_brute_force(&s, BRUTE_REPLICAS..BRUTE_REPLICAS + 2_000_000);
     let truth: Vec<Brute> = twins.iter().zip(&brute).map(|(t, (_, d))| t.plus(*d)).collect();
-    let mut multi_covered = [0u32; FIGURES.len()];
-    let mut is_covered = [0u32; FIGURES.len()];
-    let mut stderrs = vec![Vec::new(); FIGURES.len()];
-    for seed in 0..experiments {
-        for (k, ((m, (is, is_se)), t)) in estimates(1000 + seed).iter().zip(&truth).enumerate() {
-            multi_covered[k] += (m.ci95.0.unwrap() <= t.mean && t.mean <= m.ci95.1.unwrap()) as u32;
-            is_covered[k] += ((is - t.mean).abs() <= Z95 * is_se) as u32;
-            stderrs[k].push(m.stderr.unwrap().min(*is_se));
+    for n in [24, 192] {
+        println!("{experiments} experiments of {n} full replicas:");
+        let (multi_covered, is_covered) = coverage(experiments, n, &truth, &brute);
+        for (k, (_, label)) in FIGURES.iter().enumerate() {
+            for covered in [multi_covered[k], is_covered[k]] {
+                assert!(covered >= 181, "{label}, n = {n}: covered {covered} of {experiments}");
+            }
         }
     }
+}
+
+/// How often the intervals of `experiments` experiments of `n` full
+/// replicas (master seeds 1000, 1001, …) cover `truth`, per entry of
+/// [`FIGURES`]: (multi-fidelity, importance sampling). Prints each
+/// figure's counts and how conservative the intervals are.
+fn coverage(experiments: u64, n: u32, truth: &[Brute], brute: &[(Brute, Brute)]) -> ([u32; 3], [u32; 3]) {
+    let mut multi_covered = [0u32; FIGURES.len()];
+    let mut is_covered = [0u32; FIGURES.len()];
+    // Per figure and estimator: Σ squared error about the truth, Σ reported variance.
+    let mut spread = [[(0.0f64, 0.0f64); 2]; FIGURES.len()];
+    for seed in 0..experiments {
+        for (k, ((m, (is, is_se)), t)) in estimates(1000 + seed, n).iter().zip(truth).enumerate() {
+            multi_covered[k] += (m.ci95.0.unwrap() <= t.mean && t.mean <= m.ci95.1.unwrap()) as u32;
+            is_covered[k] += ((is - t.mean).abs() <= Z95 * is_se) as u32;
+            for (e, (value, se)) in [(m.value, m.stderr.unwrap()), (*is, *is_se)].into_iter().enumerate() {
+                spread[k][e].0 += (value - t.mean).powi(2);
+                spread[k][e].1 += se * se;
+            }
+        }
+    }
+    let ratio = |(errors, variances): (f64, f64)| (variances / errors).sqrt();
     for (k, (_, label)) in FIGURES.iter().enumerate() {
-        stderrs[k].sort_by(f64::total_cmp);
         let (full, diff) = brute[k];
         println!(
-            "{label}: truth {:.6e} ± {:.2e} (twins {:.6e} ± {:.2e}, full − twin {:.3e} ± {:.2e}; full alone \
-             {:.6e} ± {:.2e}); r ≤ {:.2}; multi-fidelity covers {} of {experiments}, importance sampling {}",
+            "{label}: truth {:.6e} ± {:.2e} (full − twin {:.3e} ± {:.2e}; full alone {:.6e} ± {:.2e}); \
+             multi-fidelity covers {} of {experiments} (reported SE / RMS error {:.2}), importance \
+             sampling {} ({:.2})",
             truth[k].mean,
             truth[k].stderr,
-            twins[k].mean,
-            twins[k].stderr,
             diff.mean,
             diff.stderr,
             full.mean,
             full.stderr,
-            truth[k].stderr / stderrs[k][0],
             multi_covered[k],
-            is_covered[k]
+            ratio(spread[k][0]),
+            is_covered[k],
+            ratio(spread[k][1]),
         );
     }
-    for (k, (_, label)) in FIGURES.iter().enumerate() {
-        for covered in [multi_covered[k], is_covered[k]] {
-            assert!(
-                (181..=199).contains(&covered),
-                "{label}: covered {covered} of {experiments}"
-            );
-        }
-    }
+    (multi_covered, is_covered)
 }
 
 #[test]
@@ -218,7 +240,7 @@ fn a_rare_default_agrees_with_100_000_full_replicas() {
     let (mut paired, mut tilted) = (Vec::new(), Vec::new());
     multifidelity::pair_twins(&[&s], std::slice::from_ref(&full), &mut paired);
     importance::add_tilted(&[&s], std::slice::from_ref(&full), &paired, &mut tilted);
-    let is = importance::estimate(FIGURES[0].0, &full, &paired[0], &tilted[0]).unwrap();
+    let is = importance::estimate(FIGURES[0].0, &tilted[0]).unwrap();
     let z = (is.value - b.mean) / (is.stderr.powi(2) + b.stderr.powi(2)).sqrt();
     println!(
         "rare: brute force {:.4e} ± {:.2e} ({} full replicas); importance sampling {:.4e} ± {:.2e} \

@@ -40,6 +40,7 @@ fn sample(s: &Scenario, twins: u32) -> Tilted {
         tilt,
         pilot_twins,
         twins: importance::run_tilted(s, tilt, 1 << 16, 0..twins),
+        pairs: Vec::new(),
     }
 }
 
@@ -81,6 +82,7 @@ fn importance_sampling_agrees_with_brute_force_and_its_intervals_cover_it() {
             tilt,
             pilot_twins: 0,
             twins: importance::run_tilted(&s, tilt, 1 << 16, 0..1_000),
+            pairs: Vec::new(),
         };
         let w = importance::weighted_mean(IN_TERM, &tilted).unwrap();
         covered += ((w.value - b).abs() <= Z95 * w.stderr) as u32;
