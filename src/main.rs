@@ -196,7 +196,7 @@ struct ExecArgs {
     /// replicas), `multi` (full replicas paired with low-fidelity twins
     /// of the money side, plus more twins, as a control variate) or `is`
     /// (importance sampling for rare defaults: twins under a tilt of the
-    /// drivers of default, corrected by the full replicas).
+    /// drivers of default, corrected by full replicas under the same tilt).
     #[arg(long, value_enum, default_value_t = FidelityArg::Single)]
     fidelity: FidelityArg,
     /// Files to write: csv, parquet (typed copies, NAME.parquet) or both.

@@ -327,8 +327,8 @@ pub fn point_figures(
 
 /// Runs the cheap runs `fidelity` needs for the full replicas `results`
 /// of `points`, adding to those already run: twins (multi-fidelity: the
-/// paired ones and more; importance sampling: the paired ones) and tilted
-/// twins (importance sampling).
+/// paired ones and more; importance sampling: the paired ones, which size
+/// its budget) and the importance sample (tilted twins and tilted pairs).
 pub fn add_cheap(
     fidelity: Fidelity,
     points: &[&Scenario],
@@ -347,8 +347,9 @@ pub fn add_cheap(
 }
 
 /// What [`run_points`] returns: per point, the full replicas' outcomes,
-/// their pooled waits, the twins (empty with `--fidelity single`) and
-/// tilted twins (`--fidelity is` only), and how a precision target ended.
+/// their pooled waits, the twins (empty with `--fidelity single`), the
+/// importance samples (tilted twins and pairs, `--fidelity is` only), and
+/// how a precision target ended.
 pub struct PointsRun {
     /// Full replicas' outcomes, per point, in replica order.
     pub results: Vec<Vec<ReplicaOutcome>>,

@@ -108,8 +108,8 @@ pub enum Estimator {
     /// twins, plus more cheap replicas).
     MultiFidelity,
     /// Importance sampling: twins sampled under a tilt of the drivers of
-    /// default and weighted by their likelihood ratios, corrected by the
-    /// full replicas and their twins.
+    /// default and weighted by their likelihood ratios, corrected by full
+    /// replicas under the same tilt and their twins.
     ImportanceSampling,
 }
 

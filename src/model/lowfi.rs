@@ -139,8 +139,9 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> CheapOutcome {
 
 /// The likelihood ratio of the demand path the full replica with seed
 /// `seed` drew, replayed from its stream: the steps at 0, Δ, 2Δ, … up to
-/// and including `stop` (the end of its default month, or the term) — a
-/// stopping time at or after the last draw its outcome depends on, so
+/// and including `stop` (callers pass one second before the end of its
+/// default month, or of the term: the full model's last step is before
+/// that end) — a stopping time at or after the last draw its outcome depends on, so
 /// the ratio weighs it without bias (`montecarlo::importance`).
 pub fn replay_weight(scenario: &Scenario, seed: u64, stop: SimTime) -> PathWeight {
     let Some(spec) = scenario.inference.as_ref() else {

@@ -1,7 +1,8 @@
 //! Importance sampling for rare defaults: low-fidelity twins
 //! (`model::lowfi`) sampled under an exponential tilt of the drivers of
-//! default and weighted by their likelihood ratios, corrected by the full
-//! replicas and their untilted twins (`--fidelity is`).
+//! default and weighted by their likelihood ratios, corrected by tilted
+//! pairs: full replicas under the same tilt and their twins
+//! (`--fidelity is`).
 //!
 //! **The tilt** ([`DemandTilt`]) acts where `model::inference::DemandPath`
 //! samples, so it is the same in the full model and the twin (they share
@@ -88,8 +89,9 @@ const FAILURE_PROBABILITY_RANGE: (f64, f64) = (0.01, 0.95);
 /// 1/(b(1 − x)^(b − 1)) must stay bounded where failures come late).
 const MAX_TIME_SHAPE: f64 = 8.0;
 
-/// Seeds of the tilted twins are derived from `derive_seed(master,
-/// SEED_SALT + stage)`, apart from the replica seeds derive_seed(master, r).
+/// Seeds of the tilted twins and pairs are derived from
+/// `derive_seed(master, SEED_SALT + stage)`, apart from the replica seeds
+/// derive_seed(master, r).
 const SEED_SALT: u64 = 0x1_5A3D_0000_0000;
 
 /// The stage whose seeds the estimating twins use (the pilots use 0, 1, …).
@@ -247,7 +249,7 @@ pub fn run_pairs(scenario: &Scenario, tilt: DemandTilt, range: std::ops::Range<u
                 .row
                 .default_month
                 .map_or(s.contract.term, |m| (month * u64::from(m)).min(s.contract.term));
-            let stop = SimTime(SimTime::at(end).0 - 1);
+            let stop = SimTime(SimTime::at(end).0.saturating_sub(1));
             let full = CheapOutcome {
                 default_month: o.row.default_month,
                 loss_usd: o.row.loss_usd,

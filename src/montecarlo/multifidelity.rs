@@ -29,9 +29,10 @@
 //! y − x is at least [`unseen_disagreement_variance`]: the Jeffreys
 //! posterior mean 0.5/(n + 1) of the rate of disagreements after seeing
 //! none, times the squared size of one (a nonzero value of the figure).
-//! It shrinks as 1/n², so a `--target-ci` run adds full replicas until
-//! the pairs themselves bound the twin's bias to the target; the
-//! interval is conservative at small n (it covers more than 95%).
+//! Its share of Var μ̂ falls as 1/n², so a `--target-ci` run adds full
+//! replicas until the pairs themselves bound the twin's bias to the
+//! target; the interval is conservative at small n (it covers more than
+//! 95%).
 //!
 //! The effective sample size is s²(y) / Var μ̂: the plain replicas that
 //! would give the same variance. A figure whose pairs have no variance (no
@@ -44,12 +45,13 @@
 //! The costs come from a deterministic model (events of the full replicas
 //! × [`EVENT_SECONDS`], demand steps of a twin × [`STEP_SECONDS`]), never
 //! from a clock, so the split and thus the output are the same on any
-//! machine and thread count. 1 − ρ² is taken at least twice the floor
-//! for the unseen bias over s²(y) (above): the part of the variance no
-//! number of twins removes, counted twice because it falls as 1/n². r is capped at w_full / w_twin (by the cost
-//! model the twins cost at most as much as the full replicas), and is that
-//! cap when ρ is unknown (no variance in the pilot, e.g. no default yet:
-//! rare figures need the twins most). The cost model is only as good as
+//! machine and thread count. With the floor v₀ for the unseen bias
+//! (above), the part of the variance no number of twins removes, 1 − ρ²
+//! becomes (1 − ρ²) + 2 v₀/s²(y): v₀ per pair itself falls as 1/n, so a
+//! full replica removes twice its share of it. r is capped at w_full /
+//! w_twin (by the cost model the twins cost at most as much as the full
+//! replicas), and is that cap when ρ is unknown (no variance in the
+//! pilot, e.g. no default yet: rare figures need the twins most). The cost model is only as good as
 //! its constants: on the small `tests/data/reduced.toml`, whose full
 //! replicas are cheap, 24 full replicas took 0.8 s and the same with their
 //! 780 twins 4.1 s (a shared, loaded machine).
@@ -79,7 +81,7 @@ pub enum Fidelity {
     /// Full replicas and their low-fidelity twins as a control variate.
     Multi,
     /// Importance-sampled twins under a tilt of the drivers of default,
-    /// corrected by the full replicas and their twins
+    /// corrected by full replicas under the same tilt and their twins
     /// (`montecarlo::importance`).
     Importance,
 }
@@ -236,18 +238,14 @@ pub fn twins_for(scenario: &Scenario, full: &[ReplicaOutcome], paired: &[CheapOu
     let x: Vec<f64> = paired.iter().map(|c| defaulted(c.default_month)).collect();
     let ratio = match correlation(&y, &x) {
         Some(rho) => {
-            // The variance the twins cannot remove is at least the floor
-            // for the twin's unseen bias. Its share of Var μ̂ falls as 1/n²,
-            // not 1/n, so at the least cost for a given variance a full
-            // replica is worth twice its share of it (the Lagrange
-            // condition of min n w_full + N w_twin over a/N + floor·n/n²):
-            // hence 2 × floor.
+            // Var μ̂ ≈ s²(y)(1 − ρ²)/n + s²(y)ρ²/N + v₀/n, where the floor
+            // v₀ for the twin's unseen bias itself falls as 1/n: at the
+            // least cost n w_full + N w_twin for a given variance (Lagrange)
+            // (N/n)² = (w_full/w_twin) ρ² / ((1 − ρ²) + 2 v₀/s²(y)).
             let (_, yv, _) = mean_var(y.iter().copied());
             let floor = unseen_disagreement_variance(n, x.iter().copied());
-            let unexplained = (1.0 - rho * rho).max(2.0 * floor / yv).clamp(1e-12, 1.0);
-            (cost_ratio * (1.0 - unexplained) / unexplained)
-                .sqrt()
-                .clamp(1.0, cost_ratio)
+            let unexplained = ((1.0 - rho * rho) + 2.0 * floor / yv).max(1e-12);
+            (cost_ratio * rho * rho / unexplained).sqrt().clamp(1.0, cost_ratio)
         }
         None => cost_ratio,
     };
@@ -405,7 +403,7 @@ mod tests {
         assert_eq!(plain.value, floored.value);
         assert!((floored.stderr.powi(2) - plain.stderr.powi(2) - floor / 4.0).abs() < 1e-12);
         // The size of a disagreement is that of a nonzero value: losses of
-        // 3 and 5 give a mean square of 17; the floor shrinks as 1/n.
+        // 3 and 5 give a mean square of 17; the floor per pair falls as 1/n.
         let losses = [0.0, 3.0, 0.0, 5.0];
         assert!((unseen_disagreement_variance(9, losses.into_iter()) - 0.05 * 17.0).abs() < 1e-12);
         assert_eq!(unseen_disagreement_variance(9, [0.0; 3].into_iter()), 0.0);

@@ -48,15 +48,16 @@ fn multi_fidelity_agrees_with_brute_force_and_is_more_precise_than_its_full_repl
         // The twins reduce the variance of the 24 full replicas' estimate,
         // though 24 pairs can bound the twin's unseen bias only loosely
         // (the floor of `multifidelity::unseen_disagreement_variance`,
-        // which shrinks as 1/n²). Measured at seed 7: standard error 0.44×
-        // plain for P(default) (effective n 132 from 24 full replicas),
-        // 0.65× for the loss and its present value (effective n 57).
+        // whose share of the variance falls as 1/n²). Measured at seed 7:
+        // standard error 0.52× plain for P(default) (effective n 92 from
+        // 24 full replicas), 0.76× for the loss and its present value
+        // (effective n 41).
         let sp = p.stderr.unwrap();
         println!(
             "{label}: multi {sm:.3e} vs plain {sp:.3e}, effective n {:.1}",
             m.effective_n
         );
-        assert!(sm < 0.8 * sp, "{label}: multi stderr {sm} vs plain {sp}");
+        assert!(sm < 0.85 * sp, "{label}: multi stderr {sm} vs plain {sp}");
         assert!(
             m.effective_n > 1.5 * full.len() as f64,
             "{label}: effective n {}",
