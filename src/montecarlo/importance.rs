@@ -302,18 +302,17 @@ pub fn add_tilted(
 /// its standard error and the importance-sampled variance of X; `None`
 /// when no tilted twin hits `figure`.
 pub fn weighted_mean(figure: TwinFigure, sample: &Tilted) -> Option<Weighted> {
-    let terms = sample
-        .twins
-        .iter()
-        .map(|c| (c.weight.log_weight.exp(), figure.cheap(c)));
-    let weighted: Vec<f64> = terms.clone().map(|(w, x)| w * x).collect();
+    let weighted: Vec<f64> = sample.twins.iter().map(|c| weighed(figure, c)).collect();
     if !weighted.iter().any(|&v| v != 0.0) {
         return None;
     }
     let m = weighted.len() as f64;
     let (mean, var, _) = mean_var(weighted.iter().copied());
     // Var_p(X) by importance sampling: E_q[w x²] − E[X]².
-    let second = terms.map(|(w, x)| w * x * x).sum::<f64>() / m;
+    let second = (sample.twins.iter().zip(&weighted))
+        .map(|(c, wx)| wx * figure.cheap(c))
+        .sum::<f64>()
+        / m;
     Some(Weighted {
         value: mean,
         stderr: (var / m).sqrt(),
